@@ -1,0 +1,48 @@
+// Package tickets is the domain core of ticketbot: the Ticket model, the
+// lifecycle of statuses, the priority policy and queue order, who may do
+// what, and the Service that every chat adapter calls. It imports only the
+// standard library; storage is reached through the Store, Queue and Profiles
+// interfaces it declares.
+//
+// # Lifecycle
+//
+// A customer opens a ticket through a form: nature of the problem, urgency
+// and a description, with attachments. Chat tickets require the current
+// terms to be accepted first (policy §7). The ticket is "open": queued.
+//
+// An agent claims it ("claimed"), by number or with ClaimNext, which takes
+// the oldest ticket of the highest priority. Two agents claiming at once
+// yield exactly one owner; the other learns who holds it. The owner may
+// release it back to the queue at its original arrival position, set it
+// "waiting" on the customer (a customer message gives it back to "claimed"),
+// and resolve it ("resolved"). The customer or an agent closes a resolved
+// ticket ("closed"). A resolved or closed ticket can be reopened: it goes
+// back to the queue, unowned, at its original arrival position. Every other
+// transition is refused with an EINVALID *Error (see Transition).
+//
+// Only the owner of a claimed ticket replies to the customer, changes its
+// status or priority; another agent must take it over explicitly (Claim
+// with takeover). Any agent may add internal notes, which customers never
+// see. A customer sees and changes only their own tickets: any other ticket
+// number answers ErrNotFound, exactly as a ticket that does not exist.
+//
+// # Queue order
+//
+// The queue is ordered by priority band first, then arrival time (policy §2
+// and §5): QueueScore. Priority comes from the Policy (nature × urgency,
+// configurable, a service down is P1) and e-mail intake ranks behind chat
+// intake of the same priority (policy §3). Equal scores go to the lower
+// ticket number, that is, the earlier ticket.
+//
+// # Events
+//
+// Every change emits exactly one Event, written by the Store in the same
+// atomic step as the change itself, so delivery (Telegram messages to the
+// customer, Slack card updates) can never miss a change.
+//
+// # Idempotency
+//
+// Writes carry a request ID (WithRequestID, or a random one): a retried
+// write with the same ID does nothing twice, so a redelivered update or a
+// retried Redis command never opens two tickets or emits two events.
+package tickets

@@ -1,0 +1,600 @@
+package tickets
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Observer is told about every Service operation and every event it emits;
+// cmd uses it for metrics. The zero Config uses one that does nothing.
+type Observer interface {
+	Observe(op string, d time.Duration, err error)
+	Emitted(e Event)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Observe(string, time.Duration, error) {}
+func (nopObserver) Emitted(Event)                        {}
+
+// Config tunes a Service. The zero value is usable: default priority policy,
+// no terms required, a one-hour estimate window and the system clock.
+type Config struct {
+	Policy Policy
+	// TermsVersion is the version of the terms customers must have accepted
+	// before opening a chat ticket; "" requires none.
+	TermsVersion string
+	// EstimateWindow is how far back claims are counted to estimate waits.
+	EstimateWindow time.Duration
+	Clock          Clock
+	Observer       Observer
+}
+
+// Service is the one entry point of the adapters: it enforces the ticket
+// lifecycle, the queue policy and who may do what, and makes every change
+// through the Store with the Event that describes it.
+type Service struct {
+	store    Store
+	queue    Queue
+	profiles Profiles
+	cfg      Config
+}
+
+// NewService returns a Service over the given storage.
+func NewService(store Store, queue Queue, profiles Profiles, cfg Config) *Service {
+	if cfg.Policy.matrix == nil {
+		cfg.Policy = DefaultPolicy()
+	}
+	if cfg.EstimateWindow <= 0 {
+		cfg.EstimateWindow = time.Hour
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = systemClock{}
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
+	}
+	return &Service{store: store, queue: queue, profiles: profiles, cfg: cfg}
+}
+
+type requestIDKey struct{}
+
+// WithRequestID returns a context whose Service calls use id to make their
+// writes idempotent: an adapter that derives id from the inbound update (a
+// Telegram update_id, a Slack event_id) turns a redelivered update into a
+// no-op. Without one, each call gets a fresh random id.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+func requestID(ctx context.Context) string {
+	if id, ok := ctx.Value(requestIDKey{}).(string); ok && id != "" {
+		return id
+	}
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// TermsVersion returns the version of the terms customers must accept.
+func (s *Service) TermsVersion() string { return s.cfg.TermsVersion }
+
+// Policy returns the priority policy in force.
+func (s *Service) Policy() Policy { return s.cfg.Policy }
+
+func (s *Service) observe(op string, start time.Time, err *error) {
+	s.cfg.Observer.Observe(op, time.Since(start), *err)
+}
+
+// Profile returns what is remembered of customer c.
+func (s *Service) Profile(ctx context.Context, c Customer) (p Profile, err error) {
+	defer s.observe("profile", time.Now(), &err)
+	p, err = s.profiles.Profile(ctx, c.Key())
+	if err != nil {
+		return Profile{}, wrapInternal("read profile", err)
+	}
+	p.CustomerKey = c.Key()
+	return p, nil
+}
+
+// NeedsTerms reports whether p must accept the current terms before opening
+// a ticket.
+func (s *Service) NeedsTerms(p Profile) bool {
+	return s.cfg.TermsVersion != "" && p.TermsVersion != s.cfg.TermsVersion
+}
+
+// AcceptTerms records that customer c accepted terms version; only the
+// current version can be accepted (an old button pressed late is refused).
+func (s *Service) AcceptTerms(ctx context.Context, c Customer, version string) (p Profile, err error) {
+	defer s.observe("accept_terms", time.Now(), &err)
+	if version != s.cfg.TermsVersion {
+		return Profile{}, Errorf(EINVALID, "these terms are no longer current; please read the new version")
+	}
+	if p, err = s.Profile(ctx, c); err != nil {
+		return Profile{}, err
+	}
+	p.TermsVersion, p.TermsAccepted = version, s.cfg.Clock.Now().UTC()
+	if err := s.profiles.SaveProfile(ctx, p); err != nil {
+		return Profile{}, wrapInternal("save profile", err)
+	}
+	return p, nil
+}
+
+// SetLanguage records the language customer c chose ("es" or "en").
+func (s *Service) SetLanguage(ctx context.Context, c Customer, lang string) (p Profile, err error) {
+	defer s.observe("set_language", time.Now(), &err)
+	if lang != "es" && lang != "en" {
+		return Profile{}, Errorf(EINVALID, "unsupported language %q", lang)
+	}
+	if p, err = s.Profile(ctx, c); err != nil {
+		return Profile{}, err
+	}
+	p.Language = lang
+	if err := s.profiles.SaveProfile(ctx, p); err != nil {
+		return Profile{}, wrapInternal("save profile", err)
+	}
+	return p, nil
+}
+
+// OpenRequest is what a customer submits to open a ticket.
+type OpenRequest struct {
+	Customer    Customer
+	Intake      Intake
+	Nature      Nature
+	Urgency     Urgency
+	Subject     string // optional: derived from the description when empty
+	Description string
+	Attachments []Attachment
+}
+
+// Open validates r, ranks it with the priority policy and queues it.
+// Chat intake requires the current terms to be accepted (policy §7); an
+// e-mail request accepts them by being sent. Errors: EINVALID, ETERMS.
+func (s *Service) Open(ctx context.Context, r OpenRequest) (t Ticket, err error) {
+	defer s.observe("open", time.Now(), &err)
+	if r.Intake == "" {
+		r.Intake = IntakeChat
+	}
+	if err := validateOpen(&r); err != nil {
+		return Ticket{}, err
+	}
+	if r.Intake == IntakeChat && s.cfg.TermsVersion != "" {
+		p, err := s.Profile(ctx, r.Customer)
+		if err != nil {
+			return Ticket{}, err
+		}
+		if s.NeedsTerms(p) {
+			return Ticket{}, ErrTermsNotAccepted
+		}
+	}
+	now := s.cfg.Clock.Now().UTC().Truncate(time.Millisecond)
+	t = Ticket{
+		Customer:    r.Customer,
+		Intake:      r.Intake,
+		Nature:      r.Nature,
+		Urgency:     r.Urgency,
+		Priority:    s.cfg.Policy.Priority(r.Nature, r.Urgency),
+		Subject:     r.Subject,
+		Description: r.Description,
+		Attachments: r.Attachments,
+		Status:      StatusOpen,
+		CreatedAt:   now,
+		UpdatedAt:   now,
+	}
+	ev := Event{Kind: EventOpened, To: StatusOpen, Actor: CustomerActor(r.Customer), At: now, Priority: t.Priority}
+	t, err = s.store.Create(ctx, t, ev, requestID(ctx))
+	if err != nil {
+		return Ticket{}, wrapInternal("create ticket", err)
+	}
+	ev.Number = t.Number
+	s.cfg.Observer.Emitted(ev)
+	return t, nil
+}
+
+func validateOpen(r *OpenRequest) error {
+	if r.Customer.Platform == "" || r.Customer.UserID == "" {
+		return Errorf(EINVALID, "the customer is not identified")
+	}
+	if !r.Intake.Valid() {
+		return Errorf(EINVALID, "unknown intake %q", r.Intake)
+	}
+	if !r.Nature.Valid() {
+		return Errorf(EINVALID, "unknown nature %q", r.Nature)
+	}
+	if !r.Urgency.Valid() {
+		return Errorf(EINVALID, "unknown urgency")
+	}
+	r.Description = strings.TrimSpace(r.Description)
+	if r.Description == "" {
+		return Errorf(EINVALID, "the description is empty")
+	}
+	if err := checkText(r.Description, len(r.Attachments)); err != nil {
+		return err
+	}
+	r.Subject = strings.TrimSpace(r.Subject)
+	if utf8.RuneCountInString(r.Subject) > MaxSubjectRunes {
+		return Errorf(EINVALID, "the subject is too long (at most %d characters)", MaxSubjectRunes)
+	}
+	if r.Subject == "" {
+		r.Subject = subjectOf(r.Description)
+	}
+	return nil
+}
+
+func checkText(text string, attachments int) error {
+	if n := utf8.RuneCountInString(text); n > MaxTextRunes {
+		return Errorf(EINVALID, "the text is too long (%d characters, at most %d)", n, MaxTextRunes)
+	}
+	if attachments > MaxAttachments {
+		return Errorf(EINVALID, "too many attachments (at most %d per message)", MaxAttachments)
+	}
+	return nil
+}
+
+// Get returns ticket number if a may see it. A customer asking for another
+// customer's ticket gets ErrNotFound.
+func (s *Service) Get(ctx context.Context, a Actor, number int64) (t Ticket, err error) {
+	defer s.observe("get", time.Now(), &err)
+	return s.get(ctx, a, number)
+}
+
+func (s *Service) get(ctx context.Context, a Actor, number int64) (Ticket, error) {
+	if number <= 0 {
+		return Ticket{}, ErrNotFound
+	}
+	t, err := s.store.Get(ctx, number)
+	if err != nil {
+		return Ticket{}, wrapInternal("get ticket", err)
+	}
+	if !visible(a, t) {
+		return Ticket{}, ErrNotFound
+	}
+	return t, nil
+}
+
+func visible(a Actor, t Ticket) bool {
+	switch a.Role {
+	case RoleAgent, RoleSystem:
+		return true
+	case RoleCustomer:
+		return a.ID != "" && t.Customer.Key() == a.ID
+	}
+	return false
+}
+
+// MessageInput is one conversation message to add.
+type MessageInput struct {
+	Kind        MessageKind // ignored for customers (always MessageCustomer)
+	Text        string
+	Attachments []Attachment
+	Ref         string
+}
+
+// AddMessage adds a message to ticket number. A customer writes to their own
+// active ticket; their message to a ticket waiting on them gives it back to
+// its agent (waiting → claimed). An agent replies (delivered to the
+// customer) only on a ticket they own; any agent may add an internal note.
+// Errors: ENOTFOUND, EINVALID, ECONFLICT.
+func (s *Service) AddMessage(ctx context.Context, a Actor, number int64, in MessageInput) (t Ticket, m Message, err error) {
+	defer s.observe("add_message", time.Now(), &err)
+	if a.Role == RoleCustomer {
+		in.Kind = MessageCustomer
+	}
+	in.Text = strings.TrimSpace(in.Text)
+	if in.Text == "" && len(in.Attachments) == 0 {
+		return Ticket{}, Message{}, Errorf(EINVALID, "the message is empty")
+	}
+	if err := checkText(in.Text, len(in.Attachments)); err != nil {
+		return Ticket{}, Message{}, err
+	}
+	var added Message
+	t, err = s.mutate(ctx, a, number, func(t *Ticket, c *Change) error {
+		m := &Message{Kind: in.Kind, Author: a, Text: in.Text, Attachments: in.Attachments, Ref: in.Ref, At: c.Event.At}
+		switch in.Kind {
+		case MessageCustomer:
+			if a.Role != RoleCustomer {
+				return Errorf(EFORBIDDEN, "only the customer writes customer messages")
+			}
+			if !t.Status.Active() {
+				return Errorf(EINVALID, "ticket #%d is %s; reopen it to continue the conversation", t.Number, t.Status)
+			}
+			c.Event.Kind = EventMessage
+			if t.Status == StatusWaiting {
+				t.Status = StatusClaimed
+			}
+		case MessageReply:
+			if err := requireOwner(a, *t); err != nil {
+				return err
+			}
+			if t.Status != StatusClaimed && t.Status != StatusWaiting {
+				return Errorf(EINVALID, "ticket #%d is %s; only claimed tickets get replies", t.Number, t.Status)
+			}
+			c.Event.Kind = EventReply
+		case MessageNote:
+			if a.Role != RoleAgent {
+				return Errorf(EFORBIDDEN, "only agents write internal notes")
+			}
+			c.Event.Kind = EventNote
+		default:
+			return Errorf(EINVALID, "unknown message kind")
+		}
+		t.Messages++
+		m.ID = t.Messages
+		c.Message = m
+		added = *m
+		return nil
+	})
+	if err != nil {
+		return Ticket{}, Message{}, err
+	}
+	return t, added, nil
+}
+
+// Claim gives ticket number to agent a. Claiming an open ticket races
+// safely: exactly one agent wins, the others get ECONFLICT naming the
+// holder. The owner claiming a ticket waiting on the customer takes it back
+// to claimed. With takeover an agent takes a ticket another agent owns.
+func (s *Service) Claim(ctx context.Context, a Actor, number int64, takeover bool) (t Ticket, err error) {
+	defer s.observe("claim", time.Now(), &err)
+	if err := requireAgent(a); err != nil {
+		return Ticket{}, err
+	}
+	return s.mutate(ctx, a, number, func(t *Ticket, c *Change) error {
+		if t.Claimed() && t.Assignee.ID != a.ID && t.Status.Active() {
+			if !takeover {
+				return &Error{Code: ECONFLICT, Message: "ticket #" + itoa(t.Number) + " is claimed by " + t.Assignee.Name, Holder: t.Assignee.Name}
+			}
+			c.Event.Takeover, c.Event.Previous = true, t.Assignee
+			t.Assignee = Agent{ID: a.ID, Name: a.Name}
+			c.Event.Kind = EventClaimed
+			if t.Status == StatusWaiting {
+				t.Status = StatusClaimed
+			}
+			return nil
+		}
+		if t.Status == StatusClaimed && t.Assignee.ID == a.ID {
+			return errUnchanged
+		}
+		to, err := Transition(t.Status, ActionClaim)
+		if err != nil {
+			return err
+		}
+		if t.Status == StatusOpen {
+			c.Queue = QueueRemove
+		}
+		t.Status, t.Assignee = to, Agent{ID: a.ID, Name: a.Name}
+		c.Event.Kind = EventClaimed
+		return nil
+	})
+}
+
+// ClaimNext gives agent a the first ticket of the queue: the oldest of the
+// highest priority. Errors: ErrQueueEmpty.
+func (s *Service) ClaimNext(ctx context.Context, a Actor) (t Ticket, err error) {
+	defer s.observe("claim_next", time.Now(), &err)
+	if err := requireAgent(a); err != nil {
+		return Ticket{}, err
+	}
+	now := s.cfg.Clock.Now().UTC().Truncate(time.Millisecond)
+	t, err = s.store.ClaimNext(ctx, NextClaim{RequestID: requestID(ctx), Agent: Agent{ID: a.ID, Name: a.Name}, At: now})
+	if err != nil {
+		return Ticket{}, wrapInternal("claim next", err)
+	}
+	s.cfg.Observer.Emitted(Event{Number: t.Number, Kind: EventClaimed, From: StatusOpen, To: StatusClaimed, Actor: a, At: now, Priority: t.Priority})
+	return t, nil
+}
+
+// Release gives a claimed or waiting ticket back to the queue, at its
+// original arrival position. Only the owner releases.
+func (s *Service) Release(ctx context.Context, a Actor, number int64) (Ticket, error) {
+	return s.transition(ctx, "release", a, number, ActionRelease, EventReleased)
+}
+
+// SetWaiting marks a claimed ticket as waiting on the customer.
+func (s *Service) SetWaiting(ctx context.Context, a Actor, number int64) (Ticket, error) {
+	return s.transition(ctx, "wait", a, number, ActionWait, EventWaiting)
+}
+
+// Resolve marks a claimed or waiting ticket resolved. Only the owner
+// resolves.
+func (s *Service) Resolve(ctx context.Context, a Actor, number int64) (Ticket, error) {
+	return s.transition(ctx, "resolve", a, number, ActionResolve, EventResolved)
+}
+
+// Close closes a resolved ticket: its customer confirms, or an agent closes.
+func (s *Service) Close(ctx context.Context, a Actor, number int64) (Ticket, error) {
+	return s.transition(ctx, "close", a, number, ActionClose, EventClosed)
+}
+
+// Reopen puts a resolved or closed ticket back in the queue, unowned, at its
+// original arrival position. Its customer or any agent may reopen.
+func (s *Service) Reopen(ctx context.Context, a Actor, number int64) (Ticket, error) {
+	return s.transition(ctx, "reopen", a, number, ActionReopen, EventReopened)
+}
+
+func (s *Service) transition(ctx context.Context, op string, a Actor, number int64, action Action, kind EventKind) (t Ticket, err error) {
+	defer s.observe(op, time.Now(), &err)
+	return s.mutate(ctx, a, number, func(t *Ticket, c *Change) error {
+		switch a.Role {
+		case RoleCustomer:
+			if action != ActionClose && action != ActionReopen {
+				return Errorf(EFORBIDDEN, "only agents can %s a ticket", action)
+			}
+		case RoleAgent:
+			// Closing or reopening a finished ticket is open to any agent;
+			// everything else on an owned ticket is the owner's.
+			if action != ActionClose && action != ActionReopen && t.Claimed() {
+				if err := requireOwner(a, *t); err != nil {
+					return err
+				}
+			}
+		default:
+			return Errorf(EFORBIDDEN, "not allowed")
+		}
+		to, err := Transition(t.Status, action)
+		if err != nil {
+			return err
+		}
+		if to == StatusOpen {
+			t.Assignee = Agent{}
+			c.Queue = QueueAdd
+		}
+		t.Status = to
+		c.Event.Kind = kind
+		return nil
+	})
+}
+
+// SetPriority changes the priority of an active ticket; a queued ticket
+// moves to its new place (keeping its arrival time). On a claimed ticket
+// only the owner changes it.
+func (s *Service) SetPriority(ctx context.Context, a Actor, number int64, p Priority) (t Ticket, err error) {
+	defer s.observe("set_priority", time.Now(), &err)
+	if err := requireAgent(a); err != nil {
+		return Ticket{}, err
+	}
+	if !p.Valid() {
+		return Ticket{}, Errorf(EINVALID, "priority must be P1 to P%d", MaxPriority)
+	}
+	return s.mutate(ctx, a, number, func(t *Ticket, c *Change) error {
+		if !t.Status.Active() {
+			return Errorf(EINVALID, "ticket #%d is %s; its priority no longer matters", t.Number, t.Status)
+		}
+		if t.Claimed() {
+			if err := requireOwner(a, *t); err != nil {
+				return err
+			}
+		}
+		if t.Priority == p {
+			return errUnchanged
+		}
+		c.Event.OldPriority = t.Priority
+		t.Priority = p
+		if t.Status == StatusOpen {
+			c.Queue = QueueAdd
+		}
+		c.Event.Kind = EventPriority
+		return nil
+	})
+}
+
+// Rate records the customer's 1-5 rating (and optional comment) of their
+// resolved or closed ticket; rating again replaces it.
+func (s *Service) Rate(ctx context.Context, a Actor, number int64, stars int, comment string) (t Ticket, err error) {
+	defer s.observe("rate", time.Now(), &err)
+	if a.Role != RoleCustomer {
+		return Ticket{}, Errorf(EFORBIDDEN, "only the customer rates a ticket")
+	}
+	if stars < 1 || stars > 5 {
+		return Ticket{}, Errorf(EINVALID, "the rating must be from 1 to 5")
+	}
+	comment = strings.TrimSpace(comment)
+	if utf8.RuneCountInString(comment) > MaxRatingComment {
+		return Ticket{}, Errorf(EINVALID, "the comment is too long (at most %d characters)", MaxRatingComment)
+	}
+	return s.mutate(ctx, a, number, func(t *Ticket, c *Change) error {
+		if t.Status != StatusResolved && t.Status != StatusClosed {
+			return Errorf(EINVALID, "ticket #%d can be rated once it is resolved", t.Number)
+		}
+		t.Rating = Rating{Stars: stars, Comment: comment, At: c.Event.At}
+		c.Event.Kind = EventRated
+		return nil
+	})
+}
+
+// FlagUnreachable records that messages to the ticket's customer fail
+// permanently (reason says why), so agents see it. Flagging again with the
+// same reason changes nothing.
+func (s *Service) FlagUnreachable(ctx context.Context, number int64, reason string) (t Ticket, err error) {
+	defer s.observe("flag_unreachable", time.Now(), &err)
+	if reason == "" {
+		reason = "unreachable"
+	}
+	return s.mutate(ctx, SystemActor, number, func(t *Ticket, c *Change) error {
+		if t.Unreachable == reason {
+			return errUnchanged
+		}
+		t.Unreachable = reason
+		c.Event.Kind = EventUnreachable
+		return nil
+	})
+}
+
+// errUnchanged makes mutate return the ticket as it is, writing nothing.
+var errUnchanged = errors.New("unchanged")
+
+// maxAttempts bounds the optimistic retries of one change under contention.
+const maxAttempts = 8
+
+// mutate reads ticket number, lets decide change it (and fill in the
+// event's kind, queue op and message), and writes it conditionally on the
+// version read, retrying when someone else changed the ticket meanwhile.
+func (s *Service) mutate(ctx context.Context, a Actor, number int64, decide func(t *Ticket, c *Change) error) (Ticket, error) {
+	rid := requestID(ctx)
+	for attempt := 0; ; attempt++ {
+		cur, err := s.get(ctx, a, number)
+		if err != nil {
+			return Ticket{}, err
+		}
+		now := s.cfg.Clock.Now().UTC().Truncate(time.Millisecond)
+		next := cur
+		c := Change{RequestID: rid, PreviousAssignee: cur.Assignee.ID, Event: Event{Number: number, From: cur.Status, Actor: a, At: now}}
+		if err := decide(&next, &c); err != nil {
+			if errors.Is(err, errUnchanged) {
+				return cur, nil
+			}
+			return Ticket{}, err
+		}
+		next.Version = cur.Version + 1
+		next.UpdatedAt = now
+		c.Ticket = next
+		c.Event.To = next.Status
+		c.Event.Priority = next.Priority
+		t, err := s.store.Apply(ctx, c)
+		if err == nil {
+			s.cfg.Observer.Emitted(c.Event)
+			return t, nil
+		}
+		if !errors.Is(err, ErrVersionConflict) || attempt+1 >= maxAttempts {
+			return Ticket{}, wrapInternal("apply change", err)
+		}
+		if err := ctx.Err(); err != nil {
+			return Ticket{}, wrapInternal("apply change", err)
+		}
+	}
+}
+
+func requireAgent(a Actor) error {
+	if a.Role != RoleAgent || a.ID == "" {
+		return Errorf(EFORBIDDEN, "only agents can do this")
+	}
+	return nil
+}
+
+func requireOwner(a Actor, t Ticket) error {
+	if err := requireAgent(a); err != nil {
+		return err
+	}
+	if !t.Claimed() {
+		return Errorf(EINVALID, "ticket #%d is not claimed; claim it first", t.Number)
+	}
+	if t.Assignee.ID != a.ID {
+		return &Error{Code: ECONFLICT, Message: "ticket #" + itoa(t.Number) + " is claimed by " + t.Assignee.Name, Holder: t.Assignee.Name}
+	}
+	return nil
+}
+
+// wrapInternal passes *Error values through and wraps anything else as
+// EINTERNAL.
+func wrapInternal(what string, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return Internal(what, err)
+}

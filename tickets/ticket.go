@@ -1,0 +1,193 @@
+package tickets
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits on what the core accepts. Longer input is refused with EINVALID, so
+// nothing is silently cut.
+const (
+	MaxTextRunes        = 10000 // a description or one message
+	MaxSubjectRunes     = 120
+	MaxAttachments      = 20 // per message
+	MaxRatingComment    = 1000
+	derivedSubjectRunes = 60
+)
+
+// Customer identifies who asked for help and where to answer them.
+type Customer struct {
+	Platform string // "telegram", "email", ...
+	UserID   string // the platform's user id
+	ChatID   string // where messages to the customer go
+	Name     string // display name
+	Language string // "es" or "en"
+}
+
+// Key returns the customer's identity across the system ("telegram:42").
+func (c Customer) Key() string { return c.Platform + ":" + c.UserID }
+
+// Agent is a member of the support team.
+type Agent struct {
+	ID   string // the agent's platform user id (for Slack, "U…")
+	Name string // display name
+}
+
+// Role says in which capacity an actor acts.
+type Role uint8
+
+// The roles an actor can have.
+const (
+	RoleCustomer Role = iota + 1
+	RoleAgent
+	RoleSystem
+)
+
+var roleNames = [...]string{"", "customer", "agent", "system"}
+
+// String returns the role's name.
+func (r Role) String() string {
+	if r >= RoleCustomer && r <= RoleSystem {
+		return roleNames[r]
+	}
+	return "unknown"
+}
+
+// ParseRole returns the role named name.
+func ParseRole(name string) (Role, error) {
+	for i, n := range roleNames {
+		if i > 0 && n == name {
+			return Role(i), nil
+		}
+	}
+	return 0, Errorf(EINVALID, "unknown role %q", name)
+}
+
+// Actor is whoever asks the Service for something. Adapters build it from
+// the authenticated platform identity, never from user-supplied data.
+type Actor struct {
+	Role Role
+	ID   string // a customer's Key() or an agent's ID
+	Name string
+}
+
+// CustomerActor returns the actor for customer c.
+func CustomerActor(c Customer) Actor { return Actor{Role: RoleCustomer, ID: c.Key(), Name: c.Name} }
+
+// AgentActor returns the actor for agent a.
+func AgentActor(a Agent) Actor { return Actor{Role: RoleAgent, ID: a.ID, Name: a.Name} }
+
+// SystemActor is the actor of changes the product makes by itself (for
+// example flagging an unreachable customer).
+var SystemActor = Actor{Role: RoleSystem, ID: "system", Name: "ticketbot"}
+
+// Attachment is a reference to a file kept by the chat platform; the product
+// never copies files.
+type Attachment struct {
+	Kind   string `json:"k"`           // "photo", "document", "voice", "video", "audio"
+	FileID string `json:"f"`           // the platform's file reference
+	Name   string `json:"n,omitempty"` // file name, when known
+	Size   int64  `json:"s,omitempty"` // bytes, when known
+}
+
+// MessageKind says who wrote a message and who may read it.
+type MessageKind uint8
+
+// The kinds of conversation messages.
+const (
+	MessageCustomer MessageKind = iota + 1 // from the customer
+	MessageReply                           // from an agent, delivered to the customer
+	MessageNote                            // from an agent, internal: never shown to the customer
+)
+
+var messageKindNames = [...]string{"", "customer", "reply", "note"}
+
+// String returns the kind's name.
+func (k MessageKind) String() string {
+	if k >= MessageCustomer && k <= MessageNote {
+		return messageKindNames[k]
+	}
+	return "unknown"
+}
+
+// Message is one entry of a ticket's conversation.
+type Message struct {
+	ID          int64 // 1-based position in the conversation, set by the store
+	Kind        MessageKind
+	Author      Actor
+	Text        string
+	Attachments []Attachment
+	At          time.Time
+	// Ref is the platform reference of the message where it was written
+	// (a Telegram message id, a Slack ts), so that adapters do not echo it
+	// back to where it came from.
+	Ref string
+}
+
+// Rating is the customer's score of a resolved ticket.
+type Rating struct {
+	Stars   int // 1..5; 0 means not rated
+	Comment string
+	At      time.Time
+}
+
+// Ticket is one request for support.
+type Ticket struct {
+	Number      int64 // human-friendly, increasing per desk
+	Version     int64 // increases with every change; used for conditional writes
+	Customer    Customer
+	Intake      Intake
+	Nature      Nature
+	Urgency     Urgency
+	Priority    Priority
+	Subject     string
+	Description string
+	Attachments []Attachment
+	Status      Status
+	Assignee    Agent // zero while nobody owns the ticket
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Messages    int64 // conversation length
+	Rating      Rating
+	// Unreachable is set when messages to the customer fail permanently
+	// (for example the customer blocked the bot); agents see it on the card.
+	Unreachable string
+}
+
+// Score returns the ticket's queue score (see QueueScore).
+func (t Ticket) Score() float64 {
+	return QueueScore(t.Priority, t.Intake, t.CreatedAt.UnixMilli())
+}
+
+// Claimed reports whether an agent owns the ticket.
+func (t Ticket) Claimed() bool { return t.Assignee.ID != "" }
+
+// subjectOf derives a subject from a description: its first non-empty line,
+// cut at a word boundary to about 60 characters with an ellipsis.
+func subjectOf(description string) string {
+	line := ""
+	for _, l := range strings.Split(description, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			line = l
+			break
+		}
+	}
+	if utf8.RuneCountInString(line) <= derivedSubjectRunes {
+		return line
+	}
+	r := []rune(line)[:derivedSubjectRunes]
+	cut := string(r)
+	if i := strings.LastIndexByte(cut, ' '); i > derivedSubjectRunes/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimSpace(cut) + "…"
+}
+
+// Profile is what the product remembers of a customer between tickets.
+type Profile struct {
+	CustomerKey   string
+	Language      string // chosen language; "" means from the platform
+	TermsVersion  string // the version of the terms last accepted; "" if never
+	TermsAccepted time.Time
+}
