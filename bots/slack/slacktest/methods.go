@@ -1,0 +1,629 @@
+package slacktest
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+func (s *Server) authTest(p params) (map[string]any, error) {
+	return map[string]any{
+		"url":                   fmt.Sprintf("https://%s.slack.com/", s.cfg.teamDomain),
+		"team":                  s.cfg.teamDomain,
+		"user":                  s.cfg.botName,
+		"team_id":               s.cfg.teamID,
+		"user_id":               s.cfg.botUserID,
+		"bot_id":                s.cfg.botID,
+		"is_enterprise_install": false,
+	}, nil
+}
+
+// messageContent reads text, blocks and attachments and checks their limits.
+func messageContent(p params) (text string, blocks, attachments json.RawMessage, err error) {
+	text = p.Get("text")
+	if utf8.RuneCountInString(text) > MaxTextRunes {
+		return "", nil, nil, apiError("msg_too_long")
+	}
+	if p.present("blocks") && p.Get("blocks") != "" {
+		if blocks, err = validateBlocks(p.Get("blocks")); err != nil {
+			return "", nil, nil, err
+		}
+	}
+	if a := p.Get("attachments"); a != "" {
+		var v []json.RawMessage
+		if json.Unmarshal([]byte(a), &v) != nil {
+			return "", nil, nil, apiError("invalid_attachments")
+		}
+		attachments = json.RawMessage(a)
+	}
+	return text, blocks, attachments, nil
+}
+
+func hasBlocks(b json.RawMessage) bool { return len(b) > 0 && string(b) != "[]" && string(b) != "null" }
+
+func (s *Server) chatPostMessage(p params) (map[string]any, error) {
+	text, blocks, atts, err := messageContent(p)
+	if err != nil {
+		return nil, err
+	}
+	if text == "" && !hasBlocks(blocks) && len(atts) == 0 {
+		return nil, apiError("no_text")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.findChannelLocked(p.Get("channel"))
+	if c == nil {
+		return nil, apiError("channel_not_found")
+	}
+	threadTS := p.Get("thread_ts")
+	if threadTS != "" {
+		_, parent := s.findMessageLocked(c.id, threadTS)
+		if parent == nil {
+			return nil, apiError("thread_not_found")
+		}
+		if parent.ThreadTS != "" {
+			threadTS = parent.ThreadTS // a reply to a reply goes to the thread
+		}
+	}
+	m := &Message{
+		Channel:     c.id,
+		TS:          s.nextTSLocked(),
+		ThreadTS:    threadTS,
+		User:        s.cfg.botUserID,
+		BotID:       s.cfg.botID,
+		Username:    p.Get("username"),
+		IconEmoji:   p.Get("icon_emoji"),
+		Text:        text,
+		Blocks:      blocks,
+		Attachments: atts,
+	}
+	s.insertLocked(c, m)
+	cp := m.clone()
+	s.changedLocked(Event{Kind: MessagePosted, Channel: c.id, TS: m.TS, User: m.User, Message: &cp})
+	return map[string]any{"channel": c.id, "ts": m.TS, "message": s.messageJSONLocked(m)}, nil
+}
+
+func (s *Server) chatUpdate(p params) (map[string]any, error) {
+	text, blocks, atts, err := messageContent(p)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, m := s.findMessageLocked(p.Get("channel"), p.Get("ts"))
+	if c == nil {
+		return nil, apiError("channel_not_found")
+	}
+	if m == nil {
+		return nil, apiError("message_not_found")
+	}
+	if m.BotID != s.cfg.botID {
+		return nil, apiError("cant_update_message")
+	}
+	s.applyEditLocked(m, p.present("text"), text, p.present("blocks"), blocks, p.present("attachments"), atts)
+	cp := m.clone()
+	s.changedLocked(Event{Kind: MessageUpdated, Channel: c.id, TS: m.TS, User: m.User, Message: &cp})
+	return map[string]any{"channel": c.id, "ts": m.TS, "text": m.Text, "message": s.messageJSONLocked(m)}, nil
+}
+
+// applyEditLocked replaces what an update sends and keeps what it leaves out,
+// as chat.update does (blocks "[]" removes the blocks).
+func (s *Server) applyEditLocked(m *Message, setText bool, text string, setBlocks bool, blocks json.RawMessage, setAtts bool, atts json.RawMessage) {
+	if setText {
+		m.Text = text
+	}
+	if setBlocks {
+		m.Blocks = blocks
+		if !hasBlocks(blocks) {
+			m.Blocks = nil
+		}
+	}
+	if setAtts {
+		m.Attachments = atts
+	}
+	m.Edits++
+}
+
+func (s *Server) chatPostEphemeral(p params) (map[string]any, error) {
+	text, blocks, atts, err := messageContent(p)
+	if err != nil {
+		return nil, err
+	}
+	if text == "" && !hasBlocks(blocks) && len(atts) == 0 {
+		return nil, apiError("no_text")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.findChannelLocked(p.Get("channel"))
+	if c == nil {
+		return nil, apiError("channel_not_found")
+	}
+	uid := p.Get("user")
+	if u, ok := s.users[uid]; !ok || u.isBot {
+		return nil, apiError("user_not_in_channel")
+	}
+	m := Message{
+		Channel:   c.id,
+		TS:        s.nextTSLocked(),
+		ThreadTS:  p.Get("thread_ts"),
+		User:      s.cfg.botUserID,
+		BotID:     s.cfg.botID,
+		Username:  p.Get("username"),
+		IconEmoji: p.Get("icon_emoji"),
+		Text:      text,
+		Blocks:    blocks,
+		Recipient: uid,
+	}
+	s.ephem[uid] = append(s.ephem[uid], m)
+	s.changedLocked(Event{Kind: EphemeralShown, Channel: c.id, TS: m.TS, User: uid, Message: &m})
+	return map[string]any{"message_ts": m.TS}, nil
+}
+
+func (s *Server) chatDelete(p params) (map[string]any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, m := s.findMessageLocked(p.Get("channel"), p.Get("ts"))
+	if c == nil {
+		return nil, apiError("channel_not_found")
+	}
+	if m == nil {
+		return nil, apiError("message_not_found")
+	}
+	if m.BotID != s.cfg.botID {
+		return nil, apiError("cant_delete_message")
+	}
+	s.deleteLocked(c, m)
+	return map[string]any{"channel": c.id, "ts": m.TS}, nil
+}
+
+func (s *Server) deleteLocked(c *channel, m *Message) {
+	c.messages = slices.DeleteFunc(c.messages, func(x *Message) bool { return x == m })
+	if m.ThreadTS != "" {
+		for _, p := range c.messages {
+			if p.TS == m.ThreadTS {
+				p.ReplyCount--
+			}
+		}
+	}
+	cp := m.clone()
+	s.changedLocked(Event{Kind: MessageDeleted, Channel: c.id, TS: m.TS, User: m.User, Message: &cp})
+}
+
+func (s *Server) chatGetPermalink(p params) (map[string]any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, m := s.findMessageLocked(p.Get("channel"), p.Get("message_ts"))
+	if c == nil {
+		return nil, apiError("channel_not_found")
+	}
+	if m == nil {
+		return nil, apiError("message_not_found")
+	}
+	link := fmt.Sprintf("https://%s.slack.com/archives/%s/p%s", s.cfg.teamDomain, c.id, strings.ReplaceAll(m.TS, ".", ""))
+	if m.ThreadTS != "" {
+		link += fmt.Sprintf("?thread_ts=%s&cid=%s", m.ThreadTS, c.id)
+	}
+	return map[string]any{"channel": c.id, "permalink": link}, nil
+}
+
+func (s *Server) conversationsInfo(p params) (map[string]any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.findChannelLocked(p.Get("channel"))
+	if c == nil {
+		return nil, apiError("channel_not_found")
+	}
+	return map[string]any{"channel": map[string]any{
+		"id": c.id, "name": c.name, "name_normalized": c.name,
+		"is_channel": true, "is_group": false, "is_im": false, "is_mpim": false, "is_private": false,
+		"is_archived": false, "is_general": false, "is_member": true, "is_shared": false,
+		"created": c.created.Unix(), "creator": "", "context_team_id": s.cfg.teamID,
+		"topic":   map[string]any{"value": "", "creator": "", "last_set": 0},
+		"purpose": map[string]any{"value": "", "creator": "", "last_set": 0},
+	}}, nil
+}
+
+// page cuts msgs by limit and cursor (an offset, as opaque to clients as Slack's).
+func page(p params, msgs []map[string]any) (out []map[string]any, next string, err error) {
+	start := 0
+	if cur := p.Get("cursor"); cur != "" {
+		n, perr := strconv.Atoi(strings.TrimPrefix(cur, "bmV4dF90czo"))
+		if perr != nil || n < 0 {
+			return nil, "", apiError("invalid_cursor")
+		}
+		start = min(n, len(msgs))
+	}
+	limit := 100
+	if l, perr := strconv.Atoi(p.Get("limit")); perr == nil && l > 0 {
+		limit = min(l, 1000)
+	}
+	end := min(start+limit, len(msgs))
+	if end < len(msgs) {
+		next = "bmV4dF90czo" + strconv.Itoa(end)
+	}
+	return msgs[start:end], next, nil
+}
+
+// inRange applies oldest, latest and inclusive to a ts.
+func inRange(p params, ts string) bool {
+	incl := p.Get("inclusive") == "1" || p.Get("inclusive") == "true"
+	if o := p.Get("oldest"); o != "" && (ts < o || (!incl && ts == o)) {
+		return false
+	}
+	if l := p.Get("latest"); l != "" && (ts > l || (!incl && ts == l)) {
+		return false
+	}
+	return true
+}
+
+func (s *Server) conversationsHistory(p params) (map[string]any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.findChannelLocked(p.Get("channel"))
+	if c == nil {
+		return nil, apiError("channel_not_found")
+	}
+	var msgs []map[string]any
+	for i := len(c.messages) - 1; i >= 0; i-- { // newest first
+		if m := c.messages[i]; m.ThreadTS == "" && inRange(p, m.TS) {
+			msgs = append(msgs, s.messageJSONLocked(m))
+		}
+	}
+	out, next, err := page(p, msgs)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{
+		"messages": nonNil(out), "has_more": next != "", "pin_count": 0,
+		"response_metadata": map[string]any{"next_cursor": next},
+	}, nil
+}
+
+func (s *Server) conversationsReplies(p params) (map[string]any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, parent := s.findMessageLocked(p.Get("channel"), p.Get("ts"))
+	if c == nil {
+		return nil, apiError("channel_not_found")
+	}
+	if parent == nil {
+		return nil, apiError("thread_not_found")
+	}
+	if parent.ThreadTS != "" {
+		_, parent = s.findMessageLocked(c.id, parent.ThreadTS)
+		if parent == nil {
+			return nil, apiError("thread_not_found")
+		}
+	}
+	msgs := []map[string]any{s.messageJSONLocked(parent)}
+	for _, m := range c.messages {
+		if m.ThreadTS == parent.TS && inRange(p, m.TS) {
+			msgs = append(msgs, s.messageJSONLocked(m))
+		}
+	}
+	out, next, err := page(p, msgs)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{
+		"messages": out, "has_more": next != "",
+		"response_metadata": map[string]any{"next_cursor": next},
+	}, nil
+}
+
+func nonNil(m []map[string]any) []map[string]any {
+	if m == nil {
+		return []map[string]any{}
+	}
+	return m
+}
+
+func (s *Server) usersInfo(p params) (map[string]any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[p.Get("user")]
+	if !ok {
+		return nil, apiError("user_not_found")
+	}
+	j := s.userJSONLocked(u)
+	if p.Get("include_locale") == "true" {
+		j["locale"] = "es-CO"
+	}
+	return map[string]any{"user": j}, nil
+}
+
+func (s *Server) userJSONLocked(u *user) map[string]any {
+	profile := map[string]any{
+		"real_name": u.realName, "real_name_normalized": u.realName,
+		"display_name": u.displayName, "display_name_normalized": u.displayName,
+		"team": s.cfg.teamID, "avatar_hash": "", "status_text": "", "status_emoji": "",
+	}
+	if u.isBot {
+		profile["bot_id"] = s.cfg.botID
+		profile["api_app_id"] = s.cfg.appID
+	}
+	return map[string]any{
+		"id": u.id, "team_id": s.cfg.teamID, "name": u.name, "deleted": false,
+		"real_name": u.realName, "tz": "America/Bogota", "tz_label": "Colombia Standard Time",
+		"tz_offset": -18000, "profile": profile, "is_bot": u.isBot, "is_admin": false,
+		"is_owner": false, "is_app_user": false, "updated": s.now().Unix(),
+	}
+}
+
+func (s *Server) usergroupsUsersList(p params) (map[string]any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	members, ok := s.groups[p.Get("usergroup")]
+	if !ok {
+		return nil, apiError("no_such_subteam")
+	}
+	return map[string]any{"users": append([]string{}, members...)}, nil
+}
+
+func (s *Server) reactionsAdd(p params) (map[string]any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, m := s.findMessageLocked(p.Get("channel"), p.Get("timestamp"))
+	if c == nil {
+		return nil, apiError("channel_not_found")
+	}
+	if m == nil {
+		return nil, apiError("message_not_found")
+	}
+	name := strings.Trim(p.Get("name"), ":")
+	if name == "" {
+		return nil, apiError("invalid_name")
+	}
+	i := slices.IndexFunc(m.Reactions, func(r Reaction) bool { return r.Name == name })
+	if i < 0 {
+		m.Reactions = append(m.Reactions, Reaction{Name: name})
+		i = len(m.Reactions) - 1
+	}
+	if slices.Contains(m.Reactions[i].Users, s.cfg.botUserID) {
+		return nil, apiError("already_reacted")
+	}
+	m.Reactions[i].Users = append(m.Reactions[i].Users, s.cfg.botUserID)
+	cp := m.clone()
+	s.changedLocked(Event{Kind: ReactionAdded, Channel: c.id, TS: m.TS, User: s.cfg.botUserID, Message: &cp})
+	return map[string]any{}, nil
+}
+
+func (s *Server) filesInfo(p params) (map[string]any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok := s.files[p.Get("file")]
+	if !ok {
+		return nil, apiError("file_not_found")
+	}
+	return map[string]any{
+		"file": map[string]any{
+			"id": f.ID, "name": f.Name, "title": f.Title, "mimetype": f.Mimetype, "size": f.Size,
+			"user": f.User, "url_private": f.URLPrivate, "created": s.now().Unix(), "is_public": false,
+		},
+		"comments": []any{},
+		"paging":   map[string]any{"count": 100, "total": 1, "page": 1, "pages": 1},
+	}, nil
+}
+
+// messageJSONLocked renders a message the way the Web API returns it.
+func (s *Server) messageJSONLocked(m *Message) map[string]any {
+	j := map[string]any{"type": "message", "text": m.Text, "ts": m.TS, "team": s.cfg.teamID}
+	if m.User != "" {
+		j["user"] = m.User
+	}
+	if m.BotID != "" {
+		j["bot_id"] = m.BotID
+		j["app_id"] = s.cfg.appID
+		j["bot_profile"] = map[string]any{"id": m.BotID, "app_id": s.cfg.appID, "name": s.cfg.botName, "deleted": false, "team_id": s.cfg.teamID}
+	}
+	if m.Username != "" {
+		j["username"] = m.Username
+	}
+	if m.IconEmoji != "" {
+		j["icons"] = map[string]any{"emoji": m.IconEmoji}
+	}
+	if len(m.Blocks) > 0 {
+		j["blocks"] = m.Blocks
+	}
+	if len(m.Attachments) > 0 {
+		j["attachments"] = m.Attachments
+	}
+	if m.ThreadTS != "" {
+		j["thread_ts"] = m.ThreadTS
+		j["parent_user_id"] = s.parentUserLocked(m)
+	} else if m.ReplyCount > 0 {
+		j["thread_ts"] = m.TS
+		j["reply_count"] = m.ReplyCount
+	}
+	if m.Edits > 0 {
+		j["edited"] = map[string]any{"user": m.User, "ts": m.TS}
+	}
+	if len(m.Reactions) > 0 {
+		var rs []map[string]any
+		for _, r := range m.Reactions {
+			rs = append(rs, map[string]any{"name": r.Name, "count": len(r.Users), "users": r.Users})
+		}
+		j["reactions"] = rs
+	}
+	return j
+}
+
+func (s *Server) parentUserLocked(m *Message) string {
+	if _, p := s.findMessageLocked(m.Channel, m.ThreadTS); p != nil {
+		return p.User
+	}
+	return ""
+}
+
+// Views
+
+func (s *Server) viewsOpen(p params) (map[string]any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tr, ok := s.triggers[p.Get("trigger_id")]
+	switch {
+	case !ok:
+		return nil, apiError("invalid_trigger_id")
+	case tr.used:
+		return nil, apiError("exchanged_trigger_id")
+	case s.now().Sub(tr.created) > 3*time.Second:
+		return nil, apiError("expired_trigger_id")
+	}
+	raw, fields, err := parseView(p.Get("view"), "modal")
+	if err != nil {
+		return nil, err
+	}
+	tr.used = true
+	v := &View{ID: s.nextIDLocked("V"), Type: "modal", User: tr.user, Open: true}
+	v.RootViewID = v.ID
+	s.setViewLocked(v, raw, fields)
+	s.views[v.ID] = v
+	s.viewIDs = append(s.viewIDs, v.ID)
+	cp := *v
+	s.changedLocked(Event{Kind: ViewOpened, User: v.User, View: &cp})
+	return map[string]any{"view": s.viewJSONLocked(v, nil)}, nil
+}
+
+func (s *Server) viewsUpdate(p params) (map[string]any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var v *View
+	if id := p.Get("view_id"); id != "" {
+		v = s.views[id]
+	} else if ext := p.Get("external_id"); ext != "" {
+		for _, x := range s.views {
+			if x.ExternalID == ext {
+				v = x
+			}
+		}
+	} else {
+		return nil, apiError("invalid_arguments")
+	}
+	if v == nil {
+		return nil, apiError("not_found")
+	}
+	if h := p.Get("hash"); h != "" && h != v.Hash {
+		return nil, apiError("hash_conflict")
+	}
+	raw, fields, err := parseView(p.Get("view"), v.Type)
+	if err != nil {
+		return nil, err
+	}
+	s.setViewLocked(v, raw, fields)
+	v.Updates++
+	cp := *v
+	s.changedLocked(Event{Kind: ViewUpdated, User: v.User, View: &cp})
+	return map[string]any{"view": s.viewJSONLocked(v, nil)}, nil
+}
+
+func (s *Server) viewsPublish(p params) (map[string]any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	uid := p.Get("user_id")
+	if _, ok := s.users[uid]; !ok {
+		return nil, apiError("user_not_found")
+	}
+	raw, fields, err := parseView(p.Get("view"), "home")
+	if err != nil {
+		return nil, err
+	}
+	var v *View
+	for _, x := range s.views {
+		if x.User == uid && x.Type == "home" {
+			v = x
+		}
+	}
+	if v == nil {
+		v = &View{ID: s.nextIDLocked("V"), Type: "home", User: uid}
+		v.RootViewID = v.ID
+		s.views[v.ID] = v
+		s.viewIDs = append(s.viewIDs, v.ID)
+	} else {
+		v.Updates++
+	}
+	if h := p.Get("hash"); h != "" && h != v.Hash {
+		return nil, apiError("hash_conflict")
+	}
+	s.setViewLocked(v, raw, fields)
+	cp := *v
+	s.changedLocked(Event{Kind: ViewPublished, User: uid, View: &cp})
+	return map[string]any{"view": s.viewJSONLocked(v, nil)}, nil
+}
+
+type viewFields struct {
+	Type            string          `json:"type"`
+	Blocks          json.RawMessage `json:"blocks"`
+	CallbackID      string          `json:"callback_id"`
+	PrivateMetadata string          `json:"private_metadata"`
+	ExternalID      string          `json:"external_id"`
+	Title           *textObject     `json:"title"`
+}
+
+// parseView checks a view argument: JSON, of the expected type, at most 100
+// blocks, private_metadata at most 3000 characters, a modal with a title.
+func parseView(arg, wantType string) (map[string]json.RawMessage, viewFields, error) {
+	var raw map[string]json.RawMessage
+	var f viewFields
+	if arg == "" || json.Unmarshal([]byte(arg), &raw) != nil || json.Unmarshal([]byte(arg), &f) != nil {
+		return nil, f, apiError("invalid_arguments")
+	}
+	var blocks []json.RawMessage
+	if json.Unmarshal(f.Blocks, &blocks) != nil && len(f.Blocks) > 0 {
+		return nil, f, apiError("invalid_arguments")
+	}
+	switch {
+	case f.Type != wantType:
+		return nil, f, apiError("invalid_arguments")
+	case len(blocks) > 100, len(f.PrivateMetadata) > 3000, len(f.CallbackID) > 255:
+		return nil, f, apiError("invalid_arguments")
+	case wantType == "modal" && (f.Title == nil || f.Title.Text == "" || utf8.RuneCountInString(f.Title.Text) > 24):
+		return nil, f, apiError("invalid_arguments")
+	}
+	if len(f.Blocks) > 0 {
+		for i, b := range blocks {
+			blocks[i] = fillIDs(b, i)
+		}
+		f.Blocks, _ = json.Marshal(blocks)
+		raw["blocks"] = f.Blocks
+	}
+	return raw, f, nil
+}
+
+func (s *Server) setViewLocked(v *View, raw map[string]json.RawMessage, f viewFields) {
+	v.Raw, _ = json.Marshal(raw)
+	v.Blocks = f.Blocks
+	v.CallbackID = f.CallbackID
+	v.PrivateMetadata = f.PrivateMetadata
+	v.ExternalID = f.ExternalID
+	v.Hash = fmt.Sprintf("%d.%s", s.now().Unix(), s.nextIDLocked("h"))
+	v.Errors = nil
+}
+
+// viewJSONLocked renders a view as views.* and view_submission payloads carry it.
+func (s *Server) viewJSONLocked(v *View, state map[string]any) map[string]any {
+	j := map[string]any{}
+	var raw map[string]json.RawMessage
+	_ = json.Unmarshal(v.Raw, &raw)
+	for k, val := range raw {
+		j[k] = val
+	}
+	if state == nil {
+		state = map[string]any{}
+	}
+	for k, val := range map[string]any{
+		"id": v.ID, "team_id": s.cfg.teamID, "type": v.Type, "private_metadata": v.PrivateMetadata,
+		"callback_id": v.CallbackID, "external_id": v.ExternalID, "hash": v.Hash,
+		"state": map[string]any{"values": state}, "root_view_id": v.RootViewID, "previous_view_id": nil,
+		"app_id": s.cfg.appID, "app_installed_team_id": s.cfg.teamID, "bot_id": s.cfg.botID,
+	} {
+		j[k] = val
+	}
+	if _, ok := j["blocks"]; !ok {
+		j["blocks"] = []any{}
+	}
+	return j
+}

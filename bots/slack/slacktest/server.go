@@ -1,0 +1,458 @@
+package slacktest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Defaults of a new Server. Options change them.
+const (
+	DefaultToken        = "xoxb-slacktest-token"
+	DefaultTeamID       = "T0TICKETBOT"
+	DefaultTeamDomain   = "ticketbot-test"
+	DefaultAppID        = "A0TICKETBOT"
+	DefaultBotUserID    = "U0TICKETBOT"
+	DefaultBotID        = "B0TICKETBOT"
+	DefaultChannelID    = "C0QUEUE"
+	DefaultChannelName  = "support-queue"
+	defaultVerification = "slacktest-verification-token"
+	defaultAppTimeout   = 3 * time.Second
+	maxBodyBytes        = 4 << 20
+)
+
+// Server is a fake Slack workspace: a Web API server that the real slack-go
+// client talks to over HTTP, the channel, user and view model behind it, and
+// the Slack client side that signs and posts events, interactions and slash
+// commands to the app under test. All methods are safe for concurrent use.
+type Server struct {
+	httpServer *http.Server
+	listener   net.Listener
+	baseURL    string
+	closed     chan struct{}
+	closeOnce  sync.Once
+
+	mu       sync.Mutex
+	cfg      config
+	now      func() time.Time
+	lastTS   int64 // microseconds of the last timestamp handed out
+	seq      int   // counter for IDs (events, triggers, views, response URLs)
+	channels map[string]*channel
+	chanIDs  []string
+	users    map[string]*user
+	groups   map[string][]string
+	files    map[string]File
+	views    map[string]*View
+	viewIDs  []string
+	triggers map[string]*trigger
+	respURLs map[string]*responseURL
+	ephem    map[string][]Message
+	resps    map[string][]Response
+	calls    []Call
+	stats    Stats
+	faults   map[string]*fault
+	latency  map[string]time.Duration
+	limits   limiter
+	app      appConfig
+	lastEv   *delivery
+	delivs   []Delivery
+	changed  chan struct{} // closed and replaced on every model change
+
+	watchMu  sync.Mutex
+	watchers map[int]*watcher
+	watchSeq int
+}
+
+type config struct {
+	token         string
+	teamID        string
+	teamDomain    string
+	appID         string
+	botUserID     string
+	botID         string
+	botName       string
+	verification  string
+	enforceLimits bool
+	appTimeout    time.Duration
+}
+
+// Option configures a Server at construction.
+type Option func(*Server)
+
+// WithToken sets the bot token that every Web API call must carry.
+func WithToken(token string) Option { return func(s *Server) { s.cfg.token = token } }
+
+// WithTeam sets the workspace ID and domain.
+func WithTeam(id, domain string) Option {
+	return func(s *Server) { s.cfg.teamID, s.cfg.teamDomain = id, domain }
+}
+
+// WithApp sets the app ID and the bot's user and bot IDs, as auth.test reports them.
+func WithApp(appID, botUserID, botID string) Option {
+	return func(s *Server) { s.cfg.appID, s.cfg.botUserID, s.cfg.botID = appID, botUserID, botID }
+}
+
+// WithEnforceLimits starts the server with the documented rate limits enforced
+// (see Server.EnforceLimits).
+func WithEnforceLimits(on bool) Option { return func(s *Server) { s.cfg.enforceLimits = on } }
+
+// WithClock replaces the clock used for message timestamps, rate limits and
+// trigger expiry. Latency injection always uses real time.
+func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
+// WithAppTimeout sets how long the simulated Slack waits for the app to answer
+// an event, interaction or command (Slack waits 3 seconds).
+func WithAppTimeout(d time.Duration) Option { return func(s *Server) { s.cfg.appTimeout = d } }
+
+// New starts a fake Slack on a loopback port. Close it when done.
+func New(opts ...Option) (*Server, error) {
+	s := &Server{
+		closed: make(chan struct{}),
+		cfg: config{
+			token:        DefaultToken,
+			teamID:       DefaultTeamID,
+			teamDomain:   DefaultTeamDomain,
+			appID:        DefaultAppID,
+			botUserID:    DefaultBotUserID,
+			botID:        DefaultBotID,
+			botName:      "ticketbot",
+			verification: defaultVerification,
+			appTimeout:   defaultAppTimeout,
+		},
+		now:      time.Now,
+		channels: map[string]*channel{},
+		users:    map[string]*user{},
+		groups:   map[string][]string{},
+		files:    map[string]File{},
+		views:    map[string]*View{},
+		triggers: map[string]*trigger{},
+		respURLs: map[string]*responseURL{},
+		ephem:    map[string][]Message{},
+		resps:    map[string][]Response{},
+		faults:   map[string]*fault{},
+		latency:  map[string]time.Duration{},
+		changed:  make(chan struct{}),
+		watchers: map[int]*watcher{},
+		stats:    Stats{Calls: map[string]int{}, RateLimited: map[string]int{}, Failed: map[string]int{}, Errors: map[string]int{}},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	s.limits = newLimiter()
+	s.addChannelLocked(DefaultChannelID, DefaultChannelName)
+	s.users[s.cfg.botUserID] = &user{id: s.cfg.botUserID, name: s.cfg.botName, realName: s.cfg.botName, displayName: s.cfg.botName, isBot: true}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("slacktest: listen: %w", err)
+	}
+	s.listener = ln
+	s.baseURL = "http://" + ln.Addr().String()
+	s.httpServer = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.httpServer.Serve(ln) }()
+	return s, nil
+}
+
+// Start is New for tests: it fails tb on error and closes the server in tb.Cleanup.
+func Start(tb testing.TB, opts ...Option) *Server {
+	tb.Helper()
+	s, err := New(opts...)
+	if err != nil {
+		tb.Fatalf("slacktest: %v", err)
+	}
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Close stops the server, aborts injected latencies and closes every Watch channel.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = s.httpServer.Shutdown(ctx)
+		s.closeWatchers()
+	})
+}
+
+// URL is the server's base URL, like "http://127.0.0.1:41234".
+func (s *Server) URL() string { return s.baseURL }
+
+// APIURL is the Web API base URL to give slack.OptionAPIURL; it ends with "/api/".
+func (s *Server) APIURL() string { return s.baseURL + "/api/" }
+
+// Token is the bot token the server accepts.
+func (s *Server) Token() string { return s.cfg.token }
+
+// TeamID is the workspace ID.
+func (s *Server) TeamID() string { return s.cfg.teamID }
+
+// AppID is the app ID sent as api_app_id.
+func (s *Server) AppID() string { return s.cfg.appID }
+
+// BotUserID is the bot's user ID, as auth.test reports it.
+func (s *Server) BotUserID() string { return s.cfg.botUserID }
+
+// VerificationToken is the deprecated verification token put in payloads.
+func (s *Server) VerificationToken() string { return s.cfg.verification }
+
+// Handler serves the Web API under /api/ and the response URLs under /actions/
+// and /commands/. New already serves it; it is exported for embedding.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/{method}", s.serveAPI)
+	mux.HandleFunc("POST /actions/", s.serveResponseURL)
+	mux.HandleFunc("POST /commands/", s.serveResponseURL)
+	return mux
+}
+
+// apiError is a Web API error answered as {"ok":false,"error":code}.
+type apiError string
+
+func (e apiError) Error() string { return string(e) }
+
+type handlerFunc func(s *Server, p params) (map[string]any, error)
+
+var methods = map[string]handlerFunc{
+	"auth.test":             (*Server).authTest,
+	"chat.postMessage":      (*Server).chatPostMessage,
+	"chat.update":           (*Server).chatUpdate,
+	"chat.postEphemeral":    (*Server).chatPostEphemeral,
+	"chat.delete":           (*Server).chatDelete,
+	"chat.getPermalink":     (*Server).chatGetPermalink,
+	"conversations.info":    (*Server).conversationsInfo,
+	"conversations.replies": (*Server).conversationsReplies,
+	"conversations.history": (*Server).conversationsHistory,
+	"users.info":            (*Server).usersInfo,
+	"usergroups.users.list": (*Server).usergroupsUsersList,
+	"views.open":            (*Server).viewsOpen,
+	"views.update":          (*Server).viewsUpdate,
+	"views.publish":         (*Server).viewsPublish,
+	"reactions.add":         (*Server).reactionsAdd,
+	"files.info":            (*Server).filesInfo,
+}
+
+// params are a call's arguments: form values, query values, or the top-level
+// fields of a JSON body (strings as they are, other values as JSON text).
+type params struct{ url.Values }
+
+func (p params) present(key string) bool { _, ok := p.Values[key]; return ok }
+
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	method := r.PathValue("method")
+	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
+	call := Call{Method: method, Time: s.now(), Header: r.Header.Clone(), Body: body}
+	call.Header.Del("Authorization")
+
+	values, token, perr := parseParams(r, body)
+	call.Params = redact(values)
+
+	if d := s.latencyFor(method); d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			call.Status = 0
+			call.Error = "client_gone"
+			s.record(call)
+			return
+		case <-s.closed:
+			t.Stop()
+			return
+		}
+	}
+
+	if status, retry, ok := s.takeFault(method); ok {
+		call.Status = status
+		if status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", fmt.Sprint(retry))
+			call.Error = "ratelimited"
+			http.Error(w, "ratelimited", status)
+		} else {
+			call.Error = http.StatusText(status)
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(status)
+			_, _ = io.WriteString(w, "<html><body>Slack is having trouble</body></html>")
+		}
+		s.record(call)
+		return
+	}
+
+	h, known := methods[method]
+	var (
+		resp map[string]any
+		err  error
+	)
+	switch {
+	case perr != nil:
+		err = perr
+	case token == "":
+		err = apiError("not_authed")
+	case token != s.cfg.token:
+		err = apiError("invalid_auth")
+	case !known:
+		err = apiError("unknown_method")
+	default:
+		if retry, limited := s.checkLimit(method, values.Get("channel")); limited {
+			w.Header().Set("Retry-After", fmt.Sprint(retry))
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = io.WriteString(w, `{"ok":false,"error":"ratelimited"}`)
+			call.Status, call.Error = http.StatusTooManyRequests, "ratelimited"
+			s.record(call)
+			return
+		}
+		resp, err = h(s, params{values})
+	}
+	if err != nil {
+		var ae apiError
+		if !errors.As(err, &ae) {
+			ae = apiError("internal_error")
+		}
+		resp = map[string]any{"ok": false, "error": string(ae)}
+		call.Error = string(ae)
+	} else {
+		resp["ok"] = true
+	}
+	call.Status = http.StatusOK
+	call.Response, _ = json.Marshal(resp)
+	s.record(call)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, _ = w.Write(call.Response)
+}
+
+// parseParams reads the arguments and the token (Authorization: Bearer, or the
+// token argument of a form or query; JSON bodies need the header, like Slack).
+func parseParams(r *http.Request, body []byte) (url.Values, string, error) {
+	values := r.URL.Query()
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch {
+	case ct == "application/json" && len(bytes.TrimSpace(body)) > 0:
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(body, &m); err != nil {
+			return values, bearer(r), apiError("invalid_json")
+		}
+		for k, raw := range m {
+			var str string
+			if json.Unmarshal(raw, &str) == nil {
+				values.Set(k, str)
+			} else {
+				values.Set(k, string(raw))
+			}
+		}
+	case ct == "multipart/form-data":
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if err := r.ParseMultipartForm(maxBodyBytes); err != nil {
+			return values, bearer(r), apiError("invalid_form_data")
+		}
+		for k, v := range r.MultipartForm.Value {
+			values[k] = v
+		}
+	default:
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return values, bearer(r), apiError("invalid_form_data")
+		}
+		for k, v := range form {
+			values[k] = v
+		}
+	}
+	token := bearer(r)
+	if token == "" && ct != "application/json" {
+		token = values.Get("token")
+	}
+	return values, token, nil
+}
+
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if t, ok := strings.CutPrefix(h, "Bearer "); ok {
+		return strings.TrimSpace(t)
+	}
+	return ""
+}
+
+func redact(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		if k == "token" {
+			continue
+		}
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+func (s *Server) record(c Call) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = append(s.calls, c)
+	s.stats.Calls[c.Method]++
+	switch {
+	case c.Status == http.StatusTooManyRequests:
+		s.stats.RateLimited[c.Method]++
+	case c.Status >= 500:
+		s.stats.Failed[c.Method]++
+	case c.Error != "":
+		s.stats.Errors[c.Method]++
+	}
+}
+
+// Call is one Web API request as the server saw it.
+type Call struct {
+	Method   string
+	Time     time.Time
+	Header   http.Header // without Authorization
+	Params   url.Values  // without token; JSON bodies flattened to their top-level fields
+	Body     []byte
+	Status   int             // HTTP status answered (0 when the client went away)
+	Error    string          // the Slack error code, "ratelimited", or the HTTP status text
+	Response json.RawMessage // the JSON answered with status 200
+}
+
+// Calls returns the recorded calls of method, or of every method when method is "".
+func (s *Server) Calls(method string) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Call
+	for _, c := range s.calls {
+		if method == "" || c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Stats counts calls by method.
+type Stats struct {
+	Calls       map[string]int // every request, whatever its outcome
+	RateLimited map[string]int // answered 429, injected or enforced
+	Failed      map[string]int // answered an injected 5xx
+	Errors      map[string]int // answered {"ok":false}
+}
+
+// Stats returns a copy of the counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cp := func(m map[string]int) map[string]int {
+		out := make(map[string]int, len(m))
+		for k, v := range m {
+			out[k] = v
+		}
+		return out
+	}
+	return Stats{Calls: cp(s.stats.Calls), RateLimited: cp(s.stats.RateLimited), Failed: cp(s.stats.Failed), Errors: cp(s.stats.Errors)}
+}
