@@ -1,0 +1,79 @@
+// Package slacktest is a fake Slack workspace for testing the Slack adapter
+// and for running `ticketbot demo` without Slack.
+//
+// It has two sides. The Web API side is an HTTP server that the real
+// github.com/slack-go/slack client talks to:
+//
+//	srv := slacktest.Start(t)
+//	api := slack.New(srv.Token(), slack.OptionAPIURL(srv.APIURL()))
+//
+// It serves auth.test, chat.postMessage, chat.update, chat.postEphemeral,
+// chat.delete, chat.getPermalink, conversations.info, conversations.history,
+// conversations.replies, users.info, usergroups.users.list, views.open,
+// views.update, views.publish, reactions.add and files.info, keeps a model of
+// the channels (Messages, Thread, Ephemerals, Views, Responses), records every
+// call (Calls, Stats), and injects faults (FailNext, RateLimitNext, SetLatency,
+// EnforceLimits).
+//
+// The client side plays the people in Slack: once SetApp says where the app
+// listens, PostUserMessage, ClickButton, SelectOption, SubmitView and
+// SlashCommand post signed Events API, interactivity and slash command
+// requests to the app, and RetryLastEvent repeats an event as Slack retries
+// it. Watch and WaitMessages follow the changes without sleeping.
+//
+// # Faithful
+//
+//   - Requests and answers: form, query and JSON arguments (blocks and
+//     attachments JSON-encoded inside form values), the token from
+//     "Authorization: Bearer" or the token argument (not from a JSON body),
+//     HTTP 200 with {"ok":true,...} or {"ok":false,"error":code}, in the shapes
+//     slack-go decodes. Error codes are Slack's: not_authed, invalid_auth,
+//     channel_not_found, message_not_found, thread_not_found, user_not_found,
+//     no_text, msg_too_long (over 40,000 characters), invalid_blocks (over 50
+//     blocks, a section text over 3,000 characters, over 10 fields, a button
+//     label over 75 characters, a repeated block_id or action_id in a block),
+//     invalid_blocks_format, cant_update_message and cant_delete_message (not
+//     the bot's message), already_reacted, no_such_subteam, invalid_trigger_id,
+//     exchanged_trigger_id, expired_trigger_id (after 3 seconds),
+//     hash_conflict.
+//   - Message timestamps are unique and increasing ("1700000000.000100");
+//     thread replies count on their parent; a reply to a reply goes to the
+//     thread; chat.update replaces only what it sends and keeps the rest;
+//     Slack fills in missing block_id and action_id.
+//   - Rate limits: 429 with an integer Retry-After, which slack-go turns into
+//     *slack.RateLimitedError; enforced limits are chat.postMessage 1/s per
+//     channel (burst 1) and chat.update 50/min per workspace (token bucket).
+//     5xx answers carry an HTML body, as Slack's edge sends.
+//   - Payloads to the app: event_callback envelopes with event_id, event_time,
+//     authorizations and a message event (with rich_text blocks, thread_ts and
+//     parent_user_id for replies); block_actions with user, container, channel,
+//     message, state, trigger_id, response_url and actions; view_submission
+//     with the view, its callback_id, private_metadata and state values;
+//     slash commands form-encoded. All are signed with the v0 scheme over the
+//     raw body, with the real current time as timestamp. Retries carry
+//     X-Slack-Retry-Num and X-Slack-Retry-Reason: http_timeout. Slack waits 3
+//     seconds for the app (WithAppTimeout).
+//   - What the app answers is shown as Slack shows it: response URL posts (5
+//     uses, 30 minutes) replace or delete the original message, post in the
+//     channel or show an ephemeral message; a slash command's immediate answer
+//     is shown too; view_submission answers clear, update, push or report
+//     errors.
+//
+// # Simplified
+//
+//   - One workspace, public channels only, no membership: every user is in
+//     every channel (chat.postEphemeral only checks that the user exists).
+//     No DMs, no private channels, no Enterprise Grid.
+//   - The bot's own messages are not echoed to the app as message events, and
+//     user messages carry no files, edits or deletions from the user side.
+//   - Block Kit validation covers the limits above, not the whole schema;
+//     mrkdwn is stored as sent, never rendered, and BlocksText does not
+//     unescape it. Attachments are stored, not validated.
+//   - Pagination cursors are offsets; history and replies honor limit,
+//     cursor, oldest, latest and inclusive only.
+//   - Only the two limits above are enforced; other methods are never limited
+//     unless RateLimitNext says so. Response URL and trigger lifetimes use the
+//     server clock (WithClock); signatures use real time.
+//   - Interactions on modals (block_actions inside a view), view_closed,
+//     shortcuts, Socket Mode and the RTM API are not simulated.
+package slacktest
