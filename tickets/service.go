@@ -326,6 +326,7 @@ func (s *Service) AddMessage(ctx context.Context, a Actor, number int64, in Mess
 		t.Messages++
 		m.ID = t.Messages
 		c.Message = m
+		c.Event.MessageID = m.ID
 		added = *m
 		return nil
 	})
