@@ -1,0 +1,215 @@
+// Package redistest gives tests a real Redis: the server in REDIS_URL, or a
+// redis-server started from PATH on a free port for the test binary. Each
+// test gets its own key prefix, and its keys are deleted when it ends.
+//
+// Without REDIS_URL and without redis-server on PATH the tests are skipped,
+// except under CI=true, where they fail: CI must never pass by skipping.
+package redistest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+var (
+	sharedOnce sync.Once
+	sharedURL  string
+	sharedErr  error
+)
+
+// URL returns the address of the shared test Redis, starting one if needed.
+func URL(tb testing.TB) string {
+	tb.Helper()
+	sharedOnce.Do(func() {
+		if u := os.Getenv("REDIS_URL"); u != "" {
+			sharedURL = u
+			return
+		}
+		var srv *Server
+		srv, sharedErr = start("")
+		if sharedErr == nil {
+			sharedURL = srv.URL()
+			// The shared server lives as long as the test binary and
+			// dies with it (see dieWithParent).
+		}
+	})
+	if sharedErr != nil {
+		unavailable(tb, sharedErr)
+	}
+	return sharedURL
+}
+
+func unavailable(tb testing.TB, err error) {
+	tb.Helper()
+	if os.Getenv("CI") == "true" {
+		tb.Fatalf("redis is required under CI: %v", err)
+	}
+	tb.Skipf("no Redis for this test (set REDIS_URL or install redis-server): %v", err)
+}
+
+// Prefix returns a key prefix unique to this test.
+func Prefix(tb testing.TB) string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return "test-" + hex.EncodeToString(b[:])
+}
+
+// Client returns a client of the shared test Redis and a key prefix unique
+// to the test; every key under the prefix is deleted at cleanup.
+func Client(tb testing.TB) (*redis.Client, string) {
+	tb.Helper()
+	opt, err := redis.ParseURL(URL(tb))
+	if err != nil {
+		tb.Fatalf("parse REDIS_URL: %v", err)
+	}
+	rdb := redis.NewClient(opt)
+	prefix := Prefix(tb)
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		DeletePrefix(ctx, rdb, prefix)
+		_ = rdb.Close()
+	})
+	return rdb, prefix
+}
+
+// DeletePrefix deletes every key that starts with prefix.
+func DeletePrefix(ctx context.Context, rdb redis.UniversalClient, prefix string) {
+	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	var batch []string
+	for iter.Next(ctx) {
+		batch = append(batch, iter.Val())
+		if len(batch) == 1000 {
+			rdb.Unlink(ctx, batch...)
+			batch = batch[:0]
+		}
+	}
+	if len(batch) > 0 {
+		rdb.Unlink(ctx, batch...)
+	}
+}
+
+// Server is a redis-server process of the test's own, which the test can
+// stop and start again (to test outages). It listens on the same port
+// across restarts.
+type Server struct {
+	mu   sync.Mutex
+	port int
+	dir  string
+	args []string
+	cmd  *exec.Cmd
+}
+
+// Start starts a private redis-server for tb, with extra arguments (for
+// example "--appendonly", "yes"), stopped at cleanup.
+func Start(tb testing.TB, args ...string) *Server {
+	tb.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		unavailable(tb, err)
+	}
+	dir := tb.TempDir()
+	s, err := startIn(dir, args...)
+	if err != nil {
+		tb.Fatalf("start redis-server: %v", err)
+	}
+	tb.Cleanup(s.Stop)
+	return s
+}
+
+func start(dir string, args ...string) (*Server, error) {
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		return nil, err
+	}
+	if dir == "" {
+		d, err := os.MkdirTemp("", "redistest-")
+		if err != nil {
+			return nil, err
+		}
+		dir = d
+	}
+	return startIn(dir, args...)
+}
+
+func startIn(dir string, args ...string) (*Server, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{port: port, dir: dir, args: args}
+	return s, s.Restart()
+}
+
+// URL returns the server's redis:// URL.
+func (s *Server) URL() string { return "redis://" + s.Addr() }
+
+// Addr returns the server's host:port.
+func (s *Server) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)) }
+
+// Stop kills the server (SIGKILL: an abrupt outage) and waits for it.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	_ = s.cmd.Wait()
+	s.cmd = nil
+}
+
+// Restart starts the server again on the same port and data directory and
+// waits until it answers PING.
+func (s *Server) Restart() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd != nil {
+		return nil
+	}
+	argv := append([]string{
+		"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--save", "",
+		"--dir", s.dir, "--logfile", filepath.Join(s.dir, "redis.log"),
+		"--daemonize", "no", "--protected-mode", "no",
+	}, s.args...)
+	cmd := exec.Command("redis-server", argv...)
+	dieWithParent(cmd)
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	s.cmd = cmd
+	rdb := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1})
+	defer rdb.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err := rdb.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("redis-server on port %d did not answer: %w", s.port, err)
+		}
+		time.Sleep(20 * time.Millisecond) // polling a child process start-up, not synchronising tests
+	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

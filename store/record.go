@@ -1,0 +1,169 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/colombiainformatica/ticketbot/tickets"
+)
+
+// record is a ticket as stored: compact JSON keys keep a queued ticket well
+// under 1 KiB of Redis memory. The first two fields must stay "n" then "v":
+// create.lua fills the number in by replacing the leading `{"n":0,`.
+// claim_next.lua decodes and re-encodes records with cjson, so every slice
+// is omitempty (cjson turns an empty array into {}).
+type record struct {
+	N   int64                `json:"n"`
+	V   int64                `json:"v"`
+	CP  string               `json:"cp"`
+	CU  string               `json:"cu"`
+	CC  string               `json:"cc,omitempty"` // omitted when equal to CU
+	CN  string               `json:"cn,omitempty"`
+	CL  string               `json:"cl,omitempty"`
+	In  string               `json:"in"`
+	Na  string               `json:"na"`
+	U   int                  `json:"u"`
+	P   int                  `json:"p"`
+	S   string               `json:"s,omitempty"`
+	D   string               `json:"d"`
+	At  []tickets.Attachment `json:"at,omitempty"`
+	St  int                  `json:"st"`
+	A   string               `json:"a,omitempty"`
+	AN  string               `json:"an,omitempty"`
+	C   int64                `json:"c"`
+	Up  int64                `json:"up"`
+	M   int64                `json:"m,omitempty"`
+	R   int                  `json:"r,omitempty"`
+	RC  string               `json:"rc,omitempty"`
+	RA  int64                `json:"ra,omitempty"`
+	X   string               `json:"x,omitempty"`
+	Req string               `json:"rq,omitempty"` // request id of the last write
+}
+
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+func encodeTicket(t tickets.Ticket, requestID string) ([]byte, error) {
+	r := record{
+		N: t.Number, V: t.Version,
+		CP: t.Customer.Platform, CU: t.Customer.UserID, CN: t.Customer.Name, CL: t.Customer.Language,
+		In: string(t.Intake), Na: string(t.Nature), U: int(t.Urgency), P: int(t.Priority),
+		S: t.Subject, D: t.Description, At: t.Attachments,
+		St: int(t.Status), A: t.Assignee.ID, AN: t.Assignee.Name,
+		C: ms(t.CreatedAt), Up: ms(t.UpdatedAt), M: t.Messages,
+		R: t.Rating.Stars, RC: t.Rating.Comment, RA: ms(t.Rating.At),
+		X: t.Unreachable, Req: requestID,
+	}
+	if t.Customer.ChatID != t.Customer.UserID {
+		r.CC = t.Customer.ChatID
+	}
+	return json.Marshal(r)
+}
+
+func decodeTicket(b []byte) (tickets.Ticket, error) {
+	var r record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return tickets.Ticket{}, fmt.Errorf("decode ticket: %w", err)
+	}
+	chat := r.CC
+	if chat == "" {
+		chat = r.CU
+	}
+	return tickets.Ticket{
+		Number: r.N, Version: r.V,
+		Customer: tickets.Customer{Platform: r.CP, UserID: r.CU, ChatID: chat, Name: r.CN, Language: r.CL},
+		Intake:   tickets.Intake(r.In), Nature: tickets.Nature(r.Na), Urgency: tickets.Urgency(r.U), Priority: tickets.Priority(r.P),
+		Subject: r.S, Description: r.D, Attachments: r.At,
+		Status: tickets.Status(r.St), Assignee: tickets.Agent{ID: r.A, Name: r.AN},
+		CreatedAt: fromMS(r.C), UpdatedAt: fromMS(r.Up), Messages: r.M,
+		Rating:      tickets.Rating{Stars: r.R, Comment: r.RC, At: fromMS(r.RA)},
+		Unreachable: r.X,
+	}, nil
+}
+
+// messageRecord is a conversation entry as stored.
+type messageRecord struct {
+	ID  int64                `json:"id"`
+	K   int                  `json:"k"`
+	AR  int                  `json:"ar"`
+	AI  string               `json:"ai"`
+	AN  string               `json:"an,omitempty"`
+	T   string               `json:"t,omitempty"`
+	At  []tickets.Attachment `json:"at,omitempty"`
+	W   int64                `json:"w"`
+	Ref string               `json:"ref,omitempty"`
+}
+
+func encodeMessage(m tickets.Message) ([]byte, error) {
+	return json.Marshal(messageRecord{
+		ID: m.ID, K: int(m.Kind), AR: int(m.Author.Role), AI: m.Author.ID, AN: m.Author.Name,
+		T: m.Text, At: m.Attachments, W: ms(m.At), Ref: m.Ref,
+	})
+}
+
+func decodeMessage(b []byte) (tickets.Message, error) {
+	var r messageRecord
+	if err := json.Unmarshal(b, &r); err != nil {
+		return tickets.Message{}, fmt.Errorf("decode message: %w", err)
+	}
+	return tickets.Message{
+		ID: r.ID, Kind: tickets.MessageKind(r.K), Author: tickets.Actor{Role: tickets.Role(r.AR), ID: r.AI, Name: r.AN},
+		Text: r.T, Attachments: r.At, At: fromMS(r.W), Ref: r.Ref,
+	}, nil
+}
+
+// eventRecord is an event as stored in the stream. The first field must
+// stay "n": create.lua fills the number in. claim_next.lua builds the same
+// shape in Lua.
+type eventRecord struct {
+	N   int64  `json:"n"`
+	K   string `json:"k"`
+	F   int    `json:"f,omitempty"`
+	T   int    `json:"t"`
+	AR  int    `json:"ar"`
+	AI  string `json:"ai"`
+	AN  string `json:"an,omitempty"`
+	At  int64  `json:"at"`
+	P   int    `json:"p,omitempty"`
+	OP  int    `json:"op,omitempty"`
+	MI  int64  `json:"mi,omitempty"`
+	TK  bool   `json:"tk,omitempty"`
+	PI  string `json:"pi,omitempty"`
+	PN  string `json:"pn,omitempty"`
+	Req string `json:"rq,omitempty"`
+}
+
+func encodeEvent(e tickets.Event, requestID string) ([]byte, error) {
+	return json.Marshal(eventRecord{
+		N: e.Number, K: string(e.Kind), F: int(e.From), T: int(e.To),
+		AR: int(e.Actor.Role), AI: e.Actor.ID, AN: e.Actor.Name, At: ms(e.At),
+		P: int(e.Priority), OP: int(e.OldPriority), MI: e.MessageID,
+		TK: e.Takeover, PI: e.Previous.ID, PN: e.Previous.Name, Req: requestID,
+	})
+}
+
+// DecodeEvent decodes the "e" field of an events stream entry with id.
+func DecodeEvent(id string, b []byte) (tickets.Event, error) {
+	var r eventRecord
+	if err := json.Unmarshal(b, &r); err != nil {
+		return tickets.Event{}, fmt.Errorf("decode event %s: %w", id, err)
+	}
+	return tickets.Event{
+		ID: id, Number: r.N, Kind: tickets.EventKind(r.K), From: tickets.Status(r.F), To: tickets.Status(r.T),
+		Actor: tickets.Actor{Role: tickets.Role(r.AR), ID: r.AI, Name: r.AN}, At: fromMS(r.At),
+		Priority: tickets.Priority(r.P), OldPriority: tickets.Priority(r.OP), MessageID: r.MI,
+		Takeover: r.TK, Previous: tickets.Agent{ID: r.PI, Name: r.PN},
+	}, nil
+}
