@@ -718,3 +718,26 @@ func TestJSONBodyAndPushUpdate(t *testing.T) {
 		t.Fatalf("GetUpdates = %+v, %v", ups, err)
 	}
 }
+
+func TestAutoDeliver(t *testing.T) {
+	got := make(chan string, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got <- string(body)
+	}))
+	defer hook.Close()
+	s := newServer(t, AutoDeliver(true))
+	bot := newBot(t, s)
+	if _, err := bot.MakeRequest("setWebhook", tgbotapi.Params{"url": hook.URL}); err != nil {
+		t.Fatalf("setWebhook: %v", err)
+	}
+	s.SendText(alice, "auto")
+	select {
+	case body := <-got:
+		if !strings.Contains(body, `"text":"auto"`) {
+			t.Errorf("body = %s", body)
+		}
+	case <-timeout(t).Done():
+		t.Fatal("update not delivered")
+	}
+}
