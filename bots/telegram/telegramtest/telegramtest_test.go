@@ -460,7 +460,7 @@ func TestWebhookDeliveryWithSecret(t *testing.T) {
 	}
 }
 
-func TestAutoDeliverGivesUpAfterBoundedRetries(t *testing.T) {
+func TestDeliverGivesUpAfterBoundedRetries(t *testing.T) {
 	var (
 		mu    sync.Mutex
 		posts int
