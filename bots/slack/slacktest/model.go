@@ -377,3 +377,41 @@ func (s *Server) changedLocked(ev Event) {
 	ev.Time = s.now()
 	s.broadcast(ev)
 }
+
+// Channel is a channel of the fake workspace.
+type Channel struct {
+	ID   string
+	Name string
+}
+
+// Channels lists the channels in the order they were added.
+func (s *Server) Channels() []Channel {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Channel, 0, len(s.chanIDs))
+	for _, id := range s.chanIDs {
+		out = append(out, Channel{ID: id, Name: s.channels[id].name})
+	}
+	return out
+}
+
+// User is a member of the fake workspace.
+type User struct {
+	ID          string
+	Name        string // the handle, sent as user_name and user.name
+	RealName    string
+	DisplayName string
+	IsBot       bool
+}
+
+// Users lists the members, the app's bot user included, sorted by ID.
+func (s *Server) Users() []User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]User, 0, len(s.users))
+	for _, u := range s.users {
+		out = append(out, User{ID: u.id, Name: u.name, RealName: u.realName, DisplayName: u.displayName, IsBot: u.isBot})
+	}
+	slices.SortFunc(out, func(a, b User) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}

@@ -493,3 +493,17 @@ func TestFilesInfo(t *testing.T) {
 		t.Errorf("unknown file: %v", err)
 	}
 }
+
+func TestChannelsAndUsers(t *testing.T) {
+	srv := slacktest.Start(t)
+	srv.AddChannel("C0OTHER", "other")
+	srv.AddUser("U1", "Ana Gómez", "Ana G")
+	want := []slacktest.Channel{{ID: queue, Name: slacktest.DefaultChannelName}, {ID: "C0OTHER", Name: "other"}}
+	if diff := cmp.Diff(want, srv.Channels()); diff != "" {
+		t.Errorf("Channels (-want +got):\n%s", diff)
+	}
+	users := srv.Users()
+	if len(users) != 2 || users[0].ID != "U0TICKETBOT" || !users[0].IsBot || users[1].Name != "ana.g" {
+		t.Errorf("Users = %+v", users)
+	}
+}
