@@ -131,12 +131,12 @@ func TestOpenGetRoundTrip(t *testing.T) {
 
 func TestQueueOrderFIFOWithinPriorityAndPriorityAcross(t *testing.T) {
 	e := newEnv(t)
-	low1 := e.open(t, 1, tickets.NatureQuestion, tickets.UrgencyLow)           // P4
-	high1 := e.open(t, 2, tickets.NatureMalfunction, tickets.UrgencyHigh)      // P2
-	low2 := e.open(t, 3, tickets.NatureQuestion, tickets.UrgencyLow)           // P4
-	outage := e.open(t, 4, tickets.NatureOutage, tickets.UrgencyLow)           // P1
-	high2 := e.open(t, 5, tickets.NatureMalfunction, tickets.UrgencyHigh)      // P2
-	email, err := e.svc.Open(context.Background(), tickets.OpenRequest{ // P2, e-mail: behind chat P2
+	low1 := e.open(t, 1, tickets.NatureQuestion, tickets.UrgencyLow)      // P4
+	high1 := e.open(t, 2, tickets.NatureMalfunction, tickets.UrgencyHigh) // P2
+	low2 := e.open(t, 3, tickets.NatureQuestion, tickets.UrgencyLow)      // P4
+	outage := e.open(t, 4, tickets.NatureOutage, tickets.UrgencyLow)      // P1
+	high2 := e.open(t, 5, tickets.NatureMalfunction, tickets.UrgencyHigh) // P2
+	email, err := e.svc.Open(context.Background(), tickets.OpenRequest{   // P2, e-mail: behind chat P2
 		Customer: tickets.Customer{Platform: "email", UserID: "a@b.co", ChatID: "a@b.co"}, Intake: tickets.IntakeEmail,
 		Nature: tickets.NatureMalfunction, Urgency: tickets.UrgencyHigh, Description: "por correo",
 	})
