@@ -58,6 +58,11 @@ func (s *Service) Message(ctx context.Context, a Actor, number, id int64) (m Mes
 	if _, err := s.get(ctx, a, number); err != nil {
 		return Message{}, err
 	}
+	if id <= 0 {
+		// Message ids start at 1; asking after id-1 < 0 would read the
+		// first message instead.
+		return Message{}, Errorf(ENOTFOUND, "message not found")
+	}
 	msgs, err := s.store.Messages(ctx, number, id-1, 1)
 	if err != nil {
 		return Message{}, wrapInternal("read message", err)

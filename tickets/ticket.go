@@ -178,7 +178,9 @@ func subjectOf(description string) string {
 	}
 	r := []rune(line)[:derivedSubjectRunes]
 	cut := string(r)
-	if i := strings.LastIndexByte(cut, ' '); i > derivedSubjectRunes/2 {
+	// i is a byte offset: compare the runes before it, so that accented
+	// text is cut at the same word boundary as ASCII text.
+	if i := strings.LastIndexByte(cut, ' '); i >= 0 && utf8.RuneCountInString(cut[:i]) > derivedSubjectRunes/2 {
 		cut = cut[:i]
 	}
 	return strings.TrimSpace(cut) + "…"

@@ -1,0 +1,354 @@
+package tickets_test
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/colombiainformatica/ticketbot/tickets"
+)
+
+// memStore is an in-memory tickets.Store, tickets.Queue and tickets.Profiles
+// for the core's tests only; the real store is Redis. It follows the
+// documented contracts: conditional writes on the version, request IDs that
+// turn a repeated write into a no-op, the queue ordered by Ticket.Score()
+// then ticket number, and the customer and agent indexes.
+//
+// Request IDs are remembered per operation: Create and ClaimNext by the ID
+// alone, Apply by ticket number and ID.
+type memStore struct {
+	mu       sync.Mutex
+	next     int64
+	tickets  map[int64]tickets.Ticket
+	messages map[int64][]tickets.Message
+	queued   map[int64]bool
+	// byCustomer holds ticket numbers in creation order; byAgent the time
+	// each owned ticket was claimed.
+	byCustomer map[string][]int64
+	byAgent    map[string]map[int64]time.Time
+	created    map[string]int64      // Create request ID → number
+	applied    map[applyKey]struct{} // Apply (number, request ID)
+	nextClaims map[string]int64      // ClaimNext request ID → number
+	claims     []time.Time           // when queued tickets were claimed
+	profiles   map[string]tickets.Profile
+
+	events  []tickets.Event  // the event log, in order
+	changes []tickets.Change // every Change that Apply wrote
+
+	// beforeApply, when set, runs at the start of every Apply outside the
+	// lock, so a test can make a concurrent change win the race.
+	beforeApply func(c tickets.Change)
+}
+
+type applyKey struct {
+	number    int64
+	requestID string
+}
+
+var (
+	_ tickets.Store    = (*memStore)(nil)
+	_ tickets.Queue    = (*memStore)(nil)
+	_ tickets.Profiles = (*memStore)(nil)
+)
+
+func newMemStore() *memStore {
+	return &memStore{
+		tickets:    map[int64]tickets.Ticket{},
+		messages:   map[int64][]tickets.Message{},
+		queued:     map[int64]bool{},
+		byCustomer: map[string][]int64{},
+		byAgent:    map[string]map[int64]time.Time{},
+		created:    map[string]int64{},
+		applied:    map[applyKey]struct{}{},
+		nextClaims: map[string]int64{},
+		profiles:   map[string]tickets.Profile{},
+	}
+}
+
+// copyTicket returns t with its slices copied, so callers never share
+// memory with the store.
+func copyTicket(t tickets.Ticket) tickets.Ticket {
+	t.Attachments = slices.Clone(t.Attachments)
+	return t
+}
+
+func copyMessage(m tickets.Message) tickets.Message {
+	m.Attachments = slices.Clone(m.Attachments)
+	return m
+}
+
+// Create implements tickets.Store.
+func (s *memStore) Create(_ context.Context, t tickets.Ticket, ev tickets.Event, requestID string) (tickets.Ticket, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n, ok := s.created[requestID]; ok {
+		return copyTicket(s.tickets[n]), nil
+	}
+	s.next++
+	t = copyTicket(t)
+	t.Number, t.Version = s.next, 1
+	s.tickets[t.Number] = t
+	s.queued[t.Number] = true
+	key := t.Customer.Key()
+	s.byCustomer[key] = append(s.byCustomer[key], t.Number)
+	ev.Number = t.Number
+	s.events = append(s.events, ev)
+	s.created[requestID] = t.Number
+	return copyTicket(t), nil
+}
+
+// Get implements tickets.Store.
+func (s *memStore) Get(_ context.Context, number int64) (tickets.Ticket, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tickets[number]
+	if !ok {
+		return tickets.Ticket{}, tickets.ErrNotFound
+	}
+	return copyTicket(t), nil
+}
+
+// Apply implements tickets.Store.
+func (s *memStore) Apply(_ context.Context, c tickets.Change) (tickets.Ticket, error) {
+	if s.beforeApply != nil {
+		s.beforeApply(c)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	number := c.Ticket.Number
+	cur, ok := s.tickets[number]
+	if !ok {
+		return tickets.Ticket{}, tickets.ErrNotFound
+	}
+	key := applyKey{number, c.RequestID}
+	if _, ok := s.applied[key]; ok {
+		return copyTicket(cur), nil
+	}
+	if cur.Version != c.Ticket.Version-1 {
+		return tickets.Ticket{}, tickets.ErrVersionConflict
+	}
+	t := copyTicket(c.Ticket)
+	s.tickets[number] = t
+	if c.Message != nil {
+		m := copyMessage(*c.Message)
+		m.ID = int64(len(s.messages[number]) + 1)
+		s.messages[number] = append(s.messages[number], m)
+	}
+	switch c.Queue {
+	case tickets.QueueAdd:
+		s.queued[number] = true
+	case tickets.QueueRemove:
+		if s.queued[number] && c.Event.Kind == tickets.EventClaimed {
+			s.claims = append(s.claims, c.Event.At)
+		}
+		delete(s.queued, number)
+	}
+	if c.PreviousAssignee != t.Assignee.ID {
+		if c.PreviousAssignee != "" {
+			delete(s.byAgent[c.PreviousAssignee], number)
+		}
+		if t.Assignee.ID != "" {
+			s.indexAgent(t.Assignee.ID, number, c.Event.At)
+		}
+	}
+	s.events = append(s.events, c.Event)
+	s.changes = append(s.changes, c)
+	s.applied[key] = struct{}{}
+	return copyTicket(t), nil
+}
+
+func (s *memStore) indexAgent(agentID string, number int64, at time.Time) {
+	if s.byAgent[agentID] == nil {
+		s.byAgent[agentID] = map[int64]time.Time{}
+	}
+	s.byAgent[agentID][number] = at
+}
+
+// queue returns the queued tickets in queue order; s.mu must be held.
+func (s *memStore) queue() []tickets.Ticket {
+	var q []tickets.Ticket
+	for n := range s.queued {
+		q = append(q, s.tickets[n])
+	}
+	slices.SortFunc(q, func(a, b tickets.Ticket) int {
+		return cmp.Or(cmp.Compare(a.Score(), b.Score()), cmp.Compare(a.Number, b.Number))
+	})
+	return q
+}
+
+// ClaimNext implements tickets.Store.
+func (s *memStore) ClaimNext(_ context.Context, c tickets.NextClaim) (tickets.Ticket, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n, ok := s.nextClaims[c.RequestID]; ok {
+		return copyTicket(s.tickets[n]), nil
+	}
+	q := s.queue()
+	if len(q) == 0 {
+		return tickets.Ticket{}, tickets.ErrQueueEmpty
+	}
+	t := q[0]
+	from := t.Status
+	t.Status, t.Assignee = tickets.StatusClaimed, c.Agent
+	t.Version++
+	t.UpdatedAt = c.At
+	s.tickets[t.Number] = t
+	delete(s.queued, t.Number)
+	s.indexAgent(c.Agent.ID, t.Number, c.At)
+	s.claims = append(s.claims, c.At)
+	s.events = append(s.events, tickets.Event{
+		Number: t.Number, Kind: tickets.EventClaimed, From: from, To: t.Status,
+		Actor: tickets.AgentActor(c.Agent), At: c.At, Priority: t.Priority,
+	})
+	s.nextClaims[c.RequestID] = t.Number
+	return copyTicket(t), nil
+}
+
+// Messages implements tickets.Store.
+func (s *memStore) Messages(_ context.Context, number, after int64, limit int) ([]tickets.Message, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []tickets.Message
+	for _, m := range s.messages[number] {
+		if m.ID > after && len(out) < limit {
+			out = append(out, copyMessage(m))
+		}
+	}
+	return out, nil
+}
+
+// LastMessages implements tickets.Store.
+func (s *memStore) LastMessages(_ context.Context, number int64, n int) ([]tickets.Message, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	all := s.messages[number]
+	all = all[max(len(all)-n, 0):]
+	out := make([]tickets.Message, len(all))
+	for i, m := range all {
+		out[i] = copyMessage(m)
+	}
+	return out, nil
+}
+
+// Page implements tickets.Queue.
+func (s *memStore) Page(_ context.Context, offset, limit int) ([]tickets.Ticket, int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q := s.queue()
+	page := q[min(offset, len(q)):min(offset+limit, len(q))]
+	out := make([]tickets.Ticket, len(page))
+	for i, t := range page {
+		out[i] = copyTicket(t)
+	}
+	return out, int64(len(q)), nil
+}
+
+// Position implements tickets.Queue.
+func (s *memStore) Position(_ context.Context, number int64, claimsSince time.Time) (tickets.Slot, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tickets[number]
+	if !ok {
+		return tickets.Slot{}, tickets.ErrNotFound
+	}
+	q := s.queue()
+	slot := tickets.Slot{Ticket: copyTicket(t), Length: int64(len(q))}
+	for i, qt := range q {
+		if qt.Number == number {
+			slot.Position = int64(i + 1)
+		}
+	}
+	for _, at := range s.claims {
+		if !at.Before(claimsSince) {
+			slot.RecentClaims++
+		}
+	}
+	return slot, nil
+}
+
+// ByCustomer implements tickets.Queue.
+func (s *memStore) ByCustomer(_ context.Context, customerKey string, offset, limit int) ([]tickets.Ticket, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	numbers := slices.Clone(s.byCustomer[customerKey])
+	slices.Reverse(numbers)
+	return s.page(numbers, offset, limit), nil
+}
+
+// ByAgent implements tickets.Queue.
+func (s *memStore) ByAgent(_ context.Context, agentID string, offset, limit int) ([]tickets.Ticket, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	owned := s.byAgent[agentID]
+	var numbers []int64
+	for n := range owned {
+		numbers = append(numbers, n)
+	}
+	slices.SortFunc(numbers, func(a, b int64) int {
+		return cmp.Or(owned[a].Compare(owned[b]), cmp.Compare(a, b))
+	})
+	return s.page(numbers, offset, limit), nil
+}
+
+// page returns the tickets numbers[offset:offset+limit]; s.mu must be held.
+func (s *memStore) page(numbers []int64, offset, limit int) []tickets.Ticket {
+	numbers = numbers[min(offset, len(numbers)):min(offset+limit, len(numbers))]
+	out := make([]tickets.Ticket, len(numbers))
+	for i, n := range numbers {
+		out[i] = copyTicket(s.tickets[n])
+	}
+	return out
+}
+
+// Lengths implements tickets.Queue.
+func (s *memStore) Lengths(context.Context) (map[tickets.Priority]int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := map[tickets.Priority]int64{}
+	for n := range s.queued {
+		m[s.tickets[n].Priority]++
+	}
+	return m, nil
+}
+
+// Profile implements tickets.Profiles.
+func (s *memStore) Profile(_ context.Context, customerKey string) (tickets.Profile, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.profiles[customerKey]
+	if !ok {
+		return tickets.Profile{CustomerKey: customerKey}, nil
+	}
+	return p, nil
+}
+
+// SaveProfile implements tickets.Profiles.
+func (s *memStore) SaveProfile(_ context.Context, p tickets.Profile) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.profiles[p.CustomerKey] = p
+	return nil
+}
+
+// eventLog returns a copy of the events written so far.
+func (s *memStore) eventLog() []tickets.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.events)
+}
+
+// ticketCount returns how many tickets were created.
+func (s *memStore) ticketCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.tickets)
+}
+
+// appliedChanges returns a copy of the changes Apply wrote.
+func (s *memStore) appliedChanges() []tickets.Change {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.changes)
+}
