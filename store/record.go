@@ -38,6 +38,7 @@ type record struct {
 	RC  string               `json:"rc,omitempty"`
 	RA  int64                `json:"ra,omitempty"`
 	X   string               `json:"x,omitempty"`
+	DL  int64                `json:"dl,omitempty"`
 	Req string               `json:"rq,omitempty"` // request id of the last write
 }
 
@@ -64,7 +65,7 @@ func encodeTicket(t tickets.Ticket, requestID string) ([]byte, error) {
 		St: int(t.Status), A: t.Assignee.ID, AN: t.Assignee.Name,
 		C: ms(t.CreatedAt), Up: ms(t.UpdatedAt), M: t.Messages,
 		R: t.Rating.Stars, RC: t.Rating.Comment, RA: ms(t.Rating.At),
-		X: t.Unreachable, Req: requestID,
+		X: t.Unreachable, DL: t.Delivered, Req: requestID,
 	}
 	if t.Customer.ChatID != t.Customer.UserID {
 		r.CC = t.Customer.ChatID
@@ -90,6 +91,7 @@ func decodeTicket(b []byte) (tickets.Ticket, error) {
 		CreatedAt: fromMS(r.C), UpdatedAt: fromMS(r.Up), Messages: r.M,
 		Rating:      tickets.Rating{Stars: r.R, Comment: r.RC, At: fromMS(r.RA)},
 		Unreachable: r.X,
+		Delivered:   r.DL,
 	}, nil
 }
 

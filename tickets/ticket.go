@@ -150,6 +150,9 @@ type Ticket struct {
 	UpdatedAt   time.Time
 	Messages    int64 // conversation length
 	Rating      Rating
+	// Delivered is the id of the latest agent reply confirmed delivered
+	// to the customer's chat (see MarkDelivered).
+	Delivered int64
 	// Unreachable is set when messages to the customer fail permanently
 	// (for example the customer blocked the bot); agents see it on the card.
 	Unreachable string
