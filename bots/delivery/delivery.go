@@ -98,7 +98,9 @@ func (e *RetryAfterError) Error() string {
 func (e *RetryAfterError) Unwrap() error { return e.Err }
 
 // RetryAfter wraps err as a *RetryAfterError.
-func RetryAfter(after time.Duration, err error) error { return &RetryAfterError{After: after, Err: err} }
+func RetryAfter(after time.Duration, err error) error {
+	return &RetryAfterError{After: after, Err: err}
+}
 
 // PermanentError says the message can never be sent (the bot was blocked,
 // the chat deleted, the token revoked, the message invalid). Reason is a
@@ -108,7 +110,9 @@ type PermanentError struct {
 	Err    error
 }
 
-func (e *PermanentError) Error() string { return fmt.Sprintf("permanent failure (%s): %v", e.Reason, e.Err) }
+func (e *PermanentError) Error() string {
+	return fmt.Sprintf("permanent failure (%s): %v", e.Reason, e.Err)
+}
 func (e *PermanentError) Unwrap() error { return e.Err }
 
 // Permanent wraps err as a *PermanentError.
