@@ -547,8 +547,8 @@ func TestWaitingAndCustomerAnswer(t *testing.T) {
 	if diff := cmp.Diff(want, msg); diff != "" {
 		t.Errorf("returned message (-want +got):\n%s", diff)
 	}
-	if ev.MessageID != 0 && ev.MessageID != 1 {
-		t.Errorf("event MessageID = %d", ev.MessageID)
+	if ev.MessageID != msg.ID {
+		t.Errorf("event MessageID = %d; want %d: delivery could not find the message", ev.MessageID, msg.ID)
 	}
 	stored, err := e.svc.Conversation(e.ctx, anaA, tk.Number, 0)
 	if err != nil {
@@ -1181,4 +1181,35 @@ func TestApplyRequestID(t *testing.T) {
 	if n := len(e.store.eventLog()); n != 2 {
 		t.Errorf("%d events stored; want 2", n)
 	}
+}
+
+func TestMarkDelivered(t *testing.T) {
+	e := newEnv(t, tickets.Config{})
+	tk := e.open(t, alice, tickets.NatureAccess, tickets.UrgencyHigh)
+	if _, err := e.svc.Claim(e.ctx, anaA, tk.Number, false); err != nil {
+		t.Fatal(err)
+	}
+	_, reply, err := e.svc.AddMessage(e.ctx, anaA, tk.Number, tickets.MessageInput{Kind: tickets.MessageReply, Text: "done"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := e.mark()
+	for _, id := range []int64{0, reply.ID + 1} {
+		_, err := e.svc.MarkDelivered(e.ctx, tk.Number, id)
+		wantCode(t, err, tickets.EINVALID)
+	}
+	e.expectNoEvent(t, m)
+	got, err := e.svc.MarkDelivered(e.ctx, tk.Number, reply.ID)
+	if err != nil || got.Delivered != reply.ID {
+		t.Fatalf("MarkDelivered = %d, %v", got.Delivered, err)
+	}
+	ev := e.expectEvent(t, m, tk.Number, tickets.EventDelivered, tickets.StatusClaimed, tickets.StatusClaimed)
+	if ev.MessageID != reply.ID || ev.Actor != tickets.SystemActor {
+		t.Errorf("delivered event = %+v", ev)
+	}
+	m = e.mark()
+	if _, err := e.svc.MarkDelivered(e.ctx, tk.Number, reply.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.expectNoEvent(t, m)
 }
