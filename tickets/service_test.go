@@ -1213,3 +1213,25 @@ func TestMarkDelivered(t *testing.T) {
 	}
 	e.expectNoEvent(t, m)
 }
+
+// TestAddMessageRequestID: a redelivered customer message (same request
+// ID) is stored once.
+func TestAddMessageRequestID(t *testing.T) {
+	e := newEnv(t, tickets.Config{})
+	tk := e.open(t, alice, tickets.NatureAccess, tickets.UrgencyHigh)
+	ctx := tickets.WithRequestID(e.ctx, "telegram:update:77")
+	for range 2 {
+		if _, _, err := e.svc.AddMessage(ctx, aliceA, tk.Number, tickets.MessageInput{Text: "hello"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := e.get(t, tk.Number); got.Messages != 1 || got.Version != 2 {
+		t.Errorf("stored ticket has %d messages at v%d; want 1 at v2", got.Messages, got.Version)
+	}
+	if msgs, _ := e.svc.Conversation(e.ctx, anaA, tk.Number, 0); len(msgs) != 1 {
+		t.Errorf("conversation has %d messages; want 1", len(msgs))
+	}
+	if n := len(e.store.eventLog()); n != 2 {
+		t.Errorf("%d events stored; want opened and one message", n)
+	}
+}
