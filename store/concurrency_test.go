@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/colombiainformatica/ticketbot/store"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
