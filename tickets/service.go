@@ -316,8 +316,8 @@ func (s *Service) AddMessage(ctx context.Context, a Actor, number int64, in Mess
 			}
 			c.Event.Kind = EventReply
 		case MessageNote:
-			if a.Role != RoleAgent {
-				return Errorf(EFORBIDDEN, "only agents write internal notes")
+			if err := requireAgent(a); err != nil {
+				return err
 			}
 			c.Event.Kind = EventNote
 		default:
@@ -427,6 +427,9 @@ func (s *Service) transition(ctx context.Context, op string, a Actor, number int
 				return Errorf(EFORBIDDEN, "only agents can %s a ticket", action)
 			}
 		case RoleAgent:
+			if err := requireAgent(a); err != nil {
+				return err
+			}
 			// Closing or reopening a finished ticket is open to any agent;
 			// everything else on an owned ticket is the owner's.
 			if action != ActionClose && action != ActionReopen && t.Claimed() {
@@ -558,7 +561,11 @@ func (s *Service) mutate(ctx context.Context, a Actor, number int64, decide func
 		c.Event.Priority = next.Priority
 		t, err := s.store.Apply(ctx, c)
 		if err == nil {
-			s.cfg.Observer.Emitted(c.Event)
+			// A store that recognised a repeated request returns the
+			// ticket as it is, without writing: no new event then.
+			if t.Version == next.Version {
+				s.cfg.Observer.Emitted(c.Event)
+			}
 			return t, nil
 		}
 		if !errors.Is(err, ErrVersionConflict) || attempt+1 >= maxAttempts {
