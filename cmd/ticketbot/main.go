@@ -1,0 +1,128 @@
+// Command ticketbot is the chat front end of Colombia Informática's
+// technical-support desk: customers in Telegram, agents in Slack, the queue
+// in Redis. It reads its configuration from the environment, wires the
+// domain core (tickets) to the Redis store and the chat adapters, serves
+// health and metrics over HTTP, and shuts down gracefully.
+//
+// Usage:
+//
+//	ticketbot          serve (production; needs REDIS_URL or REDIS_ADDRS)
+//	ticketbot demo     the same product on an embedded Redis-compatible server
+//	ticketbot bench    a capacity-planning load generator (needs REDIS_URL)
+//	ticketbot version  print the version
+//	ticketbot help     print this help
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…"; without
+// it the module version from the build info is used.
+var version = ""
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+const usage = `ticketbot is the chat front end of the technical-support desk:
+customers in Telegram, agents in Slack, the queue in Redis.
+
+Usage:
+
+	ticketbot          serve (production; configured from the environment,
+	                   needs REDIS_URL, or REDIS_ADDRS for Sentinel/Cluster)
+	ticketbot demo     the same product on an embedded in-process Redis-compatible
+	                   server (or on REDIS_URL when set); http://localhost:8080
+	ticketbot bench    load generator for capacity planning against REDIS_URL
+	                   (ticketbot bench -h for its flags)
+	ticketbot version  print the version
+	ticketbot help     print this help
+
+The environment variables are documented in README.md ("Configuration").
+`
+
+// run is main without the process: it returns the exit code.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cmd := ""
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "", "serve":
+		return serve(ctx, false, args, getenv, stderr)
+	case "demo":
+		return serve(ctx, true, args, getenv, stderr)
+	case "bench":
+		return bench(ctx, args, getenv, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "ticketbot", Version())
+		return 0
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "ticketbot: unknown command %q\n\n%s", cmd, usage)
+	return 2
+}
+
+// Version returns the version of this build.
+func Version() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+// serve runs the product until SIGINT or SIGTERM, or until a component
+// fails. Exit codes: 0 after a graceful shutdown, 1 on a failure, 2 on a
+// usage or configuration error.
+func serve(ctx context.Context, demo bool, args []string, getenv func(string) string, stderr io.Writer) int {
+	if len(args) > 0 {
+		fmt.Fprintf(stderr, "ticketbot: unexpected argument %q\n\n%s", args[0], usage)
+		return 2
+	}
+	m := NewMain()
+	m.Demo = demo
+	m.LogOutput = stderr
+	cfg, err := m.ParseConfig(getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "ticketbot: %v\n", err)
+		return 2
+	}
+	m.Config = cfg
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := m.Run(ctx); err != nil {
+		_ = m.Close()
+		fmt.Fprintf(stderr, "ticketbot: %v\n", err)
+		return 1
+	}
+	werr := m.Wait(ctx)
+	stop() // a second signal during shutdown kills the process
+	if werr != nil {
+		m.Log.Error().Err(werr).Msg("a component failed; shutting down")
+	} else {
+		m.Log.Info().Msg("shutting down")
+	}
+	if err := m.Close(); err != nil {
+		m.Log.Error().Err(err).Msg("shutdown was not clean")
+		return 1
+	}
+	if werr != nil && !errors.Is(werr, context.Canceled) {
+		return 1
+	}
+	m.Log.Info().Msg("stopped")
+	return 0
+}
