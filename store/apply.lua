@@ -10,7 +10,8 @@
 -- KEYS[5] claims    ZSET    recent claims
 -- ARGV[1]  version the change was computed from
 -- ARGV[2]  request id
--- ARGV[3]  new ticket JSON (carries ARGV[2] as "rq")
+-- ARGV[3]  new ticket JSON (carries ARGV[2] as "rq"); the stored "oq"
+--          (the request that opened the ticket) is carried over
 -- ARGV[4]  queue op: 0 keep, 1 add at ARGV[5], 2 remove
 -- ARGV[5]  queue score
 -- ARGV[6]  queue member (zero-padded number)
@@ -36,7 +37,11 @@ end
 if tostring(t.v) ~= ARGV[1] then
   return {2}
 end
-redis.call('SET', KEYS[1], ARGV[3])
+local next = ARGV[3]
+if t.oq then
+  next = string.sub(next, 1, -2) .. ',"oq":' .. cjson.encode(t.oq) .. '}'
+end
+redis.call('SET', KEYS[1], next)
 if ARGV[4] == '1' then
   redis.call('ZADD', KEYS[2], ARGV[5], ARGV[6])
 elseif ARGV[4] == '2' then

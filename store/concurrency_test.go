@@ -332,6 +332,11 @@ func TestRetriedWritesAreIdempotent(t *testing.T) {
 	if _, err := e.store.Apply(ctx, c); !errors.Is(err, tickets.ErrVersionConflict) {
 		t.Fatalf("stale apply: %v, want ErrVersionConflict", err)
 	}
+	// A late retry of the open, after the ticket changed, still finds it.
+	late, err := e.svc.Open(ctx, req)
+	if err != nil || late.Number != a.Number {
+		t.Fatalf("late retried open = #%d, %v; want #%d", late.Number, err, a.Number)
+	}
 	if evs := readEvents(t, e); len(evs) != 2 {
 		t.Fatalf("%d events, want 2 (opened, claimed)", len(evs))
 	}

@@ -21,18 +21,18 @@ type record struct {
 	CC  string               `json:"cc,omitempty"` // omitted when equal to CU
 	CN  string               `json:"cn,omitempty"`
 	CL  string               `json:"cl,omitempty"`
-	In  string               `json:"in"`
+	In  string               `json:"in,omitempty"` // omitted for chat
 	Na  string               `json:"na"`
 	U   int                  `json:"u"`
 	P   int                  `json:"p"`
-	S   string               `json:"s,omitempty"`
+	S   string               `json:"s,omitempty"` // omitted when derived from D
 	D   string               `json:"d"`
 	At  []tickets.Attachment `json:"at,omitempty"`
 	St  int                  `json:"st"`
 	A   string               `json:"a,omitempty"`
 	AN  string               `json:"an,omitempty"`
 	C   int64                `json:"c"`
-	Up  int64                `json:"up"`
+	Up  int64                `json:"up,omitempty"` // omitted when equal to C
 	M   int64                `json:"m,omitempty"`
 	R   int                  `json:"r,omitempty"`
 	RC  string               `json:"rc,omitempty"`
@@ -40,6 +40,9 @@ type record struct {
 	X   string               `json:"x,omitempty"`
 	DL  int64                `json:"dl,omitempty"`
 	Req string               `json:"rq,omitempty"` // request id of the last write
+	// OQ is the request id that opened the ticket: create.lua finds a
+	// repeated Create by it, and apply.lua carries it over.
+	OQ string `json:"oq,omitempty"`
 }
 
 func ms(t time.Time) int64 {
@@ -57,6 +60,10 @@ func fromMS(v int64) time.Time {
 }
 
 func encodeTicket(t tickets.Ticket, requestID string) ([]byte, error) {
+	return encodeRecord(t, requestID, "")
+}
+
+func encodeRecord(t tickets.Ticket, requestID, openRequestID string) ([]byte, error) {
 	r := record{
 		N: t.Number, V: t.Version,
 		CP: t.Customer.Platform, CU: t.Customer.UserID, CN: t.Customer.Name, CL: t.Customer.Language,
@@ -65,7 +72,16 @@ func encodeTicket(t tickets.Ticket, requestID string) ([]byte, error) {
 		St: int(t.Status), A: t.Assignee.ID, AN: t.Assignee.Name,
 		C: ms(t.CreatedAt), Up: ms(t.UpdatedAt), M: t.Messages,
 		R: t.Rating.Stars, RC: t.Rating.Comment, RA: ms(t.Rating.At),
-		X: t.Unreachable, DL: t.Delivered, Req: requestID,
+		X: t.Unreachable, DL: t.Delivered, Req: requestID, OQ: openRequestID,
+	}
+	if r.In == string(tickets.IntakeChat) {
+		r.In = ""
+	}
+	if r.S == tickets.DerivedSubject(r.D) {
+		r.S = ""
+	}
+	if r.Up == r.C {
+		r.Up = 0
 	}
 	if t.Customer.ChatID != t.Customer.UserID {
 		r.CC = t.Customer.ChatID
@@ -81,6 +97,15 @@ func decodeTicket(b []byte) (tickets.Ticket, error) {
 	chat := r.CC
 	if chat == "" {
 		chat = r.CU
+	}
+	if r.In == "" {
+		r.In = string(tickets.IntakeChat)
+	}
+	if r.S == "" {
+		r.S = tickets.DerivedSubject(r.D)
+	}
+	if r.Up == 0 {
+		r.Up = r.C
 	}
 	return tickets.Ticket{
 		Number: r.N, Version: r.V,
@@ -130,29 +155,28 @@ func decodeMessage(b []byte) (tickets.Message, error) {
 // stay "n": create.lua fills the number in. claim_next.lua builds the same
 // shape in Lua.
 type eventRecord struct {
-	N   int64  `json:"n"`
-	K   string `json:"k"`
-	F   int    `json:"f,omitempty"`
-	T   int    `json:"t"`
-	AR  int    `json:"ar"`
-	AI  string `json:"ai"`
-	AN  string `json:"an,omitempty"`
-	At  int64  `json:"at"`
-	P   int    `json:"p,omitempty"`
-	OP  int    `json:"op,omitempty"`
-	MI  int64  `json:"mi,omitempty"`
-	TK  bool   `json:"tk,omitempty"`
-	PI  string `json:"pi,omitempty"`
-	PN  string `json:"pn,omitempty"`
-	Req string `json:"rq,omitempty"`
+	N  int64  `json:"n"`
+	K  string `json:"k"`
+	F  int    `json:"f,omitempty"`
+	T  int    `json:"t"`
+	AR int    `json:"ar"`
+	AI string `json:"ai"`
+	AN string `json:"an,omitempty"`
+	At int64  `json:"at"`
+	P  int    `json:"p,omitempty"`
+	OP int    `json:"op,omitempty"`
+	MI int64  `json:"mi,omitempty"`
+	TK bool   `json:"tk,omitempty"`
+	PI string `json:"pi,omitempty"`
+	PN string `json:"pn,omitempty"`
 }
 
-func encodeEvent(e tickets.Event, requestID string) ([]byte, error) {
+func encodeEvent(e tickets.Event) ([]byte, error) {
 	return json.Marshal(eventRecord{
 		N: e.Number, K: string(e.Kind), F: int(e.From), T: int(e.To),
 		AR: int(e.Actor.Role), AI: e.Actor.ID, AN: e.Actor.Name, At: ms(e.At),
 		P: int(e.Priority), OP: int(e.OldPriority), MI: e.MessageID,
-		TK: e.Takeover, PI: e.Previous.ID, PN: e.Previous.Name, Req: requestID,
+		TK: e.Takeover, PI: e.Previous.ID, PN: e.Previous.Name,
 	})
 }
 

@@ -33,8 +33,8 @@ var (
 const (
 	DefaultPrefix = "ticketbot"
 	DefaultDesk   = "support"
-	// requestTTL is how long a request id is remembered for idempotent
-	// retries: far longer than any client retry.
+	// requestTTL is how long a claim-next request id is remembered for
+	// idempotent retries: far longer than any client retry.
 	requestTTL = 10 * time.Minute
 	// claimsKept is how far back claims are kept for wait estimates.
 	claimsKept = 24 * time.Hour
@@ -103,19 +103,19 @@ func (s *Store) Load(ctx context.Context) error {
 // Create implements tickets.Store.
 func (s *Store) Create(ctx context.Context, t tickets.Ticket, ev tickets.Event, requestID string) (tickets.Ticket, error) {
 	t.Number, t.Version = 0, 1
-	tj, err := encodeTicket(t, requestID)
+	tj, err := encodeRecord(t, "", requestID)
 	if err != nil {
 		return tickets.Ticket{}, err
 	}
 	ev.Number = 0
-	ej, err := encodeEvent(ev, requestID)
+	ej, err := encodeEvent(ev)
 	if err != nil {
 		return tickets.Ticket{}, err
 	}
 	k := s.keys
 	res, err := createScript.Run(ctx, s.rdb,
-		[]string{k.seq(), k.queue(), k.customer(t.Customer.Key()), k.events(), k.request(requestID)},
-		k.ticketPrefix(), tj, t.Score(), ms(t.CreatedAt), ej, int64(requestTTL/time.Second),
+		[]string{k.seq(), k.queue(), k.customer(t.Customer.Key()), k.events()},
+		k.ticketPrefix(), tj, t.Score(), ms(t.CreatedAt), ej, requestID,
 	).Slice()
 	if err != nil {
 		return tickets.Ticket{}, fmt.Errorf("create ticket: %w", err)
@@ -146,7 +146,7 @@ func (s *Store) Apply(ctx context.Context, c tickets.Change) (tickets.Ticket, er
 	if err != nil {
 		return tickets.Ticket{}, err
 	}
-	ej, err := encodeEvent(c.Event, c.RequestID)
+	ej, err := encodeEvent(c.Event)
 	if err != nil {
 		return tickets.Ticket{}, err
 	}

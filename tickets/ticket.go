@@ -166,6 +166,10 @@ func (t Ticket) Score() float64 {
 // Claimed reports whether an agent owns the ticket.
 func (t Ticket) Claimed() bool { return t.Assignee.ID != "" }
 
+// DerivedSubject returns the subject Open derives from a description when
+// none is given.
+func DerivedSubject(description string) string { return subjectOf(description) }
+
 // subjectOf derives a subject from a description: its first non-empty line,
 // cut at a word boundary to about 60 characters with an ellipsis.
 func subjectOf(description string) string {
