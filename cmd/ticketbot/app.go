@@ -124,9 +124,10 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
 	m.listener = l
-	m.server = newHTTPServer(mux, m.component("http"))
+	srv := newHTTPServer(mux, m.component("http"))
+	m.server = srv
 	m.serveErr = make(chan error, 1)
-	go func() { m.serveErr <- m.server.Serve(l) }()
+	go func() { m.serveErr <- srv.Serve(l) }()
 	m.component("http").Info().Str("addr", l.Addr().String()).Msg("serving /healthz, /readyz, /metrics")
 	if m.Demo {
 		m.Log.Info().Msgf("demo running: open http://localhost:%d", l.Addr().(*net.TCPAddr).Port)
@@ -265,6 +266,14 @@ func newLogger(cfg Config, out io.Writer) zerolog.Logger {
 		out = zerolog.ConsoleWriter{Out: out, TimeFormat: time.TimeOnly, NoColor: !color}
 	}
 	return zerolog.New(out).Level(cfg.LogLevel).With().Timestamp().Logger()
+}
+
+// redisLogger bridges go-redis's own log lines (dial failures, pool
+// trouble) into zerolog.
+type redisLogger struct{ log *zerolog.Logger }
+
+func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
+	l.log.Warn().Msgf(format, v...)
 }
 
 // redisWarmup waits for Redis and loads the store's scripts, retrying with

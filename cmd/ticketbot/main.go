@@ -22,6 +22,8 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // version is set at build time with -ldflags "-X main.version=…"; without
@@ -104,6 +106,10 @@ func serve(ctx context.Context, demo bool, args []string, getenv func(string) st
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// go-redis logs through one package-level logger: the process's, so it
+	// is set here and not in Main (tests run several Mains at once).
+	m.Log = newLogger(cfg, stderr)
+	redis.SetLogger(redisLogger{log: m.component("redis")})
 	if err := m.Run(ctx); err != nil {
 		_ = m.Close()
 		fmt.Fprintf(stderr, "ticketbot: %v\n", err)

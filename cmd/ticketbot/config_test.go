@@ -1,0 +1,209 @@
+package main
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/rs/zerolog"
+)
+
+// envOf returns a getenv over vars, blind to the process environment.
+func envOf(vars map[string]string) func(string) string {
+	return func(name string) string { return vars[name] }
+}
+
+func TestParseConfigDefaults(t *testing.T) {
+	c, err := parseConfig(envOf(map[string]string{"REDIS_URL": "redis://localhost:6379/2"}), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]any{
+		"addrs": c.Redis.Addrs, "db": c.Redis.DB, "source": c.RedisSource,
+		"prefix": c.Prefix, "desk": c.Desk, "http": c.HTTPAddr,
+		"level": c.LogLevel, "format": c.LogFormat, "lang": c.Language,
+		"terms_url": c.TermsURL, "terms_version": c.TermsVersion, "email": c.SupportEmail,
+		"window": c.EstimateWindow, "shutdown": c.ShutdownTimeout,
+		"telegram": c.Telegram.Enabled(), "slack": c.Slack.Enabled(),
+	}
+	want := map[string]any{
+		"addrs": []string{"localhost:6379"}, "db": 2, "source": "REDIS_URL",
+		"prefix": "ticketbot", "desk": "support", "http": ":8080",
+		"level": zerolog.InfoLevel, "format": "json", "lang": "es",
+		"terms_url":     "https://www.colombiainformatica.com/clientes/supporttickets.php",
+		"terms_version": "2024-01", "email": "soporte@colombiainformatica.com",
+		"window": time.Hour, "shutdown": 15 * time.Second,
+		"telegram": false, "slack": false,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("defaults (-want +got):\n%s", diff)
+	}
+}
+
+func TestParseConfig(t *testing.T) {
+	const url = "redis://localhost:6379"
+	slack := map[string]string{
+		"REDIS_URL": url, "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1",
+		"SLACK_QUEUE_CHANNEL": "C0123ABCD", "SLACK_AGENTS": "S0AGENTS, U0ALICE",
+	}
+	with := func(base map[string]string, kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		demo    bool
+		wantVar string // the variable the error names; "" for success
+		check   func(t *testing.T, c Config)
+	}{
+		{name: "no redis", env: map[string]string{}, wantVar: "REDIS_URL"},
+		{name: "no redis in demo", env: map[string]string{}, demo: true, check: func(t *testing.T, c Config) {
+			if c.Redis != nil {
+				t.Errorf("Redis = %+v, want nil (embedded)", c.Redis)
+			}
+		}},
+		{name: "rediss", env: map[string]string{"REDIS_URL": "rediss://:secret@example.com:6380"}, check: func(t *testing.T, c Config) {
+			if c.Redis.TLSConfig == nil || c.Redis.Password != "secret" || c.Redis.Addrs[0] != "example.com:6380" {
+				t.Errorf("Redis = %+v", c.Redis)
+			}
+		}},
+		{name: "bad scheme", env: map[string]string{"REDIS_URL": "http://localhost"}, wantVar: "REDIS_URL"},
+		{name: "bad db", env: map[string]string{"REDIS_URL": "redis://:pw@localhost/x"}, wantVar: "REDIS_URL"},
+		{name: "url and addrs", env: map[string]string{"REDIS_URL": url, "REDIS_ADDRS": "a:1"}, wantVar: "REDIS_ADDRS"},
+		{name: "sentinel", env: map[string]string{"REDIS_ADDRS": "s1:26379, s2:26379", "REDIS_MASTER_NAME": "mymaster"}, check: func(t *testing.T, c Config) {
+			if diff := cmp.Diff([]string{"s1:26379", "s2:26379"}, c.Redis.Addrs); diff != "" || c.Redis.MasterName != "mymaster" {
+				t.Errorf("Redis = %+v", c.Redis)
+			}
+		}},
+		{name: "cluster", env: map[string]string{"REDIS_ADDRS": "n1:6379,n2:6379,n3:6379"}, check: func(t *testing.T, c Config) {
+			if len(c.Redis.Addrs) != 3 || c.Redis.MasterName != "" {
+				t.Errorf("Redis = %+v", c.Redis)
+			}
+		}},
+		{name: "bad addr", env: map[string]string{"REDIS_ADDRS": "n1:6379,n2"}, wantVar: "REDIS_ADDRS"},
+		{name: "master without addrs", env: map[string]string{"REDIS_MASTER_NAME": "m"}, wantVar: "REDIS_MASTER_NAME"},
+		{name: "master with url", env: map[string]string{"REDIS_URL": url, "REDIS_MASTER_NAME": "m"}, wantVar: "REDIS_MASTER_NAME"},
+		{name: "prefix with brace", env: map[string]string{"REDIS_URL": url, "REDIS_PREFIX": "a{b"}, wantVar: "REDIS_PREFIX"},
+		{name: "desk with colon", env: map[string]string{"REDIS_URL": url, "DESK": "a:b"}, wantVar: "DESK"},
+		{name: "telegram polling", env: map[string]string{"REDIS_URL": url, "TELEGRAM_BOT_TOKEN": "1:AA"}, check: func(t *testing.T, c Config) {
+			if !c.Telegram.Enabled() || c.Telegram.Mode() != "polling" || c.Telegram.APIEndpoint != DefaultTelegramEndpoint {
+				t.Errorf("Telegram = %+v", c.Telegram)
+			}
+		}},
+		{name: "telegram webhook", env: map[string]string{"REDIS_URL": url, "TELEGRAM_BOT_TOKEN": "1:AA",
+			"TELEGRAM_WEBHOOK_URL": "https://bot.example.com/telegram/webhook", "TELEGRAM_WEBHOOK_SECRET": "s3cr3t_-"}, check: func(t *testing.T, c Config) {
+			if c.Telegram.Mode() != "webhook" {
+				t.Errorf("Telegram = %+v", c.Telegram)
+			}
+		}},
+		{name: "webhook without secret", env: map[string]string{"REDIS_URL": url, "TELEGRAM_BOT_TOKEN": "1:AA",
+			"TELEGRAM_WEBHOOK_URL": "https://bot.example.com/telegram/webhook"}, wantVar: "TELEGRAM_WEBHOOK_SECRET"},
+		{name: "secret without webhook", env: map[string]string{"REDIS_URL": url, "TELEGRAM_BOT_TOKEN": "1:AA",
+			"TELEGRAM_WEBHOOK_SECRET": "abc"}, wantVar: "TELEGRAM_WEBHOOK_SECRET"},
+		{name: "bad webhook secret", env: map[string]string{"REDIS_URL": url, "TELEGRAM_BOT_TOKEN": "1:AA",
+			"TELEGRAM_WEBHOOK_URL": "https://x.example/h", "TELEGRAM_WEBHOOK_SECRET": "no spaces"}, wantVar: "TELEGRAM_WEBHOOK_SECRET"},
+		{name: "bad telegram endpoint", env: map[string]string{"REDIS_URL": url, "TELEGRAM_BOT_TOKEN": "1:AA",
+			"TELEGRAM_API_ENDPOINT": "http://127.0.0.1:1/bot"}, wantVar: "TELEGRAM_API_ENDPOINT"},
+		{name: "telegram settings without token are ignored", env: map[string]string{"REDIS_URL": url,
+			"TELEGRAM_WEBHOOK_URL": "https://x.example/h"}, check: func(t *testing.T, c Config) {
+			if c.Telegram.Enabled() || len(c.Warnings) != 1 {
+				t.Errorf("Telegram = %+v, warnings %q", c.Telegram, c.Warnings)
+			}
+		}},
+		{name: "slack socket mode", env: slack, check: func(t *testing.T, c Config) {
+			want := SlackConfig{BotToken: "xoxb-1", AppToken: "xapp-1", APIURL: DefaultSlackAPIURL,
+				QueueChannel: "C0123ABCD", Agents: []string{"S0AGENTS", "U0ALICE"}}
+			if diff := cmp.Diff(want, c.Slack); diff != "" || c.Slack.Mode() != "socket" {
+				t.Errorf("Slack (-want +got):\n%s", diff)
+			}
+		}},
+		{name: "slack http mode", env: with(slack, "SLACK_APP_TOKEN", "", "SLACK_SIGNING_SECRET", "abc",
+			"SLACK_API_URL", "http://127.0.0.1:9/api"), check: func(t *testing.T, c Config) {
+			if c.Slack.Mode() != "http" || c.Slack.APIURL != "http://127.0.0.1:9/api/" {
+				t.Errorf("Slack = %+v", c.Slack)
+			}
+		}},
+		{name: "slack without app token or secret", env: with(slack, "SLACK_APP_TOKEN", ""), wantVar: "SLACK_APP_TOKEN"},
+		{name: "slack bad app token", env: with(slack, "SLACK_APP_TOKEN", "xoxb-2"), wantVar: "SLACK_APP_TOKEN"},
+		{name: "slack without channel", env: with(slack, "SLACK_QUEUE_CHANNEL", ""), wantVar: "SLACK_QUEUE_CHANNEL"},
+		{name: "slack bad channel", env: with(slack, "SLACK_QUEUE_CHANNEL", "#support"), wantVar: "SLACK_QUEUE_CHANNEL"},
+		{name: "slack without agents", env: with(slack, "SLACK_AGENTS", ""), wantVar: "SLACK_AGENTS"},
+		{name: "slack bad agent", env: with(slack, "SLACK_AGENTS", "U1,@bob"), wantVar: "SLACK_AGENTS"},
+		{name: "slack bad api url", env: with(slack, "SLACK_API_URL", "slack.com"), wantVar: "SLACK_API_URL"},
+		{name: "http addr", env: map[string]string{"REDIS_URL": url, "HTTP_ADDR": "8080"}, wantVar: "HTTP_ADDR"},
+		{name: "log level", env: map[string]string{"REDIS_URL": url, "LOG_LEVEL": "loud"}, wantVar: "LOG_LEVEL"},
+		{name: "log level debug", env: map[string]string{"REDIS_URL": url, "LOG_LEVEL": "DEBUG", "LOG_FORMAT": "console"}, check: func(t *testing.T, c Config) {
+			if c.LogLevel != zerolog.DebugLevel || c.LogFormat != "console" {
+				t.Errorf("log = %v %v", c.LogLevel, c.LogFormat)
+			}
+		}},
+		{name: "log format", env: map[string]string{"REDIS_URL": url, "LOG_FORMAT": "xml"}, wantVar: "LOG_FORMAT"},
+		{name: "language", env: map[string]string{"REDIS_URL": url, "DEFAULT_LANGUAGE": "fr"}, wantVar: "DEFAULT_LANGUAGE"},
+		{name: "terms url", env: map[string]string{"REDIS_URL": url, "TERMS_URL": "not a url"}, wantVar: "TERMS_URL"},
+		{name: "support email", env: map[string]string{"REDIS_URL": url, "SUPPORT_EMAIL": "soporte"}, wantVar: "SUPPORT_EMAIL"},
+		{name: "policy", env: map[string]string{"REDIS_URL": url, "PRIORITY_POLICY": "question.critical=9"}, wantVar: "PRIORITY_POLICY"},
+		{name: "policy override", env: map[string]string{"REDIS_URL": url, "PRIORITY_POLICY": "question.critical=1"}, check: func(t *testing.T, c Config) {
+			if p := c.Policy.Priority("question", 4); p != 1 {
+				t.Errorf("question.critical = %v, want P1", p)
+			}
+		}},
+		{name: "estimate window", env: map[string]string{"REDIS_URL": url, "ESTIMATE_WINDOW": "1 hour"}, wantVar: "ESTIMATE_WINDOW"},
+		{name: "shutdown timeout", env: map[string]string{"REDIS_URL": url, "SHUTDOWN_TIMEOUT": "-1s"}, wantVar: "SHUTDOWN_TIMEOUT"},
+		{name: "durations", env: map[string]string{"REDIS_URL": url, "ESTIMATE_WINDOW": "30m", "SHUTDOWN_TIMEOUT": "2s"}, check: func(t *testing.T, c Config) {
+			if c.EstimateWindow != 30*time.Minute || c.ShutdownTimeout != 2*time.Second {
+				t.Errorf("durations = %v %v", c.EstimateWindow, c.ShutdownTimeout)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := parseConfig(envOf(tt.env), tt.demo)
+			if tt.wantVar == "" {
+				if err != nil {
+					t.Fatalf("error %v", err)
+				}
+				if tt.check != nil {
+					tt.check(t, c)
+				}
+				return
+			}
+			var ce *ConfigError
+			if !errors.As(err, &ce) || ce.Var != tt.wantVar {
+				t.Fatalf("error %v, want one naming %s", err, tt.wantVar)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error %q is more than one line", err)
+			}
+		})
+	}
+}
+
+func TestParseConfigNeverShowsSecrets(t *testing.T) {
+	env := map[string]string{"REDIS_URL": "redis://user:hunter2@localhost/notadb"}
+	_, err := parseConfig(envOf(env), false)
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("error %v: want one without the password", err)
+	}
+}
+
+func TestDemoLogsForPeople(t *testing.T) {
+	m := NewMain()
+	m.Demo = true
+	c, err := m.ParseConfig(envOf(nil))
+	if err != nil || c.LogFormat != "console" {
+		t.Fatalf("demo config = %v, %v; want console logs", c.LogFormat, err)
+	}
+	c, err = m.ParseConfig(envOf(map[string]string{"LOG_FORMAT": "json"}))
+	if err != nil || c.LogFormat != "json" {
+		t.Fatalf("demo config = %v, %v; want json when asked", c.LogFormat, err)
+	}
+}
