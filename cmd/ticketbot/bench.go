@@ -33,6 +33,8 @@ import (
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
+//go:generate ../../scripts/sync-benchdata
+
 var (
 	//go:embed benchdata/open.lua
 	benchOpenLua string
@@ -554,9 +556,11 @@ func compareRedisBenchmark(ctx context.Context, o benchOptions, rdb redis.Univer
 	}
 	k := func(s string) string { return cmp.Key(s) }
 	now := time.Now().UnixMilli()
-	openCmd := []string{"EVALSHA", openSHA, "5",
-		k("seq"), k("queue"), k("c:bench:__rand_int__"), k("events"), k("req:__rand_int__"),
-		k("t:"), tmpl.ticket, strconv.FormatFloat(tmpl.score, 'f', -1, 64), strconv.FormatInt(tmpl.at, 10), tmpl.event, "600"}
+	// The arguments follow the KEYS/ARGV headers of store/create.lua and
+	// store/claim_next.lua (and the store's calls of them).
+	openCmd := []string{"EVALSHA", openSHA, "4",
+		k("seq"), k("queue"), k("c:bench:__rand_int__"), k("events"),
+		k("t:"), tmpl.ticket, strconv.FormatFloat(tmpl.score, 'f', -1, 64), strconv.FormatInt(tmpl.at, 10), tmpl.event, "bench"}
 	claimCmd := []string{"EVALSHA", claimSHA, "4",
 		k("queue"), k("events"), k("claims"), k("req:next:__rand_int__"),
 		k("t:"), k("a:"), "UBENCH", "Agente", strconv.FormatInt(now, 10), "bench",

@@ -1,17 +1,18 @@
 -- claim_next.lua: the Redis work of one claim-next, for `ticketbot bench
--- -compare`. It is store/claim_next.lua verbatim below this header (a test
--- keeps the two identical), run by redis-benchmark with EVALSHA over the
--- queue that the open.lua run filled:
+-- -compare`: store/claim_next.lua verbatim below the marker line (kept in
+-- step by scripts/sync-benchdata; TestBenchScriptsMatchStore fails
+-- otherwise). redis-benchmark runs it with EVALSHA over the queue that the
+-- open.lua run filled:
 --
 --   KEYS  <p>:{<desk>}:queue  <p>:{<desk>}:events  <p>:{<desk>}:claims
 --         <p>:{<desk>}:req:next:__rand_int__
 --   ARGV  <p>:{<desk>}:t:  <p>:{<desk>}:a:  <agent id>  <agent name>  <now ms>
 --         <request id>  <claims cutoff ms>  <claimed status>  600  <agent role>
 --
--- Writes: GET request, ZPOPMIN queue, GET ticket, cjson decode/encode,
--- SET ticket, ZADD agent index, XADD event, ZADD claims,
--- ZREMRANGEBYSCORE claims, SET request EX.
+-- redis-benchmark replaces __rand_int__ with a random 12-digit number, so
+-- each call has a request key of its own, as real claims do.
 --
+-- ---- store/claim_next.lua verbatim below ----
 -- claim_next.lua serves Store.ClaimNext: take the first ticket of the queue
 -- (lowest score; equal scores by member, i.e. the lower number) and give it
 -- to an agent, with its event, in one atomic step.
