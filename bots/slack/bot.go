@@ -1,0 +1,238 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/colombiainformatica/ticketbot/bots/delivery"
+	"github.com/colombiainformatica/ticketbot/tickets"
+)
+
+// Platform is the name of the Slack channel in delivery messages.
+const Platform = "slack"
+
+// NoteMarker starts a thread message that is an internal note: it stays in
+// Slack and never reaches the customer.
+const NoteMarker = "!note"
+
+// Config configures a Bot. cmd fills it from the SLACK_* environment.
+type Config struct {
+	// BotToken is the bot token ("xoxb-…"); required.
+	BotToken string
+	// AppToken is the app-level token ("xapp-…"); when set the Bot runs in
+	// Socket Mode and needs no public URL.
+	AppToken string
+	// SigningSecret verifies every HTTP request; required without AppToken.
+	SigningSecret string
+	// APIURL is the Web API base URL ("https://slack.com/api/" when empty).
+	APIURL string
+	// QueueChannel is the channel ID where cards are posted and worked.
+	QueueChannel string
+	// Agents lists who may act: user group IDs ("S…") and user IDs ("U…").
+	Agents []string
+	// AnonymousAgents makes customers see TeamName instead of the name of
+	// the agent who replied.
+	AnonymousAgents bool
+	TeamName        string
+	// HTTPClient is used for the Web API and response URLs; a client with
+	// a 15-second timeout when nil.
+	HTTPClient *http.Client
+	// AgentsTTL is how long user-group membership is cached (1 minute
+	// when zero); NamesTTL how long display names are (1 hour).
+	AgentsTTL time.Duration
+	NamesTTL  time.Duration
+}
+
+// State keeps the adapter's small state. *store.Store satisfies it.
+type State interface {
+	// Seen records inbound item id of namespace ns and reports whether it
+	// had been recorded before (within ttl).
+	Seen(ctx context.Context, ns, id string, ttl time.Duration) (bool, error)
+	// Forget removes what Seen recorded, so a failed item can be retried.
+	Forget(ctx context.Context, ns, id string) error
+	// Value returns the value stored under name and whether there is one.
+	Value(ctx context.Context, name string) (string, bool, error)
+	// SetValue stores value under name; ttl 0 keeps it.
+	SetValue(ctx context.Context, name, value string, ttl time.Duration) error
+}
+
+// Deps are what a Bot works with.
+type Deps struct {
+	Service *tickets.Service
+	State   State
+	Logger  zerolog.Logger
+}
+
+// Bot is the Slack adapter: it turns agents' clicks, thread messages and
+// slash commands into Service calls (inbound), and the core's events into
+// cards and thread messages in the queue channel (outbound, as a
+// delivery.Channel).
+type Bot struct {
+	cfg    Config
+	svc    *tickets.Service
+	state  State
+	log    zerolog.Logger
+	api    *slackapi.Client
+	http   *http.Client
+	people *directory
+	now    func() time.Time
+
+	work sync.WaitGroup // inbound work running after its ack
+	sem  chan struct{}  // bounds the inbound work running at once
+}
+
+var _ delivery.Channel = (*Bot)(nil)
+
+// Limits of inbound work.
+const (
+	maxBody        = 1 << 20          // bytes of one request
+	workTimeout    = 30 * time.Second // one inbound item's work after its ack
+	syncTimeout    = 2 * time.Second  // work done before the ack (modal submissions)
+	maxConcurrent  = 128              // inbound items worked at once
+	eventMemory    = 24 * time.Hour   // how long event_ids are remembered
+	seenNamespace  = "slack-event"
+	defaultTimeout = 15 * time.Second
+)
+
+// New returns a Bot for cfg. It checks the configuration and talks to no
+// one; the first Web API call happens on the first message.
+func New(cfg Config, deps Deps) (*Bot, error) {
+	switch {
+	case cfg.BotToken == "":
+		return nil, errors.New("SLACK_BOT_TOKEN is required")
+	case cfg.AppToken == "" && cfg.SigningSecret == "":
+		return nil, errors.New("SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)")
+	case cfg.AppToken != "" && !strings.HasPrefix(cfg.AppToken, "xapp-"):
+		return nil, errors.New("SLACK_APP_TOKEN must be an app-level token (xapp-…)")
+	case cfg.QueueChannel == "":
+		return nil, errors.New("SLACK_QUEUE_CHANNEL is required")
+	case deps.Service == nil || deps.State == nil:
+		return nil, errors.New("slack: a Service and a State are required")
+	}
+	var agents []string
+	for _, a := range cfg.Agents {
+		if a = strings.TrimSpace(a); a != "" {
+			if a[0] != 'S' && a[0] != 'U' && a[0] != 'W' {
+				return nil, fmt.Errorf("SLACK_AGENTS: %q is neither a user group ID (S…) nor a user ID (U…)", a)
+			}
+			agents = append(agents, a)
+		}
+	}
+	if len(agents) == 0 {
+		return nil, errors.New("SLACK_AGENTS is required: a user group ID and/or user IDs")
+	}
+	if cfg.AnonymousAgents && strings.TrimSpace(cfg.TeamName) == "" {
+		cfg.TeamName = "Support"
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: defaultTimeout}
+	}
+	if cfg.AgentsTTL <= 0 {
+		cfg.AgentsTTL = time.Minute
+	}
+	if cfg.NamesTTL <= 0 {
+		cfg.NamesTTL = time.Hour
+	}
+	// No OptionRetry: a 429 is returned as *RateLimitedError, and the
+	// pacing belongs to delivery.
+	opts := []slackapi.Option{slackapi.OptionHTTPClient(cfg.HTTPClient)}
+	if cfg.APIURL != "" {
+		u := cfg.APIURL
+		if !strings.HasSuffix(u, "/") {
+			u += "/"
+		}
+		opts = append(opts, slackapi.OptionAPIURL(u))
+	}
+	if cfg.AppToken != "" {
+		opts = append(opts, slackapi.OptionAppLevelToken(cfg.AppToken))
+	}
+	api := slackapi.New(cfg.BotToken, opts...)
+	b := &Bot{
+		cfg:   cfg,
+		svc:   deps.Service,
+		state: deps.State,
+		log:   deps.Logger,
+		api:   api,
+		http:  cfg.HTTPClient,
+		now:   time.Now,
+		sem:   make(chan struct{}, maxConcurrent),
+	}
+	b.people = newDirectory(api, agents, cfg.AgentsTTL, cfg.NamesTTL, time.Now)
+	return b, nil
+}
+
+// Platform returns "slack".
+func (b *Bot) Platform() string { return Platform }
+
+// Limits returns Slack's pace for posting: about one message per second per
+// channel.
+func (b *Bot) Limits() delivery.Limits { return delivery.Limits{PerTarget: time.Second} }
+
+// SocketMode reports whether the Bot receives through Socket Mode (then
+// Routes need not be mounted).
+func (b *Bot) SocketMode() bool { return b.cfg.AppToken != "" }
+
+// Run receives from Slack in Socket Mode when an app token is configured;
+// in HTTP mode it only waits for ctx. Either way it returns once the
+// inbound work it started has finished.
+func (b *Bot) Run(ctx context.Context) error {
+	var err error
+	if b.cfg.AppToken != "" {
+		err = b.runSocket(ctx)
+	} else {
+		<-ctx.Done()
+	}
+	b.work.Wait()
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
+}
+
+// spawn runs job after the ack, with its own timeout, bounded in number.
+func (b *Bot) spawn(job func(ctx context.Context)) {
+	if job == nil {
+		return
+	}
+	b.work.Add(1)
+	go func() {
+		defer b.work.Done()
+		b.sem <- struct{}{}
+		defer func() { <-b.sem }()
+		ctx, cancel := context.WithTimeout(context.Background(), workTimeout)
+		defer cancel()
+		job(ctx)
+	}()
+}
+
+// actor returns the Service actor of Slack user userID, who must be an
+// agent. The name is the user's display name.
+func (b *Bot) actor(ctx context.Context, userID string) (tickets.Actor, error) {
+	ok, err := b.people.isAgent(ctx, userID)
+	if err != nil {
+		return tickets.Actor{}, err
+	}
+	if !ok {
+		return tickets.Actor{}, errNotAgent
+	}
+	return tickets.AgentActor(tickets.Agent{ID: userID, Name: b.people.name(ctx, userID)}), nil
+}
+
+// replier is the actor of a reply to the customer: with AnonymousAgents the
+// customer sees the team name.
+func (b *Bot) replier(a tickets.Actor) tickets.Actor {
+	if b.cfg.AnonymousAgents {
+		a.Name = b.cfg.TeamName
+	}
+	return a
+}
+
+var errNotAgent = &tickets.Error{Code: tickets.EFORBIDDEN, Message: "only support agents can do this"}

@@ -1,0 +1,332 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/colombiainformatica/ticketbot/bots/delivery"
+	"github.com/colombiainformatica/ticketbot/tickets"
+)
+
+// The kinds of outbound messages (delivery.Message.Kind).
+const (
+	kindCard        = "card"        // post the ticket's card, or update it in place
+	kindPost        = "post"        // a conversation entry in the card's thread
+	kindDescription = "description" // a description too long for the card, in the thread
+	kindUnreachable = "unreachable" // a thread line: the customer cannot be reached
+	kindDelivered   = "delivered"   // mark a reply delivered (a reaction)
+)
+
+// payload is the data of an outbound message.
+type payload struct {
+	Message int64 `json:"m,omitempty"` // a conversation entry
+}
+
+// State names. The card maps both ways (the ticket's card, the ticket of a
+// thread); posts record the ts of each conversation entry posted by the
+// app, so a redelivered message is not posted twice and a reply can be
+// marked delivered.
+func cardKey(n int64) string         { return "slack:card:" + strconv.FormatInt(n, 10) }
+func threadKey(ch, ts string) string { return "slack:thread:" + ch + ":" + ts }
+func postKey(n, id int64) string {
+	return "slack:post:" + strconv.FormatInt(n, 10) + ":" + strconv.FormatInt(id, 10)
+}
+
+// Plan returns the Slack messages that event e means: the card posted or
+// updated, and thread messages for the conversation.
+func (b *Bot) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, error) {
+	target := b.cfg.QueueChannel
+	n := strconv.FormatInt(e.Number, 10)
+	msg := func(key, kind string, p *payload) delivery.Message {
+		m := delivery.Message{Target: target, Key: key, Number: e.Number, Kind: kind}
+		if p != nil {
+			m.Payload, _ = json.Marshal(p)
+		}
+		return m
+	}
+	cardMsg := msg("card", kindCard, nil)
+	cardMsg.Coalesce = "card:" + n
+	switch e.Kind {
+	case tickets.EventOpened:
+		out := []delivery.Message{cardMsg}
+		t, err := b.svc.Get(ctx, tickets.SystemActor, e.Number)
+		if err != nil {
+			return nil, err
+		}
+		if descriptionTooLong(t) {
+			out = append(out, msg("description", kindDescription, nil))
+		}
+		return out, nil
+	case tickets.EventMessage, tickets.EventReply, tickets.EventNote:
+		var out []delivery.Message
+		if e.StatusChange() {
+			out = append(out, cardMsg)
+		}
+		if e.Kind != tickets.EventMessage {
+			// A reply or note typed in the thread is already there.
+			m, err := b.svc.Message(ctx, tickets.SystemActor, e.Number, e.MessageID)
+			if err != nil {
+				return nil, err
+			}
+			if m.Ref != "" {
+				return out, nil
+			}
+		}
+		return append(out, msg("thread", kindPost, &payload{Message: e.MessageID})), nil
+	case tickets.EventDelivered:
+		return []delivery.Message{msg("mark", kindDelivered, &payload{Message: e.MessageID})}, nil
+	case tickets.EventUnreachable:
+		return []delivery.Message{cardMsg, msg("thread", kindUnreachable, nil)}, nil
+	}
+	// Every other change shows on the card: status, assignee, priority.
+	return []delivery.Message{cardMsg}, nil
+}
+
+// Send sends m to Slack. A card renders the ticket as it is now, so one
+// update shows every change coalesced into it.
+func (b *Bot) Send(ctx context.Context, m delivery.Message) error {
+	var p payload
+	if len(m.Payload) > 0 {
+		if err := json.Unmarshal(m.Payload, &p); err != nil {
+			return delivery.Permanent("bad_payload", err)
+		}
+	}
+	var err error
+	switch m.Kind {
+	case kindCard:
+		_, _, err = b.sendCard(ctx, m.Target, m.Number)
+	case kindPost:
+		err = b.sendPost(ctx, m.Target, m.Number, p.Message)
+	case kindDescription:
+		err = b.sendDescription(ctx, m.Target, m.Number)
+	case kindUnreachable:
+		err = b.sendUnreachable(ctx, m.Target, m.Number)
+	case kindDelivered:
+		err = b.sendDelivered(ctx, m.Target, m.Number, p.Message)
+	default:
+		return delivery.Permanent("unknown_kind", fmt.Errorf("unknown message kind %q", m.Kind))
+	}
+	return sendError(err)
+}
+
+// sendCard posts ticket n's card in channel, or updates it in place when
+// it was posted before, and returns where it is. The card is recorded
+// right after the post; a crash between the two is the one window in which
+// a card can be posted twice.
+func (b *Bot) sendCard(ctx context.Context, channel string, n int64) (string, string, error) {
+	t, err := b.svc.Get(ctx, tickets.SystemActor, n)
+	if err != nil {
+		return "", "", err
+	}
+	opts := []slackapi.MsgOption{slackapi.MsgOptionBlocks(card(t, b.now())...), slackapi.MsgOptionText(cardText(t), false)}
+	ch, ts, ok, err := b.cardRef(ctx, n)
+	if err != nil {
+		return "", "", err
+	}
+	if ok {
+		_, _, _, err := b.api.UpdateMessageContext(ctx, ch, ts, opts...)
+		if !isSlackError(err, "message_not_found") {
+			return ch, ts, err
+		}
+		// Someone deleted the card: post it again.
+	}
+	opts = append(opts, slackapi.MsgOptionDisableLinkUnfurl(), slackapi.MsgOptionDisableMediaUnfurl())
+	ch, ts, err = b.api.PostMessageContext(ctx, channel, opts...)
+	if err != nil {
+		return "", "", err
+	}
+	if err := b.state.SetValue(ctx, threadKey(ch, ts), strconv.FormatInt(n, 10), 0); err != nil {
+		return "", "", err
+	}
+	if err := b.state.SetValue(ctx, cardKey(n), ch+" "+ts, 0); err != nil {
+		return "", "", err
+	}
+	return ch, ts, nil
+}
+
+// cardRef returns where ticket n's card is, if it was posted.
+func (b *Bot) cardRef(ctx context.Context, n int64) (channel, ts string, ok bool, err error) {
+	v, ok, err := b.state.Value(ctx, cardKey(n))
+	if err != nil || !ok {
+		return "", "", false, err
+	}
+	channel, ts, ok = strings.Cut(v, " ")
+	return channel, ts, ok, nil
+}
+
+// thread returns where ticket n's card is, posting it first if needed.
+func (b *Bot) thread(ctx context.Context, channel string, n int64) (string, string, error) {
+	ch, ts, ok, err := b.cardRef(ctx, n)
+	if err != nil || ok {
+		return ch, ts, err
+	}
+	return b.sendCard(ctx, channel, n)
+}
+
+// sendPost posts conversation entry id of ticket n in the card's thread,
+// once: the ts of the first part is recorded.
+func (b *Bot) sendPost(ctx context.Context, channel string, n, id int64) error {
+	if _, done, err := b.state.Value(ctx, postKey(n, id)); err != nil || done {
+		return err
+	}
+	m, err := b.svc.Message(ctx, tickets.SystemActor, n, id)
+	if err != nil {
+		return err
+	}
+	var heading string
+	switch m.Kind {
+	case tickets.MessageCustomer:
+		heading = ":speech_balloon: *" + escape(m.Author.Name) + "* (customer) wrote:"
+	case tickets.MessageReply:
+		heading = ":arrow_right_hook: *Reply to the customer* by " + b.agentLabel(ctx, m.Author) + ":"
+	case tickets.MessageNote:
+		heading = ":memo: *Internal note* by " + b.agentLabel(ctx, m.Author) + " (not sent to the customer):"
+	default:
+		return nil
+	}
+	return b.postThread(ctx, channel, n, postKey(n, id), heading, m.Text, m.Attachments)
+}
+
+// agentLabel names the author of a reply or note for agents: their Slack
+// name even when the customer saw the team name.
+func (b *Bot) agentLabel(ctx context.Context, a tickets.Actor) string {
+	name := a.Name
+	if b.cfg.AnonymousAgents && strings.HasPrefix(a.ID, "U") {
+		name = b.people.name(ctx, a.ID)
+		if name != a.Name {
+			name += " (shown as " + a.Name + ")"
+		}
+	}
+	return escape(name)
+}
+
+func (b *Bot) sendDescription(ctx context.Context, channel string, n int64) error {
+	if _, done, err := b.state.Value(ctx, postKey(n, 0)); err != nil || done {
+		return err
+	}
+	t, err := b.svc.Get(ctx, tickets.SystemActor, n)
+	if err != nil {
+		return err
+	}
+	return b.postThread(ctx, channel, n, postKey(n, 0), ":page_facing_up: *Full description*", t.Description, nil)
+}
+
+// postThread posts text under heading in ticket n's thread, in as many
+// messages as it takes, and records the first one's ts under key.
+func (b *Bot) postThread(ctx context.Context, channel string, n int64, key, heading, text string, atts []tickets.Attachment) error {
+	ch, parent, err := b.thread(ctx, channel, n)
+	if err != nil {
+		return err
+	}
+	first := ""
+	for _, blocks := range textPosts(heading, text, atts) {
+		_, ts, err := b.api.PostMessageContext(ctx, ch, slackapi.MsgOptionTS(parent),
+			slackapi.MsgOptionBlocks(blocks...), slackapi.MsgOptionText(heading, false),
+			slackapi.MsgOptionDisableLinkUnfurl(), slackapi.MsgOptionDisableMediaUnfurl())
+		if err != nil {
+			return err
+		}
+		if first == "" {
+			first = ts
+		}
+	}
+	return b.state.SetValue(ctx, key, first, 0)
+}
+
+func (b *Bot) sendUnreachable(ctx context.Context, channel string, n int64) error {
+	t, err := b.svc.Get(ctx, tickets.SystemActor, n)
+	if err != nil || t.Unreachable == "" {
+		return err
+	}
+	ch, parent, err := b.thread(ctx, channel, n)
+	if err != nil {
+		return err
+	}
+	text := ":warning: Messages to the customer are failing (" + escape(t.Unreachable) + "): they may not have received the latest replies."
+	_, _, err = b.api.PostMessageContext(ctx, ch, slackapi.MsgOptionTS(parent),
+		slackapi.MsgOptionBlocks(slackapi.NewContextBlock("", mrkdwn(text))), slackapi.MsgOptionText(text, false))
+	return err
+}
+
+// sendDelivered marks reply id of ticket n delivered with a reaction on the
+// reply's message: the agent's own message for a reply typed in the thread,
+// the app's post for one sent from the modal or a command.
+func (b *Bot) sendDelivered(ctx context.Context, channel string, n, id int64) error {
+	m, err := b.svc.Message(ctx, tickets.SystemActor, n, id)
+	if err != nil {
+		return err
+	}
+	ts := m.Ref
+	if ts == "" {
+		v, ok, err := b.state.Value(ctx, postKey(n, id))
+		if err != nil || !ok {
+			return err // not posted: nothing to mark
+		}
+		ts = v
+	}
+	ch, _, ok, err := b.cardRef(ctx, n)
+	if err != nil || !ok {
+		return err
+	}
+	err = b.api.AddReactionContext(ctx, "white_check_mark", slackapi.ItemRef{Channel: ch, Timestamp: ts})
+	if isSlackError(err, "already_reacted") {
+		return nil
+	}
+	return err
+}
+
+// Slack error codes after which retrying cannot help.
+var permanentCodes = map[string]bool{
+	"invalid_auth": true, "not_authed": true, "account_inactive": true, "token_revoked": true,
+	"token_expired": true, "no_permission": true, "missing_scope": true, "channel_not_found": true,
+	"not_in_channel": true, "is_archived": true, "restricted_action": true, "msg_too_long": true,
+	"no_text": true, "invalid_blocks": true, "invalid_blocks_format": true, "too_many_attachments": true,
+	"cant_update_message": true, "edit_window_closed": true, "message_not_found": true,
+	"thread_not_found": true, "invalid_name": true, "team_access_not_granted": true,
+}
+
+// sendError classifies err for delivery: wait on 429, give up on what
+// cannot succeed, retry the rest (5xx, timeouts, network).
+func sendError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var rl *slackapi.RateLimitedError
+	if errors.As(err, &rl) {
+		return delivery.RetryAfter(rl.RetryAfter, err)
+	}
+	var se slackapi.SlackErrorResponse
+	if errors.As(err, &se) {
+		if se.Err == "ratelimited" {
+			return delivery.RetryAfter(0, err)
+		}
+		if permanentCodes[se.Err] {
+			return delivery.Permanent(se.Err, err)
+		}
+		return err
+	}
+	var sc slackapi.StatusCodeError
+	if errors.As(err, &sc) && sc.Code >= 400 && sc.Code < 500 && sc.Code != 408 {
+		return delivery.Permanent("http_"+strconv.Itoa(sc.Code), err)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return err
+	}
+	if tickets.ErrorCode(err) == tickets.ENOTFOUND {
+		return delivery.Permanent("ticket_not_found", err)
+	}
+	return err
+}
+
+func isSlackError(err error, code string) bool {
+	var se slackapi.SlackErrorResponse
+	return errors.As(err, &se) && se.Err == code
+}
