@@ -20,6 +20,19 @@ import (
 //	<p>:{<desk>}:profile:<cust> HASH    customer profile (language, terms version and time)
 //	<p>:{<desk>}:seen:<ns>:<id> STRING  inbound deduplication marker (TTL)
 //	<p>:{<desk>}:kv:<name>      STRING  small adapter state (for example a Slack card's ts) (see Values)
+//
+// Delivery (see Outbox), under <p>:{<desk>}:dl:
+//
+//	dl:ready                    ZSET    targets with messages; member = "<platform>:<target>", score = when due (ms) or lease end
+//	dl:q:<member>               LIST    a target's outbox, message JSON, head = next to send (stays until sent)
+//	dl:co:<member>              SET     Coalesce values of messages waiting untaken in the outbox
+//	dl:gap:<member>             STRING  present (PX) while the target must not receive yet (per-target limit)
+//	dl:m:<message id>           STRING  "q" queued, "c" coalesced, "s" sent, "d" dead (TTL 7 days): deduplication
+//	dl:rate:<platform>          STRING  GCRA theoretical arrival time, Unix µs (shared per-platform rate)
+//	dl:dead                     HASH    dead letters: message id -> JSON
+//	dl:deadlog                  ZSET    dead letters' ids; score = when dead-lettered (ms)
+//	kv:lease:delivery-fanout    STRING  the worker that turns events into messages (see Lease)
+//	events, group "delivery"            the consumer group delivery reads the stream with
 type keys struct {
 	base string // "<prefix>:{<desk>}:"
 }
@@ -45,6 +58,7 @@ func (k keys) seen(ns, id string) string   { return k.base + "seen:" + ns + ":" 
 func (k keys) value(name string) string    { return k.base + "kv:" + name }
 func (k keys) pattern() string             { return k.base + "*" }
 func (k keys) custom(suffix string) string { return k.base + suffix }
+func (k keys) delivery(s string) string    { return k.base + "dl:" + s }
 
 // member is a ticket's member in the sorted sets: the number zero-padded to
 // 12 digits, so that equal scores order by number, the earlier ticket first.

@@ -1,10 +1,3 @@
-// Package delivery turns the core's events into chat messages. It reads the
-// desk's events stream with a consumer group, asks each platform Channel
-// which messages an event means (Plan), queues them per target (a chat, a
-// Slack channel) and sends them (Send) in order per target, within the
-// platforms' rate limits, retrying what can be retried and dead-lettering
-// what cannot. Several replicas share the work through Redis; each event is
-// delivered once.
 package delivery
 
 import (
@@ -43,6 +36,9 @@ type Message struct {
 	Coalesce string `json:"co,omitempty"`
 	// Attempts counts failed sends so far; set by delivery.
 	Attempts int `json:"at,omitempty"`
+	// Throttled counts the platform's requests to wait (429) so far; they
+	// are not failures and have a budget of their own; set by delivery.
+	Throttled int `json:"th,omitempty"`
 }
 
 // Channel is the outbound side of a chat adapter.
