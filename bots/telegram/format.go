@@ -1,0 +1,160 @@
+package telegram
+
+import (
+	"fmt"
+	"html"
+	"strings"
+	"unicode/utf8"
+)
+
+// Telegram's limits, in UTF-16 code units of the text after HTML parsing.
+const (
+	maxTextUnits    = 4096
+	maxCaptionUnits = 1024
+	// splitUnits leaves room below the limit for safety.
+	splitUnits = 4000
+)
+
+// esc escapes user-supplied text for parse_mode=HTML.
+func esc(s string) string { return html.EscapeString(s) }
+
+// utf16Len counts s in UTF-16 code units, as Telegram does.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+// plainLen is the length of trusted markup as Telegram counts it: tags
+// removed, entities decoded.
+func plainLen(markup string) int {
+	var b strings.Builder
+	in := false
+	for _, r := range markup {
+		switch {
+		case r == '<':
+			in = true
+		case r == '>' && in:
+			in = false
+		case !in:
+			b.WriteRune(r)
+		}
+	}
+	return utf16Len(html.UnescapeString(b.String()))
+}
+
+// rich builds an HTML message from trusted markup and user text. User text
+// is escaped and, when the whole is too long for one message, split at line
+// or word boundaries, never cut; markup parts are never split, so their
+// tags stay balanced.
+type rich struct{ parts []richPart }
+
+type richPart struct {
+	s    string
+	user bool
+}
+
+// markup appends trusted HTML; arguments must already be escaped.
+func (r *rich) markup(format string, args ...any) *rich {
+	s := format
+	if len(args) > 0 {
+		s = fmt.Sprintf(format, args...)
+	}
+	r.parts = append(r.parts, richPart{s: s})
+	return r
+}
+
+// text appends user-supplied text, shown as is.
+func (r *rich) text(s string) *rich {
+	r.parts = append(r.parts, richPart{s: s, user: true})
+	return r
+}
+
+// messages renders r as one or more HTML texts of at most limit units each.
+func (r *rich) messages(limit int) []string {
+	var out []string
+	var cur strings.Builder
+	n := 0
+	flush := func() {
+		if s := cur.String(); strings.TrimSpace(s) != "" {
+			out = append(out, s)
+		}
+		cur.Reset()
+		n = 0
+	}
+	for _, p := range r.parts {
+		if !p.user {
+			l := plainLen(p.s)
+			if n > 0 && n+l > limit {
+				flush()
+			}
+			cur.WriteString(p.s)
+			n += l
+			continue
+		}
+		rest := p.s
+		for rest != "" {
+			room := limit - n
+			if l := utf16Len(rest); l <= room {
+				cur.WriteString(esc(rest))
+				n += l
+				break
+			}
+			if n > 0 && room < limit/4 {
+				flush()
+				continue
+			}
+			var piece string
+			piece, rest = cutText(rest, room)
+			cur.WriteString(esc(piece))
+			flush()
+		}
+	}
+	flush()
+	return out
+}
+
+// cutText splits s into a head of at most room UTF-16 units, ending at a
+// line break or else a space when there is one in the second half, and the
+// rest (without the separator it was split at).
+func cutText(s string, room int) (head, rest string) {
+	end, units := 0, 0
+	for i, r := range s {
+		w := 1
+		if r >= 0x10000 {
+			w = 2
+		}
+		if units+w > room {
+			break
+		}
+		units += w
+		end = i + utf8.RuneLen(r)
+	}
+	if end == 0 { // room smaller than one character: take one anyway
+		_, size := utf8.DecodeRuneInString(s)
+		end = size
+	}
+	if end >= len(s) {
+		return s, ""
+	}
+	window := s[:end]
+	if i := strings.LastIndexByte(window, '\n'); i > end/2 {
+		return s[:i], s[i+1:]
+	}
+	if i := strings.LastIndexByte(window, ' '); i > end/2 {
+		return s[:i], s[i+1:]
+	}
+	return s[:end], s[end:]
+}
+
+// raw appends trusted HTML as is.
+func (r *rich) raw(s string) *rich {
+	r.parts = append(r.parts, richPart{s: s})
+	return r
+}

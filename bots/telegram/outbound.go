@@ -1,0 +1,360 @@
+package telegram
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/colombiainformatica/ticketbot/bots/delivery"
+	"github.com/colombiainformatica/ticketbot/tickets"
+)
+
+// The kinds of outbound messages (delivery.Message.Kind).
+const (
+	kindText  = "text"  // sendMessage
+	kindEdit  = "edit"  // editMessageText
+	kindMedia = "media" // sendPhoto, sendDocument, ... by file_id
+)
+
+// payload is the data of an outbound message (delivery.Message.Payload).
+type payload struct {
+	Chat     int64               `json:"c"`
+	Text     string              `json:"t,omitempty"` // HTML text, or caption of media
+	Keyboard [][]button          `json:"b,omitempty"`
+	ReplyTo  int                 `json:"r,omitempty"`
+	Edit     int                 `json:"e,omitempty"` // the message to edit
+	Media    *tickets.Attachment `json:"m,omitempty"`
+	// Ticket maps the sent message to its ticket, so that a customer's
+	// reply to it goes to that ticket.
+	Ticket int64 `json:"n,omitempty"`
+	// Reply is the agent reply this message completes; Sent marks it
+	// delivered.
+	Reply int64 `json:"rp,omitempty"`
+}
+
+type button struct {
+	Text string `json:"t"`
+	Data string `json:"d,omitempty"`
+	URL  string `json:"u,omitempty"`
+}
+
+// ticketRefTTL is how long a reply to one of the bot's ticket messages
+// still finds its ticket.
+const ticketRefTTL = 90 * 24 * time.Hour
+
+// Send sends m to Telegram. See delivery.Channel for the errors.
+func (b *Bot) Send(ctx context.Context, m delivery.Message) error {
+	var p payload
+	if err := json.Unmarshal(m.Payload, &p); err != nil {
+		return delivery.Permanent("bad_payload", err)
+	}
+	api := b.client(ctx)
+	var sent tgbotapi.Message
+	var err error
+	switch m.Kind {
+	case kindText:
+		c := tgbotapi.NewMessage(p.Chat, p.Text)
+		c.ParseMode = tgbotapi.ModeHTML
+		c.DisableWebPagePreview = true
+		if len(p.Keyboard) > 0 {
+			c.ReplyMarkup = keyboard(p.Keyboard)
+		}
+		if p.ReplyTo > 0 {
+			c.ReplyToMessageID, c.AllowSendingWithoutReply = p.ReplyTo, true
+		}
+		sent, err = api.Send(c)
+	case kindEdit:
+		c := tgbotapi.NewEditMessageText(p.Chat, p.Edit, p.Text)
+		c.ParseMode = tgbotapi.ModeHTML
+		c.DisableWebPagePreview = true
+		if len(p.Keyboard) > 0 {
+			kb := keyboard(p.Keyboard)
+			c.ReplyMarkup = &kb
+		}
+		_, err = api.Request(c)
+		if err != nil && editHarmless(err) {
+			err = nil
+		}
+	case kindMedia:
+		if p.Media == nil {
+			return delivery.Permanent("bad_payload", fmt.Errorf("media message without media"))
+		}
+		sent, err = api.Send(mediaConfig(p))
+	default:
+		return delivery.Permanent("bad_payload", fmt.Errorf("unknown kind %q", m.Kind))
+	}
+	if err != nil {
+		return sendError(redactErr(err, b.cfg.Token))
+	}
+	if p.Ticket > 0 && sent.MessageID > 0 {
+		// The message is out: a failure to remember it only costs the
+		// reply routing of this one message.
+		name := refKey(p.Chat, sent.MessageID)
+		if err := b.state.SetValue(ctx, name, strconv.FormatInt(p.Ticket, 10), ticketRefTTL); err != nil {
+			b.log.Warn().Err(err).Int64("ticket", p.Ticket).Msg("remember ticket message")
+		}
+	}
+	return nil
+}
+
+// editHarmless reports edits that failed without harm: the message is
+// already as wanted, or gone.
+func editHarmless(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "message is not modified") || strings.Contains(s, "message to edit not found")
+}
+
+func mediaConfig(p payload) tgbotapi.Chattable {
+	f := tgbotapi.FileID(p.Media.FileID)
+	var base *tgbotapi.BaseFile
+	var c tgbotapi.Chattable
+	switch p.Media.Kind {
+	case "photo":
+		x := tgbotapi.NewPhoto(p.Chat, f)
+		x.Caption, x.ParseMode = p.Text, tgbotapi.ModeHTML
+		base, c = &x.BaseFile, &x
+	case "voice":
+		x := tgbotapi.NewVoice(p.Chat, f)
+		x.Caption, x.ParseMode = p.Text, tgbotapi.ModeHTML
+		base, c = &x.BaseFile, &x
+	case "video":
+		x := tgbotapi.NewVideo(p.Chat, f)
+		x.Caption, x.ParseMode = p.Text, tgbotapi.ModeHTML
+		base, c = &x.BaseFile, &x
+	case "audio":
+		x := tgbotapi.NewAudio(p.Chat, f)
+		x.Caption, x.ParseMode = p.Text, tgbotapi.ModeHTML
+		base, c = &x.BaseFile, &x
+	default:
+		x := tgbotapi.NewDocument(p.Chat, f)
+		x.Caption, x.ParseMode = p.Text, tgbotapi.ModeHTML
+		base, c = &x.BaseFile, &x
+	}
+	if len(p.Keyboard) > 0 {
+		base.ReplyMarkup = keyboard(p.Keyboard)
+	}
+	return derefChattable(c)
+}
+
+// derefChattable returns the config value the library expects (its
+// Chattable methods have value receivers).
+func derefChattable(c tgbotapi.Chattable) tgbotapi.Chattable {
+	switch x := c.(type) {
+	case *tgbotapi.PhotoConfig:
+		return *x
+	case *tgbotapi.VoiceConfig:
+		return *x
+	case *tgbotapi.VideoConfig:
+		return *x
+	case *tgbotapi.AudioConfig:
+		return *x
+	case *tgbotapi.DocumentConfig:
+		return *x
+	}
+	return c
+}
+
+func keyboard(rows [][]button) tgbotapi.InlineKeyboardMarkup {
+	var kb tgbotapi.InlineKeyboardMarkup
+	for _, row := range rows {
+		var r []tgbotapi.InlineKeyboardButton
+		for _, bt := range row {
+			if bt.URL != "" {
+				r = append(r, tgbotapi.NewInlineKeyboardButtonURL(bt.Text, bt.URL))
+			} else {
+				r = append(r, tgbotapi.NewInlineKeyboardButtonData(bt.Text, bt.Data))
+			}
+		}
+		kb.InlineKeyboard = append(kb.InlineKeyboard, r)
+	}
+	return kb
+}
+
+func refKey(chat int64, messageID int) string {
+	return "tg:ref:" + strconv.FormatInt(chat, 10) + ":" + strconv.Itoa(messageID)
+}
+
+// Sent records that an agent reply reached the customer.
+func (b *Bot) Sent(ctx context.Context, m delivery.Message) error {
+	if m.Number <= 0 {
+		return nil
+	}
+	var p payload
+	if err := json.Unmarshal(m.Payload, &p); err != nil || p.Reply <= 0 {
+		return nil
+	}
+	_, err := b.svc.MarkDelivered(ctx, m.Number, p.Reply)
+	return err
+}
+
+// Failed flags the customer's ticket when Telegram refuses their chat for
+// good (they blocked the bot, deleted the chat or their account), so that
+// agents see it. A message that concerns no ticket flags their active ones.
+func (b *Bot) Failed(ctx context.Context, m delivery.Message, reason string) error {
+	if !unreachableReason(reason) {
+		return nil
+	}
+	numbers := []int64{m.Number}
+	if m.Number <= 0 {
+		numbers = numbers[:0]
+		ts, err := b.svc.ActiveTickets(ctx, tickets.SystemActor, Platform+":"+m.Target)
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			numbers = append(numbers, t.Number)
+		}
+	}
+	for _, n := range numbers {
+		if _, err := b.svc.FlagUnreachable(ctx, n, reason); err != nil && tickets.ErrorCode(err) != tickets.ENOTFOUND {
+			return err
+		}
+	}
+	return nil
+}
+
+// Plan returns the chat messages event e means for the ticket's customer:
+// every status change and agent reply, naming the ticket; never notes.
+func (b *Bot) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, error) {
+	switch e.Kind {
+	case tickets.EventClaimed, tickets.EventReleased, tickets.EventWaiting, tickets.EventResumed,
+		tickets.EventResolved, tickets.EventClosed, tickets.EventReopened, tickets.EventPriority,
+		tickets.EventReply:
+	default:
+		return nil, nil
+	}
+	t, err := b.svc.Get(ctx, tickets.SystemActor, e.Number)
+	if err != nil {
+		if tickets.ErrorCode(err) == tickets.ENOTFOUND {
+			return nil, nil
+		}
+		return nil, err
+	}
+	if t.Customer.Platform != Platform {
+		return nil, nil
+	}
+	chat, err1 := strconv.ParseInt(t.Customer.ChatID, 10, 64)
+	user, err2 := strconv.ParseInt(t.Customer.UserID, 10, 64)
+	if err1 != nil || err2 != nil {
+		return nil, nil
+	}
+	tx := textsFor(b.customerLanguage(ctx, t.Customer))
+	n := t.Number
+	r := &rich{}
+	var kb [][]button
+	switch e.Kind {
+	case tickets.EventClaimed:
+		name := e.Actor.Name
+		if name == "" {
+			name = t.Assignee.Name
+		}
+		r.markup(tx.PushClaimedF, n, esc(name))
+	case tickets.EventReleased:
+		r.markup(tx.PushReleasedF, n)
+	case tickets.EventWaiting:
+		r.markup(tx.PushWaitingF, n)
+	case tickets.EventResumed:
+		r.markup(tx.PushResumedF, n)
+	case tickets.EventResolved:
+		r.markup(tx.PushResolvedF, n)
+		kb = b.finishedButtons(tx, user, t, true)
+	case tickets.EventClosed:
+		r.markup(tx.PushClosedF, n)
+		kb = b.finishedButtons(tx, user, t, false)
+	case tickets.EventReopened:
+		r.markup(tx.PushReopenedF, n)
+	case tickets.EventPriority:
+		r.markup(tx.PushPriorityF, n, e.OldPriority, e.Priority)
+	case tickets.EventReply:
+		m, err := b.svc.Message(ctx, tickets.SystemActor, n, e.MessageID)
+		if err != nil {
+			if tickets.ErrorCode(err) == tickets.ENOTFOUND {
+				return nil, nil
+			}
+			return nil, err
+		}
+		if m.Kind != tickets.MessageReply {
+			return nil, nil // never anything but a reply
+		}
+		r.markup(tx.PushReplyF, n, esc(e.Actor.Name))
+		if m.Text != "" {
+			r.raw("\n").text(m.Text)
+		}
+		msgs := planText(chat, n, "reply", r, nil)
+		for i, a := range m.Attachments {
+			a := a
+			msgs = append(msgs, newMessage(chat, n, fmt.Sprintf("reply.att%d", i+1), kindMedia, payload{Chat: chat, Media: &a, Ticket: n}))
+		}
+		last := &msgs[len(msgs)-1]
+		var p payload
+		_ = json.Unmarshal(last.Payload, &p)
+		p.Reply = m.ID
+		last.Payload, _ = json.Marshal(p)
+		return msgs, nil
+	}
+	return planText(chat, n, "push", r, kb), nil
+}
+
+// finishedButtons are the buttons of a resolved or closed ticket: close
+// (resolved only), reopen, and a 1-5 rating.
+func (b *Bot) finishedButtons(tx *texts, user int64, t tickets.Ticket, canClose bool) [][]button {
+	n := strconv.FormatInt(t.Number, 10)
+	row := []button{}
+	if canClose {
+		row = append(row, button{Text: tx.CloseButton, Data: b.data(user, actClose, n)})
+	}
+	row = append(row, button{Text: tx.ReopenButton, Data: b.data(user, actReopen, n)})
+	stars := make([]button, 5)
+	for i := range stars {
+		stars[i] = button{Text: strconv.Itoa(i+1) + "⭐", Data: b.data(user, actRate, n+"."+strconv.Itoa(i+1))}
+	}
+	return [][]button{row, stars}
+}
+
+// planText turns r into text messages for chat, keyed key, key.2, ...; the
+// keyboard goes on the last one.
+func planText(chat, number int64, key string, r *rich, kb [][]button) []delivery.Message {
+	parts := r.messages(splitUnits)
+	msgs := make([]delivery.Message, 0, len(parts))
+	for i, s := range parts {
+		p := payload{Chat: chat, Text: s, Ticket: number}
+		if i == len(parts)-1 {
+			p.Keyboard = kb
+		}
+		k := key
+		if i > 0 {
+			k = fmt.Sprintf("%s.%d", key, i+1)
+		}
+		msgs = append(msgs, newMessage(chat, number, k, kindText, p))
+	}
+	return msgs
+}
+
+func newMessage(chat, number int64, key, kind string, p payload) delivery.Message {
+	raw, _ := json.Marshal(p) // plain data always marshals
+	return delivery.Message{
+		Platform: Platform,
+		Target:   strconv.FormatInt(chat, 10),
+		Key:      key,
+		Number:   number,
+		Kind:     kind,
+		Payload:  raw,
+	}
+}
+
+// customerLanguage is the language to write to c in: the profile's, else
+// the one recorded on the ticket, else the default.
+func (b *Bot) customerLanguage(ctx context.Context, c tickets.Customer) string {
+	if p, err := b.svc.Profile(ctx, c); err == nil && p.Language != "" {
+		return p.Language
+	}
+	if c.Language == "es" || c.Language == "en" {
+		return c.Language
+	}
+	return b.cfg.DefaultLanguage
+}
