@@ -56,8 +56,10 @@ func descriptionTooLong(t tickets.Ticket) bool {
 func card(t tickets.Ticket, now time.Time) []slackapi.Block {
 	n := strconv.FormatInt(t.Number, 10)
 	blocks := []slackapi.Block{
+		// The header holds no customer text: plain_text is not escaped.
 		slackapi.NewHeaderBlock(slackapi.NewTextBlockObject(slackapi.PlainTextType,
-			plainHeader(fmt.Sprintf("#%d · %s · %s", t.Number, t.Priority, t.Subject)), false, false)),
+			fmt.Sprintf("#%d · %s · %s", t.Number, t.Priority, t.Nature), false, false)),
+		slackapi.NewSectionBlock(verbatim("*"+escape(t.Subject)+"*"), nil, nil, slackapi.SectionBlockOptionBlockID("subject")),
 	}
 	assignee := "—"
 	if t.Claimed() {

@@ -107,6 +107,11 @@ func (b *Bot) command(ctx context.Context, cmd slackapi.SlashCommand) (string, [
 		}
 		return strings.Join(lines, "\n"), nil
 	}
+	switch sub {
+	case "show", "claim", "release", "waiting", "wait", "resolve", "close", "reopen", "priority", "note", "reply":
+	default:
+		return "Unknown command `" + escape(sub) + "`.\n" + helpText, nil
+	}
 	n, ok := number()
 	if !ok {
 		return "Which ticket? For example `/tickets " + sub + " 42`. `/tickets help` lists the commands.", nil

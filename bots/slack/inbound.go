@@ -200,7 +200,7 @@ func (b *Bot) openReply(ctx context.Context, actor tickets.Actor, n int64, trigg
 	input := slackapi.NewPlainTextInputBlockElement(nil, replyInput)
 	input.Multiline = true
 	input.MaxLength = tickets.MaxTextRunes
-	subject := plainHeader("#" + strconv.FormatInt(n, 10) + " · " + t.Subject)
+	subject := "*#" + strconv.FormatInt(n, 10) + "* " + escape(t.Subject)
 	view := slackapi.ModalViewRequest{
 		Type:            slackapi.VTModal,
 		CallbackID:      replyCallback,
@@ -209,9 +209,9 @@ func (b *Bot) openReply(ctx context.Context, actor tickets.Actor, n int64, trigg
 		Submit:          slackapi.NewTextBlockObject(slackapi.PlainTextType, "Send", false, false),
 		Close:           slackapi.NewTextBlockObject(slackapi.PlainTextType, "Cancel", false, false),
 		Blocks: slackapi.Blocks{BlockSet: []slackapi.Block{
-			slackapi.NewContextBlock("", slackapi.NewTextBlockObject(slackapi.PlainTextType, subject, false, false)),
+			slackapi.NewContextBlock("", verbatim(subject)),
 			slackapi.NewInputBlock(replyBlock, slackapi.NewTextBlockObject(slackapi.PlainTextType,
-				"Message to "+firstNonEmpty(t.Customer.Name, "the customer"), false, false), nil, input),
+				"Message to the customer", false, false), nil, input),
 		}},
 	}
 	_, err = b.api.OpenViewContext(ctx, triggerID, view)
@@ -299,13 +299,4 @@ func sentence(s string) string {
 		s += "."
 	}
 	return s
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -11,7 +11,6 @@ import (
 const (
 	maxSectionChars  = 3000  // the text of one section block
 	maxMessageChars  = 40000 // one message
-	maxHeaderChars   = 150   // a header block
 	sectionsPerPost  = 12    // text sections in one thread message (12×3000 < 40,000)
 	zeroWidthSpace   = "\u200b"
 	maxBlocksPerPost = 50
@@ -85,15 +84,6 @@ func escapedChunks(s string, limit int) []string {
 		}
 	}
 	return chunks
-}
-
-// plainHeader fits untrusted text in a plain_text header: no escaping is
-// needed there, but the length is limited.
-func plainHeader(s string) string {
-	if utf8.RuneCountInString(s) <= maxHeaderChars {
-		return s
-	}
-	return string([]rune(s)[:maxHeaderChars-1]) + "…"
 }
 
 var (
