@@ -609,10 +609,10 @@ func (t *turn) callback(q *tgbotapi.CallbackQuery) error {
 
 func (t *turn) acceptTerms(tag string) error {
 	if t.b.cfg.TermsVersion == "" || tag != termsTag(t.b.cfg.TermsVersion) {
-		t.answer.text = t.tx.Expired
 		if t.b.svc.NeedsTerms(t.profile) {
 			t.askTerms(false)
 		}
+		t.answer.text = t.tx.Expired
 		return nil
 	}
 	p, err := t.b.svc.AcceptTerms(t.ctx, t.cust, t.b.cfg.TermsVersion)

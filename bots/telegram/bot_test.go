@@ -1,0 +1,152 @@
+package telegram_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/colombiainformatica/ticketbot/bots/telegram"
+	"github.com/colombiainformatica/ticketbot/tickets"
+)
+
+func TestTermsThenFormInSpanish(t *testing.T) {
+	e := newEnv(t)
+	e.start()
+
+	// No ticket before the terms are accepted.
+	e.fake.SendCommand(maria, "new", "")
+	m := e.expect(maria, "términos")
+	if !strings.Contains(m.PlainText, "v1") || !strings.Contains(m.PlainText, "https://example.com/terms") {
+		t.Errorf("terms prompt = %q, want version and link", m.PlainText)
+	}
+	e.press(maria, m, "Acepto")
+	e.expect(maria, "Términos aceptados (versión v1)")
+	p, err := e.svc.Profile(ctx10(t), tickets.Customer{Platform: "telegram", UserID: "1001"})
+	if err != nil || p.TermsVersion != "v1" {
+		t.Fatalf("profile = %+v, %v; want terms v1 recorded", p, err)
+	}
+
+	e.fake.SendCommand(maria, "new", "")
+	m = e.expect(maria, "naturaleza del problema")
+	e.press(maria, m, "Servicio caído")
+	m = e.expect(maria, "urgente")
+	if got := e.latest(maria, m.MessageID-1); got.PlainText != "Naturaleza: Servicio caído" || len(got.Keyboard) != 0 {
+		t.Errorf("nature prompt after the choice = %q %v", got.PlainText, got.Keyboard)
+	}
+	e.press(maria, m, "Alta")
+	e.expect(maria, "Describa el problema")
+	e.fake.SendPhoto(maria, "photo-1", "", "")
+	e.expect(maria, "Adjuntos recibidos: 1")
+	e.fake.SendVoice(maria, "voice-1", 3)
+	e.expect(maria, "Adjuntos recibidos: 2")
+	e.fake.SendText(maria, "El servidor de correo no responde")
+	m = e.expect(maria, "Ticket #1 creado")
+	for _, want := range []string{"Prioridad: P1", "Posición en la cola: 1 de 1", "no podemos estimar la espera (sin ETA)"} {
+		if !strings.Contains(m.PlainText, want) {
+			t.Errorf("confirmation %q lacks %q", m.PlainText, want)
+		}
+	}
+	tk := e.ticket(1)
+	if tk.Nature != tickets.NatureOutage || tk.Urgency != tickets.UrgencyHigh || tk.Description != "El servidor de correo no responde" {
+		t.Errorf("ticket = %+v", tk)
+	}
+	if len(tk.Attachments) != 2 || tk.Attachments[0].FileID != "photo-1" || tk.Attachments[1].Kind != "voice" {
+		t.Errorf("attachments = %+v", tk.Attachments)
+	}
+	if tk.Customer.ChatID != "1001" || tk.Customer.Name != "María" || tk.Customer.Language != "es" {
+		t.Errorf("customer = %+v", tk.Customer)
+	}
+
+	// The commands were registered in both languages.
+	if es, en := e.fake.Commands("es"), e.fake.Commands("en"); len(es) == 0 || len(en) == 0 || es[0].Description == en[0].Description {
+		t.Errorf("commands es=%v en=%v", es, en)
+	}
+}
+
+func TestTermsAskedAgainWhenTheVersionChanges(t *testing.T) {
+	e := newEnv(t)
+	e.start()
+	e.acceptTerms(maria)
+	old := e.fake.Messages(maria.ID)
+	e.stop()
+
+	cfg := e.cfg
+	cfg.TermsVersion = "v2"
+	e.svc = tickets.NewService(e.st, e.st, e.st, tickets.Config{TermsVersion: "v2"})
+	b := e.newBot(cfg)
+	e.stop = e.run(b)
+	e.fake.SendCommand(maria, "new", "")
+	m := e.expect(maria, "v2")
+	if !strings.Contains(m.PlainText, "términos") {
+		t.Errorf("want the new terms asked, got %q", m.PlainText)
+	}
+	// The old accept button no longer accepts anything.
+	var oldTerms int
+	for _, om := range old {
+		if om.FromBot && len(om.Keyboard) > 0 && strings.Contains(om.PlainText, "v1") {
+			oldTerms = om.MessageID
+			e.fake.PressButton(maria, om.MessageID, om.Keyboard[0][0].CallbackData)
+			break
+		}
+	}
+	if oldTerms == 0 {
+		t.Fatal("old terms message not found")
+	}
+	answers, err := e.fake.WaitCallbackAnswers(ctx10(t), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := answers[len(answers)-1].Text; !strings.Contains(got, "expiró") {
+		t.Errorf("old button answer = %q", got)
+	}
+	p, _ := e.svc.Profile(ctx10(t), tickets.Customer{Platform: "telegram", UserID: "1001"})
+	if p.TermsVersion != "v1" {
+		t.Errorf("terms version = %q, want still v1", p.TermsVersion)
+	}
+	m = e.expect(maria, "v2")
+	e.press(maria, m, "Acepto")
+	e.expect(maria, "versión v2")
+}
+
+func TestFormInEnglish(t *testing.T) {
+	e := newEnv(t)
+	e.start()
+	e.fake.SendCommand(john, "start", "")
+	m := e.expect(john, "Hello, John")
+	if !strings.Contains(m.PlainText, "estimates, not guarantees") {
+		t.Errorf("policy lines missing: %q", m.PlainText)
+	}
+	e.press(john, m, "I accept")
+	e.expect(john, "Terms accepted")
+	m = e.open(john, "Billing", "Low", "Invoice 12 is wrong")
+	if !strings.Contains(m.PlainText, "Ticket #1 created") || !strings.Contains(m.PlainText, "Priority: P4") || !strings.Contains(m.PlainText, "an estimate") && !strings.Contains(m.PlainText, "no ETA") {
+		t.Errorf("confirmation = %q", m.PlainText)
+	}
+	// The language can be changed; the profile keeps it.
+	e.fake.SendCommand(john, "language", "es")
+	e.expect(john, "Idioma: español")
+	e.fake.SendCommand(john, "tickets", "")
+	m = e.expect(john, "Sus tickets")
+	if !strings.Contains(m.PlainText, "#1 · Invoice 12 is wrong · en cola") {
+		t.Errorf("list = %q", m.PlainText)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	e := newEnv(t)
+	for name, cfg := range map[string]telegram.Config{
+		"TELEGRAM_BOT_TOKEN":      {},
+		"TELEGRAM_WEBHOOK_SECRET": {Token: testToken, WebhookURL: "https://x/telegram/webhook"},
+		"DEFAULT_LANGUAGE":        {Token: testToken, DefaultLanguage: "fr"},
+		"TELEGRAM_API_ENDPOINT":   {Token: testToken, APIEndpoint: "http://127.0.0.1:1/"},
+	} {
+		_, err := telegram.New(cfg, telegram.Deps{Service: e.svc, State: e.st, Outbox: e.inline})
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+	// An unreachable endpoint fails with an error that hides the token.
+	_, err := telegram.New(telegram.Config{Token: testToken, APIEndpoint: "http://127.0.0.1:1/bot%s/%s"}, telegram.Deps{Service: e.svc, State: e.st, Outbox: e.inline})
+	if err == nil || strings.Contains(err.Error(), testToken) || !strings.Contains(err.Error(), "<token>") {
+		t.Errorf("err = %v, want a redacted error", err)
+	}
+}
