@@ -17,7 +17,8 @@
 -- The rate is a GCRA with no burst, shared by every worker: rate:<platform>
 -- STRING holds the theoretical arrival time in microseconds. A send that
 -- comes late by up to half an interval does not push the schedule back, so
--- pollers' lateness does not lower the rate.
+-- pollers' lateness does not lower the rate; after a longer pause the
+-- schedule restarts at now (no burst).
 local nowus = tonumber(ARGV[1])
 local now = math.floor(nowus / 1000)
 local lease = tonumber(ARGV[2])
@@ -47,8 +48,8 @@ for _, member in ipairs(due) do
           wait = w
         end
       else
-        local base = nowus - iv / 2
-        if tat > base then
+        local base = nowus
+        if tat >= nowus - iv / 2 then
           base = tat
         end
         redis.call('SET', rk, string.format('%d', base + iv), 'PX', math.ceil(iv / 1000) + 1000)
