@@ -219,7 +219,7 @@ func newTG(token, endpoint string, st *store.Store, limits delivery.Limits) (*tg
 	return &tgChannel{bot: bot, st: st, limits: limits, failed: map[string]string{}}, nil
 }
 
-func (c *tgChannel) Platform() string         { return "telegram" }
+func (c *tgChannel) Platform() string        { return "telegram" }
 func (c *tgChannel) Limits() delivery.Limits { return c.limits }
 
 func (c *tgChannel) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, error) {

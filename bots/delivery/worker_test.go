@@ -131,7 +131,7 @@ type cardChannel struct {
 	started chan struct{}
 }
 
-func (c *cardChannel) Platform() string         { return "slack" }
+func (c *cardChannel) Platform() string        { return "slack" }
 func (c *cardChannel) Limits() delivery.Limits { return delivery.Limits{PerTarget: time.Millisecond} }
 func (c *cardChannel) Plan(_ context.Context, e tickets.Event) ([]delivery.Message, error) {
 	return []delivery.Message{{Target: "C1", Key: "card", Number: e.Number, Kind: "card", Coalesce: "card:1"}}, nil
