@@ -53,6 +53,7 @@ type env struct {
 	// read counts the bot messages of each chat that tests have consumed.
 	read      map[int64]int
 	lastEvent string
+	answered  int // callback answers consumed by answers
 }
 
 type envOption func(*env)
@@ -218,6 +219,7 @@ func (e *env) acceptTerms(user telegramtest.User) {
 	m := e.expect(user, "v1")
 	e.press(user, m, "✅")
 	e.expect(user, "v1")
+	e.answers(1)
 }
 
 // open drives the form in Spanish or English labels and returns the
@@ -228,8 +230,10 @@ func (e *env) open(user telegramtest.User, nature, urgency, description string) 
 	m := e.expect(user, "?")
 	e.press(user, m, nature)
 	m = e.expect(user, "?")
+	e.answers(1)
 	e.press(user, m, urgency)
 	e.expect(user, "/cancel")
+	e.answers(1)
 	e.fake.SendText(user, description)
 	return e.expect(user, "#")
 }
@@ -258,3 +262,15 @@ var (
 	john  = telegramtest.User{ID: 1002, FirstName: "John", LanguageCode: "en-US"}
 	pedro = telegramtest.User{ID: 1003, FirstName: "Pedro", LanguageCode: "es-CO"}
 )
+
+// answers waits for the next n callback answers and returns them.
+func (e *env) answers(n int) []telegramtest.CallbackAnswer {
+	e.t.Helper()
+	all, err := e.fake.WaitCallbackAnswers(ctx10(e.t), e.answered+n)
+	if err != nil {
+		e.t.Fatalf("waiting for %d callback answers: %v", n, err)
+	}
+	got := all[e.answered : e.answered+n]
+	e.answered += n
+	return got
+}
