@@ -477,7 +477,7 @@ async function refreshThread() {
     box.replaceChildren(
       slackMessage(data.parent, { thread: false }),
       el("div", { class: "sep", text: data.replies.length + (data.replies.length === 1 ? " reply" : " replies") }),
-      data.replies.map((m) => slackMessage(m, { thread: false })));
+      ...data.replies.map((m) => slackMessage(m, { thread: false })));
   });
 }
 
@@ -631,7 +631,11 @@ async function start() {
   $("#sl-note-hint").textContent = marker
     ? "Messages starting with “" + marker + "” are internal notes: they stay in Slack and never reach the customer. Everything else in the thread is sent to the customer."
     : "Everything written in the thread is sent to the customer.";
-  if (!state.config.queue) $("#queue").hidden = true;
+  if (!state.config.queue) {
+    $("#queue").hidden = true;
+    document.querySelector(".panes").classList.add("noqueue");
+    document.querySelector('.tabs [data-pane="queue"]').hidden = true;
+  }
 
   for (const tab of document.querySelectorAll(".tabs button")) {
     tab.addEventListener("click", () => {
