@@ -62,8 +62,8 @@ func (b *Bot) serveEvents(w http.ResponseWriter, r *http.Request, body []byte) {
 		http.Error(w, "try again", http.StatusServiceUnavailable)
 		return
 	}
-	b.answer(w, resp)
 	b.spawn(job)
+	b.answer(w, resp)
 }
 
 func (b *Bot) serveInteractions(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -78,8 +78,8 @@ func (b *Bot) serveInteractions(w http.ResponseWriter, r *http.Request, body []b
 		return
 	}
 	resp, job := b.onInteraction(r.Context(), &cb)
-	b.answer(w, resp)
 	b.spawn(job)
+	b.answer(w, resp)
 }
 
 func (b *Bot) serveCommands(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -94,8 +94,8 @@ func (b *Bot) serveCommands(w http.ResponseWriter, r *http.Request, body []byte)
 		ResponseURL: form.Get("response_url"), TriggerID: form.Get("trigger_id"), APIAppID: form.Get("api_app_id"),
 	}
 	resp, job := b.onCommand(r.Context(), cmd)
-	b.answer(w, resp)
 	b.spawn(job)
+	b.answer(w, resp)
 }
 
 // answer writes the ack: 200 with resp as JSON, or an empty body.

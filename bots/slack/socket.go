@@ -80,10 +80,10 @@ func (b *Bot) onSocketEvent(ctx context.Context, sm *socketmode.Client, evt sock
 	default:
 		return nil
 	}
+	b.spawn(work)
 	if err := sm.AckCtx(ctx, req.EnvelopeID, resp); err != nil {
 		b.log.Warn().Err(err).Msg("socket mode ack")
 	}
-	b.spawn(work)
 	return nil
 }
 
