@@ -264,7 +264,9 @@ func (b *Bot) process(ctx context.Context, raws []json.RawMessage, offset int, a
 					continue
 				}
 				mu.Lock()
-				attempts[p.id]++
+				if !errors.Is(err, errBusy) { // busy is not a failure of the update
+					attempts[p.id]++
+				}
 				n := attempts[p.id]
 				mu.Unlock()
 				if n >= maxAttempts && ctx.Err() == nil {

@@ -41,7 +41,7 @@ func (b *Bot) HandleUpdate(ctx context.Context, u tgbotapi.Update) error {
 	// handled again when Telegram redelivers it (every write it makes is
 	// idempotent), never lost.
 	name := "tg:upd:" + strconv.Itoa(u.UpdateID)
-	ok, err := b.state.SetValueNX(ctx, name, "busy", 2*b.cfg.UpdateTimeout)
+	ok, err := b.state.SetValueNX(ctx, name, "busy", b.cfg.UpdateTimeout+5*time.Second)
 	if err != nil {
 		return err
 	}
@@ -56,15 +56,17 @@ func (b *Bot) HandleUpdate(ctx context.Context, u tgbotapi.Update) error {
 		}
 		return errBusy
 	}
+	// The marker is written even when ctx ended meanwhile: what it
+	// records happened.
+	mctx, mcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer mcancel()
 	if err := b.handle(ctx, u); err != nil {
-		dctx, dcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer dcancel()
-		if derr := b.state.DeleteValue(dctx, name); derr != nil {
+		if derr := b.state.DeleteValue(mctx, name); derr != nil {
 			b.log.Warn().Err(derr).Int("update_id", u.UpdateID).Msg("clear update marker")
 		}
 		return err
 	}
-	return b.state.SetValue(ctx, name, "done", doneTTL)
+	return b.state.SetValue(mctx, name, "done", doneTTL)
 }
 
 func chatOf(u tgbotapi.Update) int64 {
