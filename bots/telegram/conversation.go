@@ -203,6 +203,26 @@ type draft struct {
 	Ticket int64  `json:"t,omitempty"`
 }
 
+// attach adds the attachments the draft does not have yet (an update
+// handled again adds nothing), up to the core's limit.
+func (d *draft) attach(atts []tickets.Attachment) bool {
+	added := false
+outer:
+	for _, a := range atts {
+		if len(d.Attachments) >= tickets.MaxAttachments {
+			break
+		}
+		for _, have := range d.Attachments {
+			if have.FileID == a.FileID {
+				continue outer
+			}
+		}
+		d.Attachments = append(d.Attachments, a)
+		added = true
+	}
+	return added
+}
+
 func (t *turn) draftKey() string { return "tg:draft:" + strconv.FormatInt(t.user, 10) }
 
 // draft returns the customer's form in progress, or nil. A submitted form
@@ -271,9 +291,7 @@ func (t *turn) formInput(d *draft, text string, atts []tickets.Attachment) error
 	if d.Done != "" { // this very turn submitted it before: do it again, idempotently
 		return t.submit(d, text)
 	}
-	if len(atts) > 0 {
-		room := tickets.MaxAttachments - len(d.Attachments)
-		d.Attachments = append(d.Attachments, atts[:min(len(atts), max(room, 0))]...)
+	if added := d.attach(atts); added {
 		if err := t.saveDraft(d); err != nil {
 			return err
 		}

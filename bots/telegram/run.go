@@ -133,10 +133,13 @@ func (b *Bot) pollHeld(parent context.Context) {
 			sleep(ctx, backoff)
 			continue
 		}
-		next, failed := b.process(ctx, raws, offset, attempts)
+		// Updates fetched are handled to the end even when ctx ends
+		// meanwhile (within the per-update timeout): a graceful stop.
+		wctx := context.WithoutCancel(ctx)
+		next, failed := b.process(wctx, raws, offset, attempts)
 		if next != offset {
 			offset = next
-			if err := b.state.SetValue(ctx, offsetKey, strconv.Itoa(offset), 0); err != nil && ctx.Err() == nil {
+			if err := b.state.SetValue(wctx, offsetKey, strconv.Itoa(offset), 0); err != nil {
 				b.log.Warn().Err(err).Msg("store polling offset")
 			}
 		}
