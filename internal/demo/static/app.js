@@ -252,8 +252,20 @@ const FORMATS = [
   { re: /(^|[^\w~])~([^~\n]+)~(?![\w~])/, tag: "s", lead: true },
 ];
 
+// EMOJI are the shortcodes Slack would draw; others stay as typed.
+const EMOJI = {
+  white_check_mark: "✅", heavy_check_mark: "✔️", x: "❌", warning: "⚠️", speech_balloon: "💬",
+  large_blue_circle: "🔵", large_green_circle: "🟢", large_yellow_circle: "🟡", large_orange_circle: "🟠",
+  red_circle: "🔴", white_circle: "⚪", black_circle: "⚫", hourglass: "⌛", hourglass_flowing_sand: "⏳",
+  bust_in_silhouette: "👤", lock: "🔒", memo: "📝", paperclip: "📎", rotating_light: "🚨", fire: "🔥",
+  star: "⭐", eyes: "👀", inbox_tray: "📥", outbox_tray: "📤", no_entry: "⛔", bell: "🔔", mailbox: "📫",
+  arrow_up: "⬆️", arrow_down: "⬇️", repeat: "🔁", tada: "🎉", question: "❓", exclamation: "❗", pushpin: "📌",
+  telephone_receiver: "📞", iphone: "📱", email: "📧", zap: "⚡", sos: "🆘", spiral_note_pad: "🗒️",
+};
+
 function unescapeSlack(s) {
-  return s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+  return s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&")
+    .replace(/:([a-z0-9_+-]+):/g, (m, name) => EMOJI[name] || m);
 }
 
 // mrkdwn renders Slack's mrkdwn: <…> tokens (mentions, links), code,
@@ -561,8 +573,9 @@ async function refreshQueue() {
   const now = new Date(q.now);
   $("#q-length").textContent = q.length + (q.length === 1 ? " open ticket" : " open tickets");
   const counts = $("#q-counts");
-  counts.replaceChildren(...Object.entries(q.counts || {}).map(([st, n]) =>
-    el("span", { class: st, dataset: { status: st } }, st, el("b", { text: n }))));
+  const order = ["open", "claimed", "waiting", "resolved", "closed"];
+  counts.replaceChildren(...order.filter((st) => st in (q.counts || {})).map((st) =>
+    el("span", { class: st, dataset: { status: st } }, st, el("b", { text: q.counts[st] }))));
   const open = $("#q-open");
   open.replaceChildren();
   for (const t of q.queue || []) {
