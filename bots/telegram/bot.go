@@ -107,7 +107,7 @@ type Bot struct {
 	key    []byte // signs callback data
 	holder string // this process's name for the poller lease
 
-	chats   sync.Map // chat id → *sync.Mutex: one update of a chat at a time
+	chats   [256]sync.Mutex // striped by chat id: one update of a chat at a time
 	albumMu sync.Mutex
 	wake    chan struct{} // an album was buffered
 }
@@ -256,9 +256,10 @@ func (b cancelBody) Close() error {
 
 // chatLock serializes the updates of one chat, so a customer's updates are
 // handled in order even when the webhook delivers them concurrently.
+// Chats share a fixed set of locks, so memory does not grow with the
+// number of customers.
 func (b *Bot) chatLock(chatID int64) *sync.Mutex {
-	m, _ := b.chats.LoadOrStore(chatID, &sync.Mutex{})
-	return m.(*sync.Mutex)
+	return &b.chats[uint64(chatID)%uint64(len(b.chats))]
 }
 
 // sign returns the tag of callback data act:arg for user.
