@@ -1,0 +1,62 @@
+// Package telegram is the Telegram adapter of ticketbot: customers open and
+// follow their tickets in a private chat with the bot.
+//
+// # Inbound
+//
+// HandleUpdate is the one entry point for updates; Run feeds it from its own
+// getUpdates loop (long polling, the default) and Routes from the webhook
+// (POST /telegram/webhook, X-Telegram-Bot-Api-Secret-Token checked in
+// constant time, body capped, 200 only once the update is handled).
+//
+// An update is confirmed to Telegram (the offset moves past it) only after
+// what it caused is stored, and each update_id is handled once: a marker in
+// State is "busy" while the update is handled and "done" after, so a
+// duplicate is skipped and a crash in between leaves a marker that expires,
+// after which the redelivered update is handled again. Handling again is
+// harmless: Service writes carry tickets.WithRequestID("tg:u<update_id>"),
+// outbound messages carry IDs derived from the update, form drafts are
+// rewritten to the same value. Polling handles a batch's chats in parallel
+// and each chat's updates in update_id order; a malformed update is logged
+// and skipped; an update that keeps failing is skipped after five tries.
+// Only the holder of the "telegram-poller" lease polls; another replica
+// takes over when it expires.
+//
+// The conversation: /start (greeting, the policy in two lines, the terms
+// with an accept button recording TERMS_VERSION), /new (a form with inline
+// buttons: nature, urgency, then a description; photos, documents and voice
+// notes sent meanwhile are attached as file references; the draft lives in
+// State), /tickets, /status N, /cancel, /help, /language. Later text and
+// media go to the customer's active ticket, to the ticket of the bot
+// message they reply to, or, with several active, to the one they choose
+// with a button. An album (one media_group_id) is buffered in State and
+// becomes one message of the ticket. A customer sending more than
+// FloodLimit updates a minute is told to wait, once per minute; what was
+// handled before is kept.
+//
+// Buttons carry "act:arg:tag" where tag is an HMAC (keyed from the bot
+// token) over the user it was made for, act and arg; forged or replayed
+// data is answered as expired and changes nothing, and every action is
+// authorized by the Service against callback_query.from.id.
+//
+// # Outbound
+//
+// Bot implements delivery.Channel: Plan turns the events that concern the
+// customer (claimed, released, waiting, resumed, resolved, closed,
+// reopened, priority changes and agent replies with their attachments;
+// never notes) into messages naming the ticket, and Send sends them, mapping
+// Telegram's answers to delivery's errors (blocked or deleted chats are
+// permanent, 429 waits for retry_after, 5xx and network errors are
+// transient). Sent marks agent replies delivered; Failed flags the ticket
+// unreachable when the customer blocked the bot. Everything the bot says,
+// including its answers to the customer's own actions, goes through the
+// Outbox, so that ordering per chat and rate limits hold; only
+// answerCallbackQuery, setMyCommands, getUpdates and setWebhook are called
+// directly.
+//
+// Texts are in texts.go, in Spanish and English, as HTML with every
+// user-supplied string escaped; long texts are split at line or word
+// boundaries below 4096 UTF-16 units, never cut. The bot token never
+// appears in errors or logs: errors of the client library are rewritten
+// with the token replaced by "<token>", and the library's logger is a
+// redacting bridge to zerolog.
+package telegram
