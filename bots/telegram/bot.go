@@ -133,6 +133,14 @@ func New(cfg Config, deps Deps) (*Bot, error) {
 	if cfg.WebhookSecret != "" && !validSecret(cfg.WebhookSecret) {
 		return nil, errors.New("telegram: TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
 	}
+	// The Service decides which terms must be accepted; the bot shows the
+	// same version.
+	switch v := deps.Service.TermsVersion(); {
+	case cfg.TermsVersion == "":
+		cfg.TermsVersion = v
+	case cfg.TermsVersion != v:
+		return nil, fmt.Errorf("telegram: TERMS_VERSION %q differs from the Service's %q", cfg.TermsVersion, v)
+	}
 	switch cfg.DefaultLanguage {
 	case "":
 		cfg.DefaultLanguage = "es"
