@@ -87,7 +87,9 @@ func (s *Server) queue(ctx context.Context) (queueSnapshot, error) {
 				continue
 			}
 			seen[t.Number] = true
-			snap.Working = append(snap.Working, row(t, 0))
+			if t.Status == tickets.StatusClaimed || t.Status == tickets.StatusWaiting {
+				snap.Working = append(snap.Working, row(t, 0))
+			}
 			if t.Status != tickets.StatusOpen {
 				snap.Counts[t.Status.String()]++
 			}

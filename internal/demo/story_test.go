@@ -77,6 +77,7 @@ func runStory(t *testing.T, b *browser, base string) {
 	b.click("#sl-messages .msg.app .sl-btn", "Resolve")
 	b.waitText("#tg-chat .bubble", "resuelto")
 	b.waitText(`#q-counts [data-status="resolved"]`, "1")
+	b.waitJS("nobody working", `document.querySelector('#q-working tr[data-number="1"]') === null`)
 	b.shot("resolved")
 	b.click("#tg-chat .keyboard button", "5")
 	b.waitText("#tg-chat .bubble", "5/5")
