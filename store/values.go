@@ -85,3 +85,22 @@ func (s *Store) ReleaseLease(ctx context.Context, name, holder string) error {
 	}
 	return nil
 }
+
+// incrScript increments counter KEYS[1] and sets its expiry (ARGV[1] ms)
+// when it is new, in one step.
+var incrScript = redis.NewScript(`
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return n`)
+
+// Incr adds one to the counter name and returns its value; a new counter
+// expires after ttl (a fixed window, for flood limits).
+func (s *Store) Incr(ctx context.Context, name string, ttl time.Duration) (int64, error) {
+	n, err := incrScript.Run(ctx, s.rdb, []string{s.keys.value(name)}, ttl.Milliseconds()).Int64()
+	if err != nil {
+		return 0, fmt.Errorf("increment %s: %w", name, err)
+	}
+	return n, nil
+}

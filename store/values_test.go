@@ -64,4 +64,14 @@ func TestValuesAndLeases(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+
+	for want := int64(1); want <= 3; want++ {
+		n, err := e.store.Incr(ctx, "flood:42", time.Minute)
+		if err != nil || n != want {
+			t.Fatalf("Incr = %d, %v; want %d", n, err, want)
+		}
+	}
+	if ttl, err := e.rdb.PTTL(ctx, e.store.Key("kv:flood:42")).Result(); err != nil || ttl <= 0 || ttl > time.Minute {
+		t.Fatalf("counter TTL = %v, %v", ttl, err)
+	}
 }

@@ -25,8 +25,33 @@ type Error struct {
 	// Holder is the display name of the agent that owns the ticket, set on
 	// ECONFLICT errors caused by another agent's claim.
 	Holder string
+	// Reason is a stable key for the errors a customer can cause (the
+	// Reason* constants), so adapters can explain them in the customer's
+	// language; "" for the others.
+	Reason string
+	// Status is the ticket's status when the error is about it (a refused
+	// transition, an inactive ticket).
+	Status Status
 	// Err is the underlying cause of an EINTERNAL error; never shown to users.
 	Err error
+}
+
+// Reasons of the errors a customer can cause.
+const (
+	ReasonTransition    = "transition"     // the lifecycle does not allow the action in Status
+	ReasonInactive      = "inactive"       // the ticket is resolved or closed (Status): reopen it first
+	ReasonTooLong       = "too_long"       // a text is over its limit
+	ReasonAttachments   = "attachments"    // too many attachments
+	ReasonEmpty         = "empty"          // nothing to store
+	ReasonTermsOutdated = "terms_outdated" // accepting a terms version that is no longer current
+	ReasonRating        = "rating"         // a rating outside 1..5
+	ReasonNotRateable   = "not_rateable"   // rating a ticket that is not resolved yet
+)
+
+// withReason returns e with its Reason (and Status) set.
+func (e *Error) withReason(reason string, st Status) *Error {
+	e.Reason, e.Status = reason, st
+	return e
 }
 
 // Error implements the error interface.

@@ -113,7 +113,7 @@ func (s *Service) NeedsTerms(p Profile) bool {
 func (s *Service) AcceptTerms(ctx context.Context, c Customer, version string) (p Profile, err error) {
 	defer s.observe("accept_terms", time.Now(), &err)
 	if version != s.cfg.TermsVersion {
-		return Profile{}, Errorf(EINVALID, "these terms are no longer current; please read the new version")
+		return Profile{}, Errorf(EINVALID, "these terms are no longer current; please read the new version").withReason(ReasonTermsOutdated, 0)
 	}
 	if p, err = s.Profile(ctx, c); err != nil {
 		return Profile{}, err
@@ -211,14 +211,14 @@ func validateOpen(r *OpenRequest) error {
 	}
 	r.Description = strings.TrimSpace(r.Description)
 	if r.Description == "" {
-		return Errorf(EINVALID, "the description is empty")
+		return Errorf(EINVALID, "the description is empty").withReason(ReasonEmpty, 0)
 	}
 	if err := checkText(r.Description, len(r.Attachments)); err != nil {
 		return err
 	}
 	r.Subject = strings.TrimSpace(r.Subject)
 	if utf8.RuneCountInString(r.Subject) > MaxSubjectRunes {
-		return Errorf(EINVALID, "the subject is too long (at most %d characters)", MaxSubjectRunes)
+		return Errorf(EINVALID, "the subject is too long (at most %d characters)", MaxSubjectRunes).withReason(ReasonTooLong, 0)
 	}
 	if r.Subject == "" {
 		r.Subject = subjectOf(r.Description)
@@ -228,10 +228,10 @@ func validateOpen(r *OpenRequest) error {
 
 func checkText(text string, attachments int) error {
 	if n := utf8.RuneCountInString(text); n > MaxTextRunes {
-		return Errorf(EINVALID, "the text is too long (%d characters, at most %d)", n, MaxTextRunes)
+		return Errorf(EINVALID, "the text is too long (%d characters, at most %d)", n, MaxTextRunes).withReason(ReasonTooLong, 0)
 	}
 	if attachments > MaxAttachments {
-		return Errorf(EINVALID, "too many attachments (at most %d per message)", MaxAttachments)
+		return Errorf(EINVALID, "too many attachments (at most %d per message)", MaxAttachments).withReason(ReasonAttachments, 0)
 	}
 	return nil
 }
@@ -287,7 +287,7 @@ func (s *Service) AddMessage(ctx context.Context, a Actor, number int64, in Mess
 	}
 	in.Text = strings.TrimSpace(in.Text)
 	if in.Text == "" && len(in.Attachments) == 0 {
-		return Ticket{}, Message{}, Errorf(EINVALID, "the message is empty")
+		return Ticket{}, Message{}, Errorf(EINVALID, "the message is empty").withReason(ReasonEmpty, 0)
 	}
 	if err := checkText(in.Text, len(in.Attachments)); err != nil {
 		return Ticket{}, Message{}, err
@@ -301,7 +301,7 @@ func (s *Service) AddMessage(ctx context.Context, a Actor, number int64, in Mess
 				return Errorf(EFORBIDDEN, "only the customer writes customer messages")
 			}
 			if !t.Status.Active() {
-				return Errorf(EINVALID, "ticket #%d is %s; reopen it to continue the conversation", t.Number, t.Status)
+				return Errorf(EINVALID, "ticket #%d is %s; reopen it to continue the conversation", t.Number, t.Status).withReason(ReasonInactive, t.Status)
 			}
 			c.Event.Kind = EventMessage
 			if t.Status == StatusWaiting {
@@ -495,15 +495,15 @@ func (s *Service) Rate(ctx context.Context, a Actor, number int64, stars int, co
 		return Ticket{}, Errorf(EFORBIDDEN, "only the customer rates a ticket")
 	}
 	if stars < 1 || stars > 5 {
-		return Ticket{}, Errorf(EINVALID, "the rating must be from 1 to 5")
+		return Ticket{}, Errorf(EINVALID, "the rating must be from 1 to 5").withReason(ReasonRating, 0)
 	}
 	comment = strings.TrimSpace(comment)
 	if utf8.RuneCountInString(comment) > MaxRatingComment {
-		return Ticket{}, Errorf(EINVALID, "the comment is too long (at most %d characters)", MaxRatingComment)
+		return Ticket{}, Errorf(EINVALID, "the comment is too long (at most %d characters)", MaxRatingComment).withReason(ReasonTooLong, 0)
 	}
 	return s.mutate(ctx, a, number, func(t *Ticket, c *Change) error {
 		if t.Status != StatusResolved && t.Status != StatusClosed {
-			return Errorf(EINVALID, "ticket #%d can be rated once it is resolved", t.Number)
+			return Errorf(EINVALID, "ticket #%d can be rated once it is resolved", t.Number).withReason(ReasonNotRateable, t.Status)
 		}
 		t.Rating = Rating{Stars: stars, Comment: comment, At: c.Event.At}
 		c.Event.Kind = EventRated

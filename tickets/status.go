@@ -81,5 +81,5 @@ func Transition(from Status, action Action) (Status, error) {
 	if to, ok := transitions[from][action]; ok {
 		return to, nil
 	}
-	return 0, &Error{Code: EINVALID, Message: fmt.Sprintf("cannot %s a ticket that is %s", action, from)}
+	return 0, &Error{Code: EINVALID, Message: fmt.Sprintf("cannot %s a ticket that is %s", action, from), Reason: ReasonTransition, Status: from}
 }
