@@ -291,6 +291,7 @@ func TestBlockedCustomerIsFlagged(t *testing.T) {
 		t.Errorf("deleted chat: want a permanent error")
 	}
 	e.fake.SendCommand(maria, "help", "") // the chat comes back
+	e.expect(maria, "Ayuda")              // its answer must not take the faults below
 	e.fake.RateLimitNext("sendMessage", 1, 7)
 	err = e.bot.Send(ctx, msgs[0])
 	if ra, ok := delivery.IsRetryAfter(err); !ok || ra.After != 7*time.Second {
