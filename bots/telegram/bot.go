@@ -46,6 +46,9 @@ type State interface {
 	Lease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
 	// ReleaseLease gives the named lease up if holder has it.
 	ReleaseLease(ctx context.Context, name, holder string) error
+	// Incr adds one to the counter name, atomically, and returns its
+	// value; a new counter expires after ttl.
+	Incr(ctx context.Context, name string, ttl time.Duration) (int64, error)
 }
 
 // Outbox queues outbound chat messages; delivery sends them in order per

@@ -19,6 +19,9 @@ import (
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
+// The adapter's State is what the store provides.
+var _ telegram.State = (*store.Store)(nil)
+
 const testToken = "424242:SeCrEt-T0ken_value"
 
 // syncBuffer collects log output from several goroutines.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf16"
@@ -428,5 +429,32 @@ func waitFor(t testing.TB, cond func() bool) {
 			t.Fatal("condition not reached in time")
 		case <-tick.C:
 		}
+	}
+}
+
+// Two replicas counting one customer's updates at once never let more than
+// FloodLimit through: the counter is incremented atomically.
+func TestFloodLimitAcrossReplicas(t *testing.T) {
+	e := newEnv(t, withConfig(func(c *telegram.Config) { c.FloodLimit = 5 }))
+	bots := []*telegram.Bot{e.bot, e.newBot(e.cfg)}
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Go(func() {
+			u := textUpdate(maria, 3000+i, "/help")
+			u.Message.Entities = []tgbotapi.MessageEntity{{Type: "bot_command", Offset: 0, Length: 5}}
+			if err := bots[i%2].HandleUpdate(context.Background(), u); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	n := 0
+	for _, m := range e.fake.Messages(maria.ID) {
+		if strings.Contains(m.PlainText, "Ayuda") {
+			n++
+		}
+	}
+	if n != 5 {
+		t.Errorf("help answers = %d, want exactly the limit, 5", n)
 	}
 }

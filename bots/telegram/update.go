@@ -299,17 +299,11 @@ func (b *Bot) handle(ctx context.Context, u tgbotapi.Update) error {
 func (b *Bot) flooded(ctx context.Context, t *turn) (bool, error) {
 	window := time.Now().Unix() / 60
 	id := strconv.FormatInt(t.user, 10) + ":" + strconv.FormatInt(window, 10)
-	name := "tg:flood:" + id
-	v, _, err := b.state.Value(ctx, name)
+	n, err := b.state.Incr(ctx, "tg:flood:"+id, 2*time.Minute)
 	if err != nil {
 		return false, err
 	}
-	n, _ := strconv.Atoi(v)
-	n++
-	if err := b.state.SetValue(ctx, name, strconv.Itoa(n), 2*time.Minute); err != nil {
-		return false, err
-	}
-	if n <= b.cfg.FloodLimit {
+	if n <= int64(b.cfg.FloodLimit) {
 		return false, nil
 	}
 	warned, err := b.state.Seen(ctx, "tg-flood", id, 2*time.Minute)
@@ -321,6 +315,6 @@ func (b *Bot) flooded(ctx context.Context, t *turn) (bool, error) {
 	} else if !warned {
 		t.sayf("%s", t.tx.Flood)
 	}
-	b.log.Info().Int64("user", t.user).Int("count", n).Msg("flood limit")
+	b.log.Info().Int64("user", t.user).Int64("count", n).Msg("flood limit")
 	return true, nil
 }
