@@ -192,9 +192,14 @@ func TestCloseReopenRate(t *testing.T) {
 	if tk := e.ticket(1); tk.Status != tickets.StatusOpen {
 		t.Errorf("status = %v, want open", tk.Status)
 	}
-	// Closing an open ticket is refused politely.
+	// Reopening an open ticket is refused politely, in Spanish.
 	e.press(maria, m, "Reabrir")
-	if got := e.answers(1)[0].Text; !strings.Contains(got, "está en cola") && !strings.Contains(got, "No fue posible") {
+	if got := e.answers(1)[0].Text; got != "El ticket #1 está en cola: eso no se puede hacer ahora." {
+		t.Errorf("answer = %q", got)
+	}
+	// So is rating it before it is resolved again.
+	e.press(maria, m, "5⭐")
+	if got := e.answers(1)[0].Text; got != "El ticket #1 se podrá calificar cuando esté resuelto." {
 		t.Errorf("answer = %q", got)
 	}
 }

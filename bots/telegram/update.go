@@ -198,13 +198,7 @@ func (t *turn) fail(number int64, err error) error {
 	case tickets.ETERMS:
 		t.askTerms(true)
 	case tickets.EINVALID, tickets.ECONFLICT, tickets.EFORBIDDEN:
-		if number > 0 {
-			if tk, gerr := t.b.svc.Get(t.ctx, t.actor, number); gerr == nil && !tk.Status.Active() {
-				t.reply(fmt.Sprintf(t.tx.InactiveF, number, t.tx.status(tk.Status)))
-				return nil
-			}
-		}
-		t.reply(fmt.Sprintf(t.tx.InvalidF, esc(tickets.ErrorMessage(err))))
+		t.reply(t.tx.refusal(number, err))
 	default:
 		return err
 	}
