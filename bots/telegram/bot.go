@@ -74,6 +74,9 @@ type Config struct {
 	TermsURL        string
 	TermsVersion    string
 	SupportEmail    string
+	// AgentName, when set, is shown to customers instead of every agent's
+	// own name (anonymous agents: the team's name).
+	AgentName string
 	// HTTPClient talks to the Bot API; a client without a timeout is used
 	// when nil (every request gets its own deadline).
 	HTTPClient *http.Client
@@ -199,6 +202,14 @@ func New(cfg Config, deps Deps) (*Bot, error) {
 		holder: hex.EncodeToString(hb[:]),
 		wake:   make(chan struct{}, 1),
 	}, nil
+}
+
+// agentName is the name customers see for an agent called name.
+func (b *Bot) agentName(name string) string {
+	if b.cfg.AgentName != "" {
+		return b.cfg.AgentName
+	}
+	return name
 }
 
 func setDefault(d *time.Duration, v time.Duration) {

@@ -431,7 +431,7 @@ func (t *turn) status(n int64) error {
 		markup("\n"+t.tx.PriorityLineF, tk.Priority)
 	t.placement(r, pl)
 	if tk.Claimed() && (tk.Status == tickets.StatusClaimed || tk.Status == tickets.StatusWaiting) {
-		r.markup("\n"+t.tx.AssigneeF, esc(tk.Assignee.Name))
+		r.markup("\n"+t.tx.AssigneeF, esc(t.b.agentName(tk.Assignee.Name)))
 	}
 	if tk.Rating.Stars > 0 {
 		r.markup("\n"+t.tx.RatingF, tk.Rating.Stars)
@@ -445,7 +445,7 @@ func (t *turn) status(n int64) error {
 		for _, m := range msgs {
 			who := t.tx.You
 			if m.Kind == tickets.MessageReply {
-				who = t.tx.Support + " (" + esc(m.Author.Name) + ")"
+				who = t.tx.Support + " (" + esc(t.b.agentName(m.Author.Name)) + ")"
 			}
 			r.markup("\n<i>%s</i> · %s", who, m.At.In(bogota).Format("2006-01-02 15:04"))
 			if len(m.Attachments) > 0 {

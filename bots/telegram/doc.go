@@ -43,7 +43,8 @@
 // Bot implements delivery.Channel: Plan turns the events that concern the
 // customer (claimed, released, waiting, resumed, resolved, closed,
 // reopened, priority changes and agent replies with their attachments;
-// never notes) into messages naming the ticket, and Send sends them, mapping
+// never notes) into messages naming the ticket (and the agent, or
+// Config.AgentName for every agent when set), and Send sends them, mapping
 // Telegram's answers to delivery's errors (blocked or deleted chats are
 // permanent, 429 waits for retry_after, 5xx and network errors are
 // transient). Sent marks agent replies delivered; Failed flags the ticket

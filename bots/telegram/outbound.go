@@ -253,7 +253,7 @@ func (b *Bot) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, er
 		if name == "" {
 			name = t.Assignee.Name
 		}
-		r.markup(tx.PushClaimedF, n, esc(name))
+		r.markup(tx.PushClaimedF, n, esc(b.agentName(name)))
 	case tickets.EventReleased:
 		r.markup(tx.PushReleasedF, n)
 	case tickets.EventWaiting:
@@ -281,7 +281,7 @@ func (b *Bot) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, er
 		if m.Kind != tickets.MessageReply {
 			return nil, nil // never anything but a reply
 		}
-		r.markup(tx.PushReplyF, n, esc(e.Actor.Name))
+		r.markup(tx.PushReplyF, n, esc(b.agentName(e.Actor.Name)))
 		if m.Text != "" {
 			r.raw("\n").text(m.Text)
 		}

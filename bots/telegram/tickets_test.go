@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/colombiainformatica/ticketbot/bots/telegram"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
@@ -201,5 +202,34 @@ func TestCloseReopenRate(t *testing.T) {
 	e.press(maria, m, "5⭐")
 	if got := e.answers(1)[0].Text; got != "El ticket #1 se podrá calificar cuando esté resuelto." {
 		t.Errorf("answer = %q", got)
+	}
+}
+
+// With AgentName set, customers see the team's name wherever an agent's
+// name would be: the claim push, agent replies and /status.
+func TestAnonymousAgents(t *testing.T) {
+	e := newEnv(t, withConfig(func(c *telegram.Config) { c.AgentName = "Equipo <Soporte>" }))
+	e.start()
+	e.acceptTerms(maria)
+	e.open(maria, "Falla", "Alta", "Algo falla")
+	ctx := ctx10(t)
+	if _, err := e.svc.Claim(ctx, ana, 1, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.svc.AddMessage(ctx, ana, 1, tickets.MessageInput{Kind: tickets.MessageReply, Text: "Reinicie el equipo"}); err != nil {
+		t.Fatal(err)
+	}
+	e.pump()
+	e.expect(maria, "está siendo atendido por Equipo <Soporte>.")
+	e.expect(maria, "#1 — Equipo <Soporte>:")
+	e.fake.SendCommand(maria, "status", "1")
+	m := e.expect(maria, "Atendido por: Equipo <Soporte>")
+	if !strings.Contains(m.PlainText, "Soporte (Equipo <Soporte>)") {
+		t.Errorf("status = %q", m.PlainText)
+	}
+	for _, m := range e.fake.Messages(maria.ID) {
+		if strings.Contains(m.PlainText, "Ana") {
+			t.Errorf("the agent's own name reached the customer: %q", m.PlainText)
+		}
 	}
 }
