@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,187 +15,349 @@ import (
 )
 
 // Albums: Telegram sends each item of an album (one media_group_id) as its
-// own update. Each item is stored in State as it arrives (so its update can
-// be confirmed), and once no item has come for AlbumWait the album is
-// flushed as one message of the ticket, with its caption. A list of
-// buffered albums in State lets another process, or this one after a
-// restart, flush what was left.
+// own update. Each item is stored in State as it arrives, so that its
+// update can be confirmed, and once no item has come for AlbumWait the
+// album is flushed as one message of the ticket, with its caption.
+//
+// Every step is an atomic operation of State, so replicas (and a process
+// restarted halfway) agree without an in-process lock. With A the album's
+// prefix "tg:album:<chat>:<media_group_id>":
+//
+//	A:n          counter: the slots handed out to parts (Incr)
+//	A:m:<msg>    the part of message msg, with its slot (SetValueNX)
+//	A:s:<k>      slot k: the message id of its part, or "-" once the
+//	             flush has closed it empty (SetValueNX: one writer wins)
+//	A:at         when the last part arrived (unix ms)
+//	A:reg        the album is in the index below
+//	A:f          the flush has begun
+//	A:c          the flush takes slots 1..c (SetValueNX: decided once)
+//	A:d          the album was delivered
+//	lease A      the flusher working on it
+//
+// A part whose slot the flush takes is in the album; a part that comes
+// later (its slot is above c, or the flush closed its slot first) is not
+// lost: it becomes a message of its own, with its caption. A part that
+// finds the flush begun but c not yet written is retried (errBusy). The
+// flush delivers with the request ID "tg:a<media_group_id>", so a flush
+// repeated after a crash, or by another replica, stores the message once.
+//
+// The index lists albums by the 10-second bucket of their first part:
+// "tg:albums:<bucket>" counts the entries, "tg:albums:<bucket>:<i>" holds
+// "<chat>:<media_group_id>", and "tg:albums:cursor" is the first bucket
+// that may hold an album not yet delivered. Only the holder of the
+// "telegram-albums" lease scans it.
 
 const (
-	albumTTL   = 24 * time.Hour
-	albumIndex = "tg:albums"
+	albumTTL     = 24 * time.Hour
+	albumBucket  = 10 * time.Second
+	albumCursor  = "tg:albums:cursor"
+	albumLease   = "telegram-albums"
+	albumClosed  = "-"
+	albumMaxScan = int64(albumTTL / albumBucket)
+	// albumSkew keeps the cursor this far behind the clock, so that an
+	// album registered by a replica whose clock is a little late is still
+	// scanned.
+	albumSkew = time.Minute
 )
 
-type album struct {
-	User     int64          `json:"u"`
-	Chat     int64          `json:"c"`
-	Group    string         `json:"g"`
-	Name     string         `json:"nm,omitempty"`
-	Language string         `json:"l,omitempty"`
-	Parts    []albumPart    `json:"p"`
-	From     *tgbotapi.User `json:"f,omitempty"`
+// albumRef names one album: the chat and the media_group_id.
+type albumRef struct {
+	Chat  int64
+	Group string
 }
 
+func (a albumRef) String() string { return strconv.FormatInt(a.Chat, 10) + ":" + a.Group }
+
+func (a albumRef) key(suffix string) string { return "tg:album:" + a.String() + ":" + suffix }
+
+func parseAlbumRef(s string) (albumRef, bool) {
+	chat, group, ok := strings.Cut(s, ":")
+	n, err := strconv.ParseInt(chat, 10, 64)
+	if !ok || err != nil || group == "" {
+		return albumRef{}, false
+	}
+	return albumRef{Chat: n, Group: group}, true
+}
+
+// albumPart is one item of an album as stored in A:m:<msg>.
 type albumPart struct {
+	Slot        int64                `json:"k"`
 	Message     int                  `json:"m"`
 	Caption     string               `json:"c,omitempty"`
 	Attachments []tickets.Attachment `json:"a,omitempty"`
 	ReplyTo     int                  `json:"r,omitempty"`
+	From        *tgbotapi.User       `json:"f,omitempty"`
 }
 
-func albumKey(chat int64, group string) string {
-	return "tg:album:" + strconv.FormatInt(chat, 10) + ":" + group
-}
-
-// bufferAlbum stores one album item and schedules the album's flush.
-func (b *Bot) bufferAlbum(t *turn, m *tgbotapi.Message) error {
-	b.albumMu.Lock()
-	defer b.albumMu.Unlock()
+// bufferAlbum stores album item m and reports whether the album takes it;
+// false means the album was flushed without it, and m must be handled as
+// a message of its own.
+func (b *Bot) bufferAlbum(t *turn, m *tgbotapi.Message) (bool, error) {
 	ctx := t.ctx
-	key := albumKey(t.chat, m.MediaGroupID)
-	var a album
-	if v, ok, err := b.state.Value(ctx, key); err != nil {
-		return err
-	} else if ok {
-		_ = json.Unmarshal([]byte(v), &a)
+	a := albumRef{Chat: t.chat, Group: m.MediaGroupID}
+	msg := strconv.Itoa(m.MessageID)
+	part, err := b.albumPartSlot(ctx, a, m)
+	if err != nil {
+		return false, err
 	}
-	if a.Group == "" {
-		a = album{User: t.user, Chat: t.chat, Group: m.MediaGroupID, From: m.From}
+	slot := a.key("s:" + strconv.FormatInt(part.Slot, 10))
+	won, err := b.state.SetValueNX(ctx, slot, msg, albumTTL)
+	if err != nil {
+		return false, err
 	}
-	for _, p := range a.Parts {
-		if p.Message == m.MessageID {
-			return nil // handled before
+	if !won { // handled before, or closed by the flush
+		v, _, err := b.state.Value(ctx, slot)
+		if err != nil {
+			return false, err
+		}
+		if v != msg {
+			return false, nil
 		}
 	}
-	part := albumPart{Message: m.MessageID, Caption: m.Caption, Attachments: attachmentsOf(m)}
-	if m.ReplyToMessage != nil {
-		part.ReplyTo = m.ReplyToMessage.MessageID
+	if c, closed, err := b.state.Value(ctx, a.key("c")); err != nil {
+		return false, err
+	} else if closed {
+		n, _ := strconv.ParseInt(c, 10, 64)
+		return part.Slot <= n, nil
 	}
-	a.Parts = append(a.Parts, part)
-	raw, _ := json.Marshal(a)
-	if err := b.state.SetValue(ctx, key, string(raw), albumTTL); err != nil {
-		return err
+	if _, flushing, err := b.state.Value(ctx, a.key("f")); err != nil {
+		return false, err
+	} else if flushing {
+		return false, errBusy // the flush decides in a moment which parts it takes
 	}
-	idx, err := b.albumIndex(ctx)
-	if err != nil {
-		return err
+	// The flush has not begun: it will read the counter after this part's
+	// slot was handed out, and take it.
+	now := strconv.FormatInt(time.Now().UnixMilli(), 10)
+	if err := b.state.SetValue(ctx, a.key("at"), now, albumTTL); err != nil {
+		return false, err
 	}
-	idx[key] = time.Now().Add(b.cfg.AlbumWait).UnixMilli()
-	if err := b.saveAlbumIndex(ctx, idx); err != nil {
-		return err
+	if err := b.registerAlbum(ctx, a); err != nil {
+		return false, err
 	}
 	select {
 	case b.wake <- struct{}{}:
 	default:
 	}
-	return nil
+	return true, nil
 }
 
-func (b *Bot) albumIndex(ctx context.Context) (map[string]int64, error) {
-	idx := map[string]int64{}
-	v, ok, err := b.state.Value(ctx, albumIndex)
-	if err != nil || !ok {
-		return idx, err
+// albumPartSlot stores the part of message m, once, and returns it with
+// its slot.
+func (b *Bot) albumPartSlot(ctx context.Context, a albumRef, m *tgbotapi.Message) (albumPart, error) {
+	name := a.key("m:" + strconv.Itoa(m.MessageID))
+	var p albumPart
+	if v, ok, err := b.state.Value(ctx, name); err != nil {
+		return p, err
+	} else if ok && json.Unmarshal([]byte(v), &p) == nil && p.Slot > 0 {
+		return p, nil
 	}
-	_ = json.Unmarshal([]byte(v), &idx)
-	return idx, nil
-}
-
-func (b *Bot) saveAlbumIndex(ctx context.Context, idx map[string]int64) error {
-	if len(idx) == 0 {
-		return b.state.DeleteValue(ctx, albumIndex)
+	slot, err := b.state.Incr(ctx, a.key("n"), albumTTL)
+	if err != nil {
+		return p, err
 	}
-	raw, _ := json.Marshal(idx)
-	return b.state.SetValue(ctx, albumIndex, string(raw), albumTTL)
+	p = albumPart{Slot: slot, Message: m.MessageID, Caption: m.Caption, Attachments: attachmentsOf(m), From: m.From}
+	if m.ReplyToMessage != nil {
+		p.ReplyTo = m.ReplyToMessage.MessageID
+	}
+	raw, _ := json.Marshal(p)
+	won, err := b.state.SetValueNX(ctx, name, string(raw), albumTTL)
+	if err != nil || won {
+		return p, err
+	}
+	// A duplicate of this update got there first: its slot counts.
+	v, _, err := b.state.Value(ctx, name)
+	if err != nil {
+		return p, err
+	}
+	if json.Unmarshal([]byte(v), &p) != nil || p.Slot <= 0 {
+		return p, fmt.Errorf("telegram: malformed album part %s", name)
+	}
+	return p, nil
 }
 
-// flushAlbums flushes the albums that are due and returns when the next
-// one will be (zero when none waits).
+// registerAlbum adds a to the index, once (a crash in between registers
+// it twice, which is harmless).
+func (b *Bot) registerAlbum(ctx context.Context, a albumRef) error {
+	if _, ok, err := b.state.Value(ctx, a.key("reg")); err != nil || ok {
+		return err
+	}
+	bucket := "tg:albums:" + strconv.FormatInt(time.Now().UnixMilli()/albumBucket.Milliseconds(), 10)
+	i, err := b.state.Incr(ctx, bucket, albumTTL+albumSkew)
+	if err != nil {
+		return err
+	}
+	if err := b.state.SetValue(ctx, bucket+":"+strconv.FormatInt(i, 10), a.String(), albumTTL+albumSkew); err != nil {
+		return err
+	}
+	return b.state.SetValue(ctx, a.key("reg"), "1", albumTTL)
+}
+
+// flushAlbums flushes the albums that are due, if this process holds the
+// albums lease, and returns when the next one will be (zero when none
+// waits).
 func (b *Bot) flushAlbums(ctx context.Context) (time.Time, error) {
-	b.albumMu.Lock()
-	idx, err := b.albumIndex(ctx)
-	b.albumMu.Unlock()
+	if ok, err := b.state.Lease(ctx, albumLease, b.holder, b.cfg.LeaseTTL); err != nil || !ok {
+		return time.Time{}, err
+	}
+	size := albumBucket.Milliseconds()
+	now := time.Now().UnixMilli() / size
+	first := now - albumMaxScan
+	stored, ok, err := b.state.Value(ctx, albumCursor)
 	if err != nil {
 		return time.Time{}, err
 	}
-	now := time.Now().UnixMilli()
-	var due []string
-	var next int64
-	for k, at := range idx {
-		if at <= now {
-			due = append(due, k)
-		} else if next == 0 || at < next {
-			next = at
+	if c, _ := strconv.ParseInt(stored, 10, 64); ok && c > first {
+		first = c
+	}
+	cursor := now - albumSkew.Milliseconds()/size
+	var next time.Time
+	for bucket := first; bucket <= now; bucket++ {
+		name := "tg:albums:" + strconv.FormatInt(bucket, 10)
+		v, ok, err := b.state.Value(ctx, name)
+		if err != nil {
+			return next, err
+		}
+		if !ok {
+			continue
+		}
+		n, _ := strconv.ParseInt(v, 10, 64)
+		for i := int64(1); i <= n; i++ {
+			ref, ok, err := b.state.Value(ctx, name+":"+strconv.FormatInt(i, 10))
+			if err != nil {
+				return next, err
+			}
+			a, valid := parseAlbumRef(ref)
+			if !ok || !valid {
+				continue
+			}
+			due, err := b.flushAlbum(ctx, a)
+			if err != nil {
+				return time.Now().Add(time.Second), err
+			}
+			if !due.IsZero() {
+				cursor = min(cursor, bucket)
+				if next.IsZero() || due.Before(next) {
+					next = due
+				}
+			}
 		}
 	}
-	sort.Strings(due)
-	for _, k := range due {
-		if err := b.flushAlbum(ctx, k); err != nil {
-			return time.Now().Add(time.Second), err
+	if c := strconv.FormatInt(cursor, 10); c != stored {
+		if err := b.state.SetValue(ctx, albumCursor, c, 0); err != nil {
+			return next, err
 		}
 	}
-	if next == 0 {
-		return time.Time{}, nil
-	}
-	return time.UnixMilli(next), nil
+	return next, nil
 }
 
-// flushAlbum turns the buffered album key into one message: the form in
-// progress takes it, or a ticket.
-func (b *Bot) flushAlbum(ctx context.Context, key string) error {
-	v, ok, err := b.state.Value(ctx, key)
+// flushAlbum delivers album a if it is due and returns zero, or returns
+// when it will be due.
+func (b *Bot) flushAlbum(ctx context.Context, a albumRef) (time.Time, error) {
+	if _, done, err := b.state.Value(ctx, a.key("d")); err != nil || done {
+		return time.Time{}, err
+	}
+	_, began, err := b.state.Value(ctx, a.key("f"))
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
-	var a album
-	if ok {
-		ok = json.Unmarshal([]byte(v), &a) == nil && a.From != nil && len(a.Parts) > 0
+	if !began {
+		v, _, err := b.state.Value(ctx, a.key("at"))
+		if err != nil {
+			return time.Time{}, err
+		}
+		at, _ := strconv.ParseInt(v, 10, 64)
+		if due := time.UnixMilli(at).Add(b.cfg.AlbumWait); time.Now().Before(due) {
+			return due, nil
+		}
 	}
-	if ok {
+	lease := a.key("lease")
+	if ok, err := b.state.Lease(ctx, lease, b.holder, b.cfg.UpdateTimeout+5*time.Second); err != nil {
+		return time.Time{}, err
+	} else if !ok {
+		return time.Now().Add(b.cfg.AlbumWait), nil // another replica flushes it
+	}
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = b.state.ReleaseLease(rctx, lease, b.holder)
+	}()
+	// Close the album: from here on a part either has a slot up to c, and
+	// is taken, or is a message of its own.
+	if err := b.state.SetValue(ctx, a.key("f"), "1", albumTTL); err != nil {
+		return time.Time{}, err
+	}
+	v, _, err := b.state.Value(ctx, a.key("n"))
+	if err != nil {
+		return time.Time{}, err
+	}
+	if _, err := b.state.SetValueNX(ctx, a.key("c"), v, albumTTL); err != nil {
+		return time.Time{}, err
+	}
+	v, _, err = b.state.Value(ctx, a.key("c"))
+	if err != nil {
+		return time.Time{}, err
+	}
+	c, _ := strconv.ParseInt(v, 10, 64)
+	var parts []albumPart
+	for k := int64(1); k <= c; k++ {
+		slot := a.key("s:" + strconv.FormatInt(k, 10))
+		msg, ok, err := b.state.Value(ctx, slot)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if !ok { // handed out, not filled yet: close it; its part comes on its own
+			won, err := b.state.SetValueNX(ctx, slot, albumClosed, albumTTL)
+			if err != nil {
+				return time.Time{}, err
+			}
+			if won {
+				continue
+			}
+			if msg, _, err = b.state.Value(ctx, slot); err != nil {
+				return time.Time{}, err
+			}
+		}
+		if msg == albumClosed {
+			continue
+		}
+		raw, ok, err := b.state.Value(ctx, a.key("m:"+msg))
+		if err != nil {
+			return time.Time{}, err
+		}
+		var p albumPart
+		if ok && json.Unmarshal([]byte(raw), &p) == nil && p.From != nil {
+			parts = append(parts, p)
+		}
+	}
+	if len(parts) > 0 {
 		l := b.chatLock(a.Chat)
 		l.Lock()
-		err = b.deliverAlbum(ctx, a)
+		err = b.deliverAlbum(ctx, a, parts)
 		l.Unlock()
 		if err != nil {
-			return err
+			return time.Time{}, err
 		}
 	}
-	b.albumMu.Lock()
-	defer b.albumMu.Unlock()
-	idx, err := b.albumIndex(ctx)
-	if err != nil {
-		return err
-	}
-	if cur, _, err := b.state.Value(ctx, key); err != nil {
-		return err
-	} else if cur != v {
-		return nil // an item arrived meanwhile: the album is due again later
-	}
-	delete(idx, key)
-	if err := b.saveAlbumIndex(ctx, idx); err != nil {
-		return err
-	}
-	return b.state.DeleteValue(ctx, key)
+	return time.Time{}, b.state.SetValue(ctx, a.key("d"), "1", albumTTL)
 }
 
-func (b *Bot) deliverAlbum(ctx context.Context, a album) error {
+func (b *Bot) deliverAlbum(ctx context.Context, a albumRef, parts []albumPart) error {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.UpdateTimeout)
 	defer cancel()
-	sort.Slice(a.Parts, func(i, j int) bool { return a.Parts[i].Message < a.Parts[j].Message })
-	t, err := b.newTurn(ctx, "a"+a.Group, a.From, a.Chat)
+	sort.Slice(parts, func(i, j int) bool { return parts[i].Message < parts[j].Message })
+	t, err := b.newTurn(ctx, "a"+a.Group, parts[0].From, a.Chat)
 	if err != nil {
 		return err
 	}
-	if over, err := b.flooded(ctx, t); err != nil || over {
-		if err == nil {
-			err = t.finish(ctx)
-		}
+	// The album counts against the flood budget, but its parts were
+	// accepted when they arrived: it is stored even over the limit.
+	if _, err := b.flooded(ctx, t); err != nil {
 		return err
 	}
 	var captions []string
 	var atts []tickets.Attachment
 	replyTo := 0
-	for _, p := range a.Parts {
+	for _, p := range parts {
 		if c := strings.TrimSpace(p.Caption); c != "" {
 			captions = append(captions, c)
 		}
@@ -206,14 +369,23 @@ func (b *Bot) deliverAlbum(ctx context.Context, a album) error {
 	if len(atts) > tickets.MaxAttachments {
 		atts = atts[:tickets.MaxAttachments] // Telegram albums hold at most 10
 	}
-	if err := t.input(strings.Join(captions, "\n"), atts, replyTo, a.Parts[0].Message); err != nil {
+	if err := t.input(strings.Join(captions, "\n"), atts, replyTo, parts[0].Message); err != nil {
 		return err
 	}
 	return t.finish(ctx)
 }
 
-// albumLoop flushes albums until ctx ends.
+// albumLoop flushes albums until ctx ends. It looks at the index every
+// AlbumWait, since another replica may have buffered an album, and sooner
+// when this one did.
 func (b *Bot) albumLoop(ctx context.Context) {
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := b.state.ReleaseLease(rctx, albumLease, b.holder); err != nil {
+			b.log.Warn().Err(err).Msg("release albums lease")
+		}
+	}()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -227,7 +399,7 @@ func (b *Bot) albumLoop(ctx context.Context) {
 		if err != nil && ctx.Err() == nil {
 			b.log.Error().Err(err).Msg("flush albums")
 		}
-		wait := 30 * time.Second // a safety net; buffering wakes the loop
+		wait := min(b.cfg.AlbumWait, b.cfg.LeaseTTL/3)
 		if !next.IsZero() {
 			wait = min(wait, max(time.Until(next), 10*time.Millisecond))
 		}

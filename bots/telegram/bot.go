@@ -113,9 +113,8 @@ type Bot struct {
 	key    []byte // signs callback data
 	holder string // this process's name for the poller lease
 
-	chats   [256]sync.Mutex // striped by chat id: one update of a chat at a time
-	albumMu sync.Mutex
-	wake    chan struct{} // an album was buffered
+	chats [256]sync.Mutex // striped by chat id: one update of a chat at a time
+	wake  chan struct{}   // an album was buffered
 }
 
 var (

@@ -34,7 +34,11 @@ func (t *turn) message(m *tgbotapi.Message) error {
 		return t.command(m.Command(), strings.TrimSpace(m.CommandArguments()))
 	}
 	if m.MediaGroupID != "" {
-		return t.b.bufferAlbum(t, m)
+		joined, err := t.b.bufferAlbum(t, m)
+		if err != nil || joined {
+			return err
+		}
+		// Its album was flushed without it: it is a message of its own.
 	}
 	text := m.Text
 	if text == "" {

@@ -28,8 +28,10 @@
 // State), /tickets, /status N, /cancel, /help, /language. Later text and
 // media go to the customer's active ticket, to the ticket of the bot
 // message they reply to, or, with several active, to the one they choose
-// with a button. An album (one media_group_id) is buffered in State and
-// becomes one message of the ticket. A customer sending more than
+// with a button. An album (one media_group_id) is buffered in State, one
+// value per part, and becomes one message of the ticket; a part that
+// arrives after its album was flushed becomes a message of its own (see
+// album.go for the keys and how replicas agree). A customer sending more than
 // FloodLimit updates a minute is told to wait, once per minute; what was
 // handled before is kept.
 //

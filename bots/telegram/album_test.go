@@ -1,0 +1,147 @@
+package telegram_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/colombiainformatica/ticketbot/bots/telegram"
+	"github.com/colombiainformatica/ticketbot/bots/telegram/telegramtest"
+	"github.com/colombiainformatica/ticketbot/tickets"
+)
+
+func photoUpdate(u telegramtest.User, id int, fileID, caption, group string) tgbotapi.Update {
+	up := textUpdate(u, id, "")
+	up.Message.Photo = []tgbotapi.PhotoSize{{FileID: fileID, FileUniqueID: fileID, Width: 10, Height: 10}}
+	up.Message.Caption, up.Message.MediaGroupID = caption, group
+	return up
+}
+
+func fileIDs(m tickets.Message) string {
+	var ids []string
+	for _, a := range m.Attachments {
+		ids = append(ids, a.FileID)
+	}
+	return strings.Join(ids, ",")
+}
+
+// A part that arrives after its album was flushed is not lost: it becomes
+// a message of its own, with its caption.
+func TestAlbumPartAfterTheFlush(t *testing.T) {
+	e := newEnv(t)
+	e.start()
+	e.acceptTerms(maria)
+	e.open(maria, "Falla", "Alta", "Pantalla rota")
+	e.fake.SendPhoto(maria, "p1", "Fotos del daño", "album-1")
+	e.fake.SendPhoto(maria, "p2", "", "album-1")
+	e.expect(maria, "Mensaje añadido al ticket #1")
+	e.fake.SendPhoto(maria, "p3", "Una más", "album-1")
+	e.expect(maria, "Mensaje añadido al ticket #1")
+	c := e.conversation(1)
+	if len(c) != 2 || c[0].Text != "Fotos del daño" || fileIDs(c[0]) != "p1,p2" || c[1].Text != "Una más" || fileIDs(c[1]) != "p3" {
+		t.Fatalf("conversation = %+v, want the album and then the late part", c)
+	}
+}
+
+// Parts of one album handled at once by two replicas all end up in the
+// one message of the album.
+func TestAlbumAcrossReplicas(t *testing.T) {
+	e := newEnv(t)
+	e.start()
+	e.acceptTerms(maria)
+	e.open(maria, "Falla", "Alta", "Pantalla rota")
+	e.stop() // the parts are buffered with nobody flushing
+	bots := []*telegram.Bot{e.newBot(e.cfg), e.newBot(e.cfg)}
+	var wg sync.WaitGroup
+	for i := range 10 {
+		wg.Go(func() {
+			caption := ""
+			if i == 0 {
+				caption = "Diez fotos"
+			}
+			u := photoUpdate(maria, 4000+i, fmt.Sprintf("p%02d", i), caption, "album-x")
+			for range 2 { // and every update twice
+				if err := bots[i%2].HandleUpdate(context.Background(), u); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	e.stop = e.run(bots[0])
+	e.expect(maria, "Mensaje añadido al ticket #1")
+	c := e.conversation(1)
+	if len(c) != 1 || c[0].Text != "Diez fotos" || fileIDs(c[0]) != "p00,p01,p02,p03,p04,p05,p06,p07,p08,p09" {
+		t.Fatalf("conversation = %+v, want one message with the 10 photos", c)
+	}
+}
+
+// hookState calls hook once, the first time a name ending in suffix is
+// read.
+type hookState struct {
+	telegram.State
+	suffix string
+	once   sync.Once
+	hook   func()
+}
+
+func (s *hookState) Value(ctx context.Context, name string) (string, bool, error) {
+	v, ok, err := s.State.Value(ctx, name)
+	if strings.HasPrefix(name, "tg:album:") && strings.HasSuffix(name, s.suffix) && ok {
+		s.once.Do(s.hook)
+	}
+	return v, ok, err
+}
+
+// A part that arrives while its album is being flushed either joins it or
+// becomes a message of its own; it is never lost.
+func TestAlbumPartDuringTheFlush(t *testing.T) {
+	e := newEnv(t)
+	e.start()
+	e.acceptTerms(maria)
+	e.open(maria, "Falla", "Alta", "Pantalla rota")
+	e.stop()
+	other := e.newBot(e.cfg)
+	late := make(chan error, 1)
+	hs := &hookState{State: e.st, suffix: ":c", hook: func() {
+		// The flusher has just decided which slots it takes.
+		late <- other.HandleUpdate(context.Background(), photoUpdate(maria, 5003, "p3", "Tarde", "album-y"))
+	}}
+	flusher, err := telegram.New(e.cfg, telegram.Deps{Service: e.svc, State: hs, Outbox: e.inline})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range []string{"p1", "p2"} {
+		caption := ""
+		if i == 0 {
+			caption = "Dos fotos"
+		}
+		if err := other.HandleUpdate(context.Background(), photoUpdate(maria, 5001+i, id, caption, "album-y")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.stop = e.run(flusher)
+	select {
+	case err := <-late:
+		if err != nil {
+			t.Fatalf("late part: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the flush never ran")
+	}
+	e.expect(maria, "Mensaje añadido al ticket #1")
+	e.expect(maria, "Mensaje añadido al ticket #1")
+	c := e.conversation(1)
+	var got []string
+	for _, m := range c {
+		got = append(got, m.Text+":"+fileIDs(m))
+	}
+	if s := strings.Join(got, " | "); s != "Tarde:p3 | Dos fotos:p1,p2" && s != "Dos fotos:p1,p2,p3" {
+		t.Fatalf("conversation = %s", s)
+	}
+}
