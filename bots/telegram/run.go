@@ -272,7 +272,7 @@ func (b *Bot) process(ctx context.Context, raws []json.RawMessage, offset int, a
 				}
 				n := attempts[p.id]
 				mu.Unlock()
-				if n >= maxAttempts && ctx.Err() == nil {
+				if n >= maxAttempts && ctx.Err() == nil && b.stateUp(ctx) {
 					b.log.Error().Err(err).Int("update_id", p.id).Int("attempts", n).Msg("update skipped after repeated failures")
 					continue
 				}
@@ -298,6 +298,14 @@ func (b *Bot) process(ctx context.Context, raws []json.RawMessage, offset int, a
 		}
 	}
 	return next, false
+}
+
+// stateUp reports whether State answers. An update is skipped after
+// repeated failures only while it does: when State (Redis) is down every
+// update fails, and skipping would lose the customers' messages.
+func (b *Bot) stateUp(ctx context.Context) bool {
+	_, _, err := b.state.Value(ctx, offsetKey)
+	return err == nil
 }
 
 // Routes mounts the webhook, in webhook mode, at POST /telegram/webhook.
