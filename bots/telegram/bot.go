@@ -180,11 +180,23 @@ func New(cfg Config, deps Deps) (*Bot, error) {
 	// library's logger is process-wide.
 	_ = tgbotapi.SetLogger(logBridge{log: logger, token: cfg.Token})
 
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	// The client is built without the library's getMe, so that a Telegram
+	// that is briefly unreachable at start does not stop the product; one
+	// getMe still runs to refuse a token Telegram rejects.
+	api := &tgbotapi.BotAPI{Token: cfg.Token, Client: hc, Buffer: 100}
+	api.SetAPIEndpoint(cfg.APIEndpoint)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	api, err := tgbotapi.NewBotAPIWithClient(cfg.Token, cfg.APIEndpoint, ctxDoer{ctx: ctx, c: hc})
-	if err != nil {
-		return nil, fmt.Errorf("telegram: getMe: %w", redactErr(err, cfg.Token))
+	probe := *api
+	probe.Client = ctxDoer{ctx: ctx, c: hc}
+	if me, err := probe.GetMe(); err == nil {
+		api.Self = me
+	} else {
+		var tgErr *tgbotapi.Error
+		if errors.As(err, &tgErr) && (tgErr.Code == http.StatusUnauthorized || tgErr.Code == http.StatusNotFound) {
+			return nil, fmt.Errorf("telegram: TELEGRAM_BOT_TOKEN rejected by getMe: %w", redactErr(err, cfg.Token))
+		}
+		logger.Warn().Err(redactErr(err, cfg.Token)).Msg("getMe failed; starting anyway, Telegram calls will be retried")
 	}
 	mac := sha256.Sum256([]byte("ticketbot telegram callbacks\x00" + cfg.Token))
 	var hb [6]byte

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rs/zerolog"
+
 	"github.com/colombiainformatica/ticketbot/bots/telegram"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
@@ -144,9 +146,21 @@ func TestConfigErrors(t *testing.T) {
 			t.Errorf("%s: err = %v", name, err)
 		}
 	}
-	// An unreachable endpoint fails with an error that hides the token.
-	_, err := telegram.New(telegram.Config{Token: testToken, APIEndpoint: "http://127.0.0.1:1/bot%s/%s"}, telegram.Deps{Service: e.svc, State: e.st, Outbox: e.inline})
-	if err == nil || strings.Contains(err.Error(), testToken) || !strings.Contains(err.Error(), "<token>") {
-		t.Errorf("err = %v, want a redacted error", err)
+	// A token Telegram rejects fails at start, with an error that hides it.
+	wrong := "999999:WRONG-token"
+	_, err := telegram.New(telegram.Config{Token: wrong, APIEndpoint: e.fake.Endpoint()}, telegram.Deps{Service: e.svc, State: e.st, Outbox: e.inline})
+	if err == nil || strings.Contains(err.Error(), wrong) || !strings.Contains(err.Error(), "TELEGRAM_BOT_TOKEN") {
+		t.Errorf("rejected token: err = %v, want a redacted error naming TELEGRAM_BOT_TOKEN", err)
+	}
+	// An unreachable Telegram does not stop the start (calls are retried
+	// later); the warning it logs hides the token.
+	var logs syncBuffer
+	_, err = telegram.New(telegram.Config{Token: testToken, APIEndpoint: "http://127.0.0.1:1/bot%s/%s"},
+		telegram.Deps{Service: e.svc, State: e.st, Outbox: e.inline, Logger: zerolog.New(&logs)})
+	if err != nil {
+		t.Errorf("unreachable endpoint: err = %v, want a start that retries later", err)
+	}
+	if l := logs.String(); !strings.Contains(l, "getMe failed") || strings.Contains(l, testToken) || !strings.Contains(l, "<token>") {
+		t.Errorf("unreachable endpoint logged %q, want a redacted getMe warning", l)
 	}
 }

@@ -37,8 +37,15 @@ func (b *Bot) Run(ctx context.Context) error {
 	wg.Go(func() { b.albumLoop(ctx) })
 	defer wg.Wait()
 	if b.cfg.WebhookURL != "" {
-		if err := b.setWebhook(ctx); err != nil {
-			return err
+		// Registering the webhook is retried until it works: Telegram
+		// briefly unreachable at start is no reason to stop the product.
+		for wait := time.Second; ; wait = min(2*wait, time.Minute) {
+			err := b.setWebhook(ctx)
+			if err == nil || ctx.Err() != nil {
+				break
+			}
+			b.log.Warn().Err(err).Dur("retry_in", wait).Msg("register webhook")
+			sleep(ctx, wait)
 		}
 		<-ctx.Done()
 		return nil
