@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
+	"github.com/colombiainformatica/ticketbot/internal/demo"
 	"github.com/colombiainformatica/ticketbot/store"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
@@ -46,6 +47,8 @@ type Main struct {
 	Metrics *Metrics
 
 	embedded *miniredis.Miniredis
+	fakes    *demo.Fakes  // demo: in-process Telegram and Slack
+	page     *demo.Server // demo: the page
 	listener net.Listener
 	server   *http.Server
 	serveErr chan error
@@ -108,8 +111,12 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Metrics.WatchQueue(m.Service, 2*time.Second)
 	m.logStart()
 
-	comps := []Component{&redisWarmup{store: m.Store, log: m.component("redis")}}
-	comps = append(comps, m.adapters()...)
+	comps := []Component{&redisWarmup{store: m.Store, outbox: store.NewOutbox(m.Store), log: m.component("redis")}}
+	adapters, err := m.adapters()
+	if err != nil {
+		return err
+	}
+	comps = append(comps, adapters...)
 	comps = append(comps, m.Components...)
 
 	mux := http.NewServeMux()
@@ -124,7 +131,11 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
 	m.listener = l
+	m.listening(l)
 	srv := newHTTPServer(mux, m.component("http"))
+	if m.page != nil {
+		srv.RegisterOnShutdown(m.page.Close) // open event streams would hold the shutdown
+	}
 	m.server = srv
 	m.serveErr = make(chan error, 1)
 	go func() { m.serveErr <- srv.Serve(l) }()
@@ -191,6 +202,10 @@ func (m *Main) Close() error {
 		}
 		m.Redis = nil
 	}
+	if m.fakes != nil {
+		m.fakes.Close()
+		m.fakes = nil
+	}
 	if m.embedded != nil {
 		m.embedded.Close()
 		m.embedded = nil
@@ -202,27 +217,6 @@ func (m *Main) Close() error {
 func (m *Main) component(name string) *zerolog.Logger {
 	l := m.Log.With().Str("component", name).Logger()
 	return &l
-}
-
-// adapters builds the chat adapters that the configuration turns on. This
-// is where bots/telegram and bots/slack plug in: each is a Component, and a
-// Router too when it receives webhooks.
-func (m *Main) adapters() []Component {
-	var comps []Component
-	tg, sl := m.Config.Telegram, m.Config.Slack
-	if tg.Enabled() {
-		m.component("telegram").Warn().Str("mode", tg.Mode()).
-			Msg("telegram is configured but this build has no Telegram adapter yet; telegram off")
-	} else {
-		m.component("telegram").Info().Msg("telegram off: TELEGRAM_BOT_TOKEN is not set")
-	}
-	if sl.Enabled() {
-		m.component("slack").Warn().Str("mode", sl.Mode()).
-			Msg("slack is configured but this build has no Slack adapter yet; slack off")
-	} else {
-		m.component("slack").Info().Msg("slack off: SLACK_BOT_TOKEN is not set")
-	}
-	return comps
 }
 
 // logStart logs what runs, never a token or a password.
@@ -280,8 +274,9 @@ func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
 // a bounded backoff for as long as it takes: a Redis that is briefly down
 // at start is not a reason to exit (/readyz reports it meanwhile).
 type redisWarmup struct {
-	store *store.Store
-	log   *zerolog.Logger
+	store  *store.Store
+	outbox *store.Outbox
+	log    *zerolog.Logger
 }
 
 func (w *redisWarmup) Run(ctx context.Context) error {
@@ -292,6 +287,9 @@ func (w *redisWarmup) Run(ctx context.Context) error {
 		err := w.store.Ping(actx)
 		if err == nil {
 			err = w.store.Load(actx)
+		}
+		if err == nil {
+			err = w.outbox.Load(actx)
 		}
 		cancel()
 		if err == nil {

@@ -27,6 +27,7 @@ const (
 	DefaultTermsURL         = "https://www.colombiainformatica.com/clientes/supporttickets.php"
 	DefaultTermsVersion     = "2024-01"
 	DefaultSupportEmail     = "soporte@colombiainformatica.com"
+	DefaultTeamName         = "Soporte Colombia Informática"
 	DefaultEstimateWindow   = time.Hour
 	DefaultShutdownTimeout  = 15 * time.Second
 	DefaultTelegramEndpoint = "https://api.telegram.org/bot%s/%s"
@@ -97,6 +98,9 @@ type SlackConfig struct {
 	// Agents are the user IDs (U…, W…) and user-group IDs (S…) allowed to
 	// act as agents.
 	Agents []string
+	// AnonymousAgents shows customers TeamName instead of the agent's name.
+	AnonymousAgents bool
+	TeamName        string
 }
 
 // Enabled reports whether the Slack adapter runs.
@@ -318,13 +322,24 @@ func parseSlack(env func(string, string) string, warnings *[]string) (SlackConfi
 		QueueChannel:  env("SLACK_QUEUE_CHANNEL", ""),
 	}
 	agents := env("SLACK_AGENTS", "")
+	switch v := strings.ToLower(env("SLACK_ANONYMOUS_AGENTS", "")); v {
+	case "", "0", "false", "no":
+	case "1", "true", "yes":
+		c.AnonymousAgents = true
+	default:
+		return SlackConfig{}, configErr("SLACK_ANONYMOUS_AGENTS", "%q is not true or false", v)
+	}
+	c.TeamName = strings.TrimSpace(env("SLACK_TEAM_NAME", DefaultTeamName))
+	if c.TeamName == "" || len([]rune(c.TeamName)) > 64 {
+		return SlackConfig{}, configErr("SLACK_TEAM_NAME", "must be 1 to 64 characters")
+	}
 	if !c.Enabled() {
 		for _, name := range []string{"SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_QUEUE_CHANNEL", "SLACK_AGENTS"} {
 			if env(name, "") != "" {
 				*warnings = append(*warnings, name+" is ignored: SLACK_BOT_TOKEN is not set")
 			}
 		}
-		return SlackConfig{APIURL: c.APIURL}, nil
+		return SlackConfig{APIURL: c.APIURL, TeamName: c.TeamName}, nil
 	}
 	if c.AppToken == "" && c.SigningSecret == "" {
 		return SlackConfig{}, configErr("SLACK_APP_TOKEN", "SLACK_BOT_TOKEN needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)")

@@ -29,7 +29,9 @@ func newHTTPServer(h http.Handler, l *zerolog.Logger) *http.Server {
 
 // routes mounts the product's own endpoints.
 func (m *Main) routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", m.handleIndex)
+	if !m.Demo { // the demo page serves /
+		mux.HandleFunc("GET /{$}", m.handleIndex)
+	}
 	mux.HandleFunc("GET /healthz", handleHealth)
 	mux.HandleFunc("GET /readyz", m.handleReady)
 	mux.Handle("GET /metrics", m.Metrics.Handler())

@@ -9,6 +9,7 @@
 //	ticketbot          serve (production; needs REDIS_URL or REDIS_ADDRS)
 //	ticketbot demo     the same product on an embedded Redis-compatible server
 //	ticketbot bench    a capacity-planning load generator (needs REDIS_URL)
+//	ticketbot deadletters list|replay   messages delivery gave up on
 //	ticketbot version  print the version
 //	ticketbot help     print this help
 package main
@@ -45,6 +46,10 @@ Usage:
 	                   server (or on REDIS_URL when set); http://localhost:8080
 	ticketbot bench    load generator for capacity planning against REDIS_URL
 	                   (ticketbot bench -h for its flags)
+	ticketbot deadletters list [-offset N] [-limit N]
+	ticketbot deadletters replay ID... | -all
+	                   messages delivery gave up on (a blocked bot, a deleted
+	                   chat, a retry budget spent), and their replay
 	ticketbot version  print the version
 	ticketbot help     print this help
 
@@ -64,6 +69,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, true, args, getenv, stderr)
 	case "bench":
 		return bench(ctx, args, getenv, stdout, stderr)
+	case "deadletters":
+		return deadletters(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "ticketbot", Version())
 		return 0

@@ -21,6 +21,7 @@ type Metrics struct {
 	resolved prometheus.Counter
 	events   *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	delivery *deliveryMetrics
 }
 
 var _ tickets.Observer = (*Metrics)(nil)
