@@ -241,11 +241,23 @@ func (m *Main) logStart() {
 		Bool("redis_tls", cfg.Redis.TLSConfig != nil).
 		Str("prefix", cfg.Prefix).
 		Str("desk", cfg.Desk).
-		Bool("telegram", cfg.Telegram.Enabled()).
-		Bool("slack", cfg.Slack.Enabled()).
+		Str("telegram", platformState(m.Demo, cfg.Telegram.Enabled())).
+		Str("slack", platformState(m.Demo, cfg.Slack.Enabled())).
 		Str("language", cfg.Language).
 		Str("terms_version", cfg.TermsVersion).
 		Msg("ticketbot starting")
+}
+
+// platformState says how a chat platform runs: "on", "off", or "demo"
+// (against the in-process fake).
+func platformState(demo, enabled bool) string {
+	switch {
+	case demo:
+		return "demo"
+	case enabled:
+		return "on"
+	}
+	return "off"
 }
 
 // newLogger builds the root logger: JSON lines, or console output for

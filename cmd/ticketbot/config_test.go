@@ -121,7 +121,7 @@ func TestParseConfig(t *testing.T) {
 		}},
 		{name: "slack socket mode", env: slack, check: func(t *testing.T, c Config) {
 			want := SlackConfig{BotToken: "xoxb-1", AppToken: "xapp-1", APIURL: DefaultSlackAPIURL,
-				QueueChannel: "C0123ABCD", Agents: []string{"S0AGENTS", "U0ALICE"}}
+				QueueChannel: "C0123ABCD", Agents: []string{"S0AGENTS", "U0ALICE"}, TeamName: DefaultTeamName}
 			if diff := cmp.Diff(want, c.Slack); diff != "" || c.Slack.Mode() != "socket" {
 				t.Errorf("Slack (-want +got):\n%s", diff)
 			}
@@ -132,6 +132,12 @@ func TestParseConfig(t *testing.T) {
 				t.Errorf("Slack = %+v", c.Slack)
 			}
 		}},
+		{name: "slack anonymous agents", env: with(slack, "SLACK_ANONYMOUS_AGENTS", "true", "SLACK_TEAM_NAME", "Mesa de ayuda"), check: func(t *testing.T, c Config) {
+			if !c.Slack.AnonymousAgents || c.Slack.TeamName != "Mesa de ayuda" {
+				t.Errorf("Slack = %+v", c.Slack)
+			}
+		}},
+		{name: "bad anonymous agents", env: with(slack, "SLACK_ANONYMOUS_AGENTS", "maybe"), wantVar: "SLACK_ANONYMOUS_AGENTS"},
 		{name: "slack without app token or secret", env: with(slack, "SLACK_APP_TOKEN", ""), wantVar: "SLACK_APP_TOKEN"},
 		{name: "slack bad app token", env: with(slack, "SLACK_APP_TOKEN", "xoxb-2"), wantVar: "SLACK_APP_TOKEN"},
 		{name: "slack without channel", env: with(slack, "SLACK_QUEUE_CHANNEL", ""), wantVar: "SLACK_QUEUE_CHANNEL"},
