@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/colombiainformatica/ticketbot/bots/slack/slacktest"
+	"github.com/colombiainformatica/ticketbot/bots/telegram/telegramtest"
 	"github.com/colombiainformatica/ticketbot/internal/redistest"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
@@ -352,15 +354,22 @@ func TestComponentRoutes(t *testing.T) {
 }
 
 func TestLogsNeverShowTokens(t *testing.T) {
+	// The real adapters, pointed at the fake platforms with these tokens,
+	// and logging everything.
+	const tgToken, slToken, secret = "123:telegram-secret-token", "xoxb-slack-secret", "signing-secret-value"
+	tg := telegramtest.New(telegramtest.WithToken(tgToken))
+	defer tg.Close()
+	sl := slacktest.Start(t, slacktest.WithToken(slToken))
+	_, prefix := redistest.Client(t)
 	logs := &logBuffer{}
 	m := NewMain()
-	m.Demo = true
 	m.LogOutput = logs
 	cfg, err := m.ParseConfig(envOf(map[string]string{
 		"HTTP_ADDR": "127.0.0.1:0", "LOG_LEVEL": "trace", "LOG_FORMAT": "json",
-		"TELEGRAM_BOT_TOKEN": "123:telegram-secret-token",
-		"SLACK_BOT_TOKEN":    "xoxb-slack-secret", "SLACK_APP_TOKEN": "xapp-app-secret",
-		"SLACK_QUEUE_CHANNEL": "C1", "SLACK_AGENTS": "U1",
+		"REDIS_URL": redistest.URL(t), "REDIS_PREFIX": prefix,
+		"TELEGRAM_BOT_TOKEN": tgToken, "TELEGRAM_API_ENDPOINT": tg.Endpoint(),
+		"SLACK_BOT_TOKEN": slToken, "SLACK_SIGNING_SECRET": secret, "SLACK_API_URL": sl.APIURL(),
+		"SLACK_QUEUE_CHANNEL": slacktest.DefaultChannelID, "SLACK_AGENTS": "U1",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -370,17 +379,25 @@ func TestLogsNeverShowTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitStatus(t, m, "/readyz", 200)
-	get(t, m, "/")
+	// Some traffic: a customer's /start through the real Telegram adapter,
+	// then a Telegram outage that the adapter logs.
+	tg.SendCommand(telegramtest.User{ID: 42, FirstName: "Ana", LanguageCode: "es"}, "start", "")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := tg.WaitMessages(ctx, 42, 1); err != nil {
+		t.Fatalf("no answer to /start: %v", err)
+	}
+	tg.FailNext(telegramtest.AnyMethod, 3, 500, "Internal Server Error")
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}
 	out := logs.String()
-	for _, secret := range []string{"telegram-secret-token", "slack-secret", "app-secret"} {
-		if strings.Contains(out, secret) {
-			t.Errorf("logs contain a token:\n%s", out)
+	for _, token := range []string{tgToken, "telegram-secret", slToken, "slack-secret", secret} {
+		if strings.Contains(out, token) {
+			t.Errorf("logs contain a secret %q:\n%s", token, out)
 		}
 	}
-	for _, want := range []string{`"telegram":true`, `"slack":true`, `"component":"http"`} {
+	for _, want := range []string{`"telegram":"on"`, `"slack":"on"`, `"message":"telegram on"`, `"component":"http"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("logs lack %s:\n%s", want, out)
 		}

@@ -75,7 +75,7 @@ func (m *Main) adapters() ([]Component, error) {
 	}
 	if len(channels) > 0 {
 		w := delivery.New(store.NewOutbox(m.Store), channels, delivery.Options{
-			Logger: *m.component("delivery"), Metrics: m.Metrics.Delivery(),
+			Logger: m.Log, Metrics: m.Metrics.Delivery(), // it names itself component=delivery
 		})
 		outbox.set(w)
 		comps = append(comps, w)
