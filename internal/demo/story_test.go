@@ -86,13 +86,3 @@ func runStory(t *testing.T, b *browser, base string) {
 		t.Error("the internal note reached the customer")
 	}
 }
-
-// The whole story on the real adapters, wired in this process.
-func TestStoryInProcess(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the full story takes a browser and a few seconds")
-	}
-	b := newBrowser(t)
-	base := startProduct(t)
-	runStory(t, b, base)
-}
