@@ -3,9 +3,11 @@ package tickets
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
+	"encoding/base64"
 	"errors"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -43,6 +45,9 @@ type Service struct {
 	queue    Queue
 	profiles Profiles
 	cfg      Config
+
+	ridPrefix string        // random, per Service
+	ridSeq    atomic.Uint64 // request ids made by this Service
 }
 
 // NewService returns a Service over the given storage.
@@ -59,7 +64,10 @@ func NewService(store Store, queue Queue, profiles Profiles, cfg Config) *Servic
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
 	}
-	return &Service{store: store, queue: queue, profiles: profiles, cfg: cfg}
+	var b [9]byte
+	_, _ = rand.Read(b[:])
+	return &Service{store: store, queue: queue, profiles: profiles, cfg: cfg,
+		ridPrefix: base64.RawURLEncoding.EncodeToString(b[:]) + "."}
 }
 
 type requestIDKey struct{}
@@ -72,13 +80,14 @@ func WithRequestID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, requestIDKey{}, id)
 }
 
-func requestID(ctx context.Context) string {
+// requestID returns the request id of ctx, or a fresh one: this Service's
+// random prefix and a counter, unique across processes without a random
+// read per call.
+func (s *Service) requestID(ctx context.Context) string {
 	if id, ok := ctx.Value(requestIDKey{}).(string); ok && id != "" {
 		return id
 	}
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	return s.ridPrefix + strconv.FormatUint(s.ridSeq.Add(1), 36)
 }
 
 // TermsVersion returns the version of the terms customers must accept.
@@ -187,7 +196,7 @@ func (s *Service) Open(ctx context.Context, r OpenRequest) (t Ticket, err error)
 		UpdatedAt:   now,
 	}
 	ev := Event{Kind: EventOpened, To: StatusOpen, Actor: CustomerActor(r.Customer), At: now, Priority: t.Priority}
-	t, err = s.store.Create(ctx, t, ev, requestID(ctx))
+	t, err = s.store.Create(ctx, t, ev, s.requestID(ctx))
 	if err != nil {
 		return Ticket{}, wrapInternal("create ticket", err)
 	}
@@ -382,7 +391,7 @@ func (s *Service) ClaimNext(ctx context.Context, a Actor) (t Ticket, err error) 
 		return Ticket{}, err
 	}
 	now := s.cfg.Clock.Now().UTC().Truncate(time.Millisecond)
-	t, err = s.store.ClaimNext(ctx, NextClaim{RequestID: requestID(ctx), Agent: Agent{ID: a.ID, Name: a.Name}, At: now})
+	t, err = s.store.ClaimNext(ctx, NextClaim{RequestID: s.requestID(ctx), Agent: Agent{ID: a.ID, Name: a.Name}, At: now})
 	if err != nil {
 		return Ticket{}, wrapInternal("claim next", err)
 	}
@@ -539,7 +548,7 @@ const maxAttempts = 8
 // event's kind, queue op and message), and writes it conditionally on the
 // version read, retrying when someone else changed the ticket meanwhile.
 func (s *Service) mutate(ctx context.Context, a Actor, number int64, decide func(t *Ticket, c *Change) error) (Ticket, error) {
-	rid := requestID(ctx)
+	rid := s.requestID(ctx)
 	for attempt := 0; ; attempt++ {
 		cur, err := s.get(ctx, a, number)
 		if err != nil {

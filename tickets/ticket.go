@@ -173,24 +173,31 @@ func DerivedSubject(description string) string { return subjectOf(description) }
 // subjectOf derives a subject from a description: its first non-empty line,
 // cut at a word boundary to about 60 characters with an ellipsis.
 func subjectOf(description string) string {
-	line := ""
-	for _, l := range strings.Split(description, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			line = l
+	line, rest := "", description
+	for line == "" && rest != "" {
+		line, rest, _ = strings.Cut(rest, "\n")
+		line = strings.TrimSpace(line)
+	}
+	// cut is the byte offset after derivedSubjectRunes runes; it stays at
+	// len(line) when the line is no longer than that.
+	cut, runes := len(line), 0
+	for i := range line {
+		if runes == derivedSubjectRunes {
+			cut = i
 			break
 		}
+		runes++
 	}
-	if utf8.RuneCountInString(line) <= derivedSubjectRunes {
+	if cut == len(line) {
 		return line
 	}
-	r := []rune(line)[:derivedSubjectRunes]
-	cut := string(r)
+	head := line[:cut]
 	// i is a byte offset: compare the runes before it, so that accented
 	// text is cut at the same word boundary as ASCII text.
-	if i := strings.LastIndexByte(cut, ' '); i >= 0 && utf8.RuneCountInString(cut[:i]) > derivedSubjectRunes/2 {
-		cut = cut[:i]
+	if i := strings.LastIndexByte(head, ' '); i >= 0 && utf8.RuneCountInString(head[:i]) > derivedSubjectRunes/2 {
+		head = head[:i]
 	}
-	return strings.TrimSpace(cut) + "…"
+	return strings.TrimSpace(head) + "…"
 }
 
 // Profile is what the product remembers of a customer between tickets.
