@@ -8,9 +8,10 @@
 -- KEYS[3] messages  LIST    the ticket's conversation
 -- KEYS[4] events    STREAM  desk events
 -- KEYS[5] claims    ZSET    recent claims
+-- KEYS[6] request   STRING  marker of this request id, for idempotent retries
 -- ARGV[1]  version the change was computed from
 -- ARGV[2]  request id
--- ARGV[3]  new ticket JSON (carries ARGV[2] as "rq"); the stored "oq"
+-- ARGV[3]  new ticket JSON; the stored "oq"
 --          (the request that opened the ticket) is carried over
 -- ARGV[4]  queue op: 0 keep, 1 add at ARGV[5], 2 remove
 -- ARGV[5]  queue score
@@ -23,17 +24,18 @@
 -- ARGV[12] now, Unix ms
 -- ARGV[13] "1" when the change is a claim (counted for wait estimates)
 -- ARGV[14] claims older than this Unix ms are forgotten
+-- ARGV[15] request marker TTL, seconds
 -- Returns {0, ""} when written, {0, current JSON} when this request id was
--- already applied, {1} when the ticket does not exist, {2} on a version
+-- already applied (whatever changed since: the marker is per request), {1} when the ticket does not exist, {2} on a version
 -- conflict.
 local cur = redis.call('GET', KEYS[1])
 if not cur then
   return {1}
 end
-local t = cjson.decode(cur)
-if t.rq == ARGV[2] then
+if redis.call('EXISTS', KEYS[6]) == 1 then
   return {0, cur}
 end
+local t = cjson.decode(cur)
 if tostring(t.v) ~= ARGV[1] then
   return {2}
 end
@@ -59,6 +61,7 @@ if ARGV[10] ~= '' then
   redis.call('RPUSH', KEYS[3], ARGV[10])
 end
 redis.call('XADD', KEYS[4], '*', 'e', ARGV[11])
+redis.call('SET', KEYS[6], '1', 'EX', ARGV[15])
 if ARGV[13] == '1' then
   redis.call('ZADD', KEYS[5], ARGV[12], ARGV[6] .. ':' .. ARGV[12])
   redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. ARGV[14])

@@ -40,13 +40,12 @@ while true do
     t.an = ARGV[4]
     t.up = tonumber(ARGV[5])
     t.v = t.v + 1
-    t.rq = ARGV[6]
     local js = cjson.encode(t)
     redis.call('SET', ARGV[1] .. n, js)
     redis.call('ZADD', ARGV[2] .. ARGV[3], ARGV[5], member)
     redis.call('XADD', KEYS[2], '*', 'e', cjson.encode({
       n = n, k = 'claimed', f = from, t = t.st, ar = tonumber(ARGV[10]),
-      ai = ARGV[3], an = ARGV[4], at = tonumber(ARGV[5]), p = t.p, rq = ARGV[6]}))
+      ai = ARGV[3], an = ARGV[4], at = tonumber(ARGV[5]), p = t.p}))
     redis.call('ZADD', KEYS[3], ARGV[5], member .. ':' .. ARGV[5])
     redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[7])
     redis.call('SET', KEYS[4], n, 'EX', ARGV[9])

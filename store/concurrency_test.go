@@ -382,3 +382,48 @@ func TestSeenDeduplicatesInbound(t *testing.T) {
 		t.Fatalf("marker TTL = %v, %v", ttl, err)
 	}
 }
+
+// TestRetriedMessageAfterOtherChangesIsStoredOnce: an adapter handles an
+// update again (after a crash, an outage) once other changes landed on the
+// ticket; the message must still be stored, and announced, once.
+func TestRetriedMessageAfterOtherChangesIsStoredOnce(t *testing.T) {
+	e := newEnv(t)
+	c := customer(9)
+	ca := tickets.CustomerActor(c)
+	tk := e.open(t, 9, tickets.NatureMalfunction, tickets.UrgencyHigh)
+	bg := context.Background()
+	if _, err := e.svc.Claim(bg, agentAna, tk.Number, false); err != nil {
+		t.Fatal(err)
+	}
+	update := tickets.WithRequestID(bg, "tg:u555")
+	if _, _, err := e.svc.AddMessage(update, ca, tk.Number, tickets.MessageInput{Text: "sigue sin funcionar"}); err != nil {
+		t.Fatal(err)
+	}
+	// Other changes in between.
+	if _, _, err := e.svc.AddMessage(bg, agentAna, tk.Number, tickets.MessageInput{Kind: tickets.MessageReply, Text: "¿Reinició?"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.MarkDelivered(bg, tk.Number, 2); err != nil {
+		t.Fatal(err)
+	}
+	// The same update handled again.
+	if _, _, err := e.svc.AddMessage(update, ca, tk.Number, tickets.MessageInput{Text: "sigue sin funcionar"}); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := e.svc.Conversation(bg, agentAna, tk.Number, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 2 {
+		t.Fatalf("conversation has %d messages, want 2 (the customer's once, the reply): %+v", len(msgs), msgs)
+	}
+	n := 0
+	for _, ev := range readEvents(t, e) {
+		if ev.Kind == tickets.EventMessage {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d message events, want 1", n)
+	}
+}

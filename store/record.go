@@ -14,32 +14,31 @@ import (
 // claim_next.lua decodes and re-encodes records with cjson, so every slice
 // is omitempty (cjson turns an empty array into {}).
 type record struct {
-	N   int64                `json:"n"`
-	V   int64                `json:"v"`
-	CP  string               `json:"cp"`
-	CU  string               `json:"cu"`
-	CC  string               `json:"cc,omitempty"` // omitted when equal to CU
-	CN  string               `json:"cn,omitempty"`
-	CL  string               `json:"cl,omitempty"`
-	In  string               `json:"in,omitempty"` // omitted for chat
-	Na  string               `json:"na"`
-	U   int                  `json:"u"`
-	P   int                  `json:"p"`
-	S   string               `json:"s,omitempty"` // omitted when derived from D
-	D   string               `json:"d"`
-	At  []tickets.Attachment `json:"at,omitempty"`
-	St  int                  `json:"st"`
-	A   string               `json:"a,omitempty"`
-	AN  string               `json:"an,omitempty"`
-	C   int64                `json:"c"`
-	Up  int64                `json:"up,omitempty"` // omitted when equal to C
-	M   int64                `json:"m,omitempty"`
-	R   int                  `json:"r,omitempty"`
-	RC  string               `json:"rc,omitempty"`
-	RA  int64                `json:"ra,omitempty"`
-	X   string               `json:"x,omitempty"`
-	DL  int64                `json:"dl,omitempty"`
-	Req string               `json:"rq,omitempty"` // request id of the last write
+	N  int64                `json:"n"`
+	V  int64                `json:"v"`
+	CP string               `json:"cp"`
+	CU string               `json:"cu"`
+	CC string               `json:"cc,omitempty"` // omitted when equal to CU
+	CN string               `json:"cn,omitempty"`
+	CL string               `json:"cl,omitempty"`
+	In string               `json:"in,omitempty"` // omitted for chat
+	Na string               `json:"na"`
+	U  int                  `json:"u"`
+	P  int                  `json:"p"`
+	S  string               `json:"s,omitempty"` // omitted when derived from D
+	D  string               `json:"d"`
+	At []tickets.Attachment `json:"at,omitempty"`
+	St int                  `json:"st"`
+	A  string               `json:"a,omitempty"`
+	AN string               `json:"an,omitempty"`
+	C  int64                `json:"c"`
+	Up int64                `json:"up,omitempty"` // omitted when equal to C
+	M  int64                `json:"m,omitempty"`
+	R  int                  `json:"r,omitempty"`
+	RC string               `json:"rc,omitempty"`
+	RA int64                `json:"ra,omitempty"`
+	X  string               `json:"x,omitempty"`
+	DL int64                `json:"dl,omitempty"`
 	// OQ is the request id that opened the ticket: create.lua finds a
 	// repeated Create by it, and apply.lua carries it over.
 	OQ string `json:"oq,omitempty"`
@@ -59,11 +58,11 @@ func fromMS(v int64) time.Time {
 	return time.UnixMilli(v).UTC()
 }
 
-func encodeTicket(t tickets.Ticket, requestID string) ([]byte, error) {
-	return encodeRecord(t, requestID, "")
+func encodeTicket(t tickets.Ticket) ([]byte, error) {
+	return encodeRecord(t, "")
 }
 
-func encodeRecord(t tickets.Ticket, requestID, openRequestID string) ([]byte, error) {
+func encodeRecord(t tickets.Ticket, openRequestID string) ([]byte, error) {
 	r := record{
 		N: t.Number, V: t.Version,
 		CP: t.Customer.Platform, CU: t.Customer.UserID, CN: t.Customer.Name, CL: t.Customer.Language,
@@ -72,7 +71,7 @@ func encodeRecord(t tickets.Ticket, requestID, openRequestID string) ([]byte, er
 		St: int(t.Status), A: t.Assignee.ID, AN: t.Assignee.Name,
 		C: ms(t.CreatedAt), Up: ms(t.UpdatedAt), M: t.Messages,
 		R: t.Rating.Stars, RC: t.Rating.Comment, RA: ms(t.Rating.At),
-		X: t.Unreachable, DL: t.Delivered, Req: requestID, OQ: openRequestID,
+		X: t.Unreachable, DL: t.Delivered, OQ: openRequestID,
 	}
 	if r.In == string(tickets.IntakeChat) {
 		r.In = ""

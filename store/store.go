@@ -36,6 +36,10 @@ const (
 	// requestTTL is how long a claim-next request id is remembered for
 	// idempotent retries: far longer than any client retry.
 	requestTTL = 10 * time.Minute
+	// applyRequestTTL is how long a change's request id is remembered: an
+	// adapter that handles an update again after a crash or an outage
+	// (minutes, hours) still writes the change once.
+	applyRequestTTL = 24 * time.Hour
 	// claimsKept is how far back claims are kept for wait estimates.
 	claimsKept = 24 * time.Hour
 )
@@ -103,7 +107,7 @@ func (s *Store) Load(ctx context.Context) error {
 // Create implements tickets.Store.
 func (s *Store) Create(ctx context.Context, t tickets.Ticket, ev tickets.Event, requestID string) (tickets.Ticket, error) {
 	t.Number, t.Version = 0, 1
-	tj, err := encodeRecord(t, "", requestID)
+	tj, err := encodeRecord(t, requestID)
 	if err != nil {
 		return tickets.Ticket{}, err
 	}
@@ -142,7 +146,7 @@ func (s *Store) Get(ctx context.Context, number int64) (tickets.Ticket, error) {
 // Apply implements tickets.Store.
 func (s *Store) Apply(ctx context.Context, c tickets.Change) (tickets.Ticket, error) {
 	t := c.Ticket
-	tj, err := encodeTicket(t, c.RequestID)
+	tj, err := encodeTicket(t)
 	if err != nil {
 		return tickets.Ticket{}, err
 	}
@@ -163,10 +167,10 @@ func (s *Store) Apply(ctx context.Context, c tickets.Change) (tickets.Ticket, er
 	now := ms(c.Event.At)
 	k := s.keys
 	res, err := applyScript.Run(ctx, s.rdb,
-		[]string{k.ticket(t.Number), k.queue(), k.messages(t.Number), k.events(), k.claims()},
+		[]string{k.ticket(t.Number), k.queue(), k.messages(t.Number), k.events(), k.claims(), k.request("apply:" + c.RequestID)},
 		t.Version-1, c.RequestID, tj, int(c.Queue), t.Score(), member(t.Number),
 		k.agentPrefix(), c.PreviousAssignee, t.Assignee.ID, mj, ej, now, claim,
-		now-claimsKept.Milliseconds(),
+		now-claimsKept.Milliseconds(), int64(applyRequestTTL/time.Second),
 	).Slice()
 	if err != nil {
 		return tickets.Ticket{}, fmt.Errorf("apply change to ticket %d: %w", t.Number, err)
