@@ -205,8 +205,8 @@ func runBench(ctx context.Context, o benchOptions, out io.Writer) (res benchResu
 
 	res = benchResult{
 		Open:      stats(openLat, openWall),
-		ClaimNext: stats(claimLat, claimWall),
-		Position:  stats(posLat, claimWall),
+		ClaimNext: stats(claimLat, share(claimWall, claimLat, posLat)),
+		Position:  stats(posLat, share(claimWall, posLat, claimLat)),
 		Workers:   o.Workers,
 		Tickets:   o.N,
 	}
@@ -390,6 +390,26 @@ func stats(lats []time.Duration, wall time.Duration) opStats {
 	s.P50MS = round(percentile(lats, 0.50).Seconds()*1000, 3)
 	s.P99MS = round(percentile(lats, 0.99).Seconds()*1000, 3)
 	return s
+}
+
+// share returns the part of a phase's wall time that went to the calls
+// mine, when the workers also made the calls others in the same phase:
+// wall times mine's share of the workers' busy time. The claim phase mixes
+// position queries into claim-next, and each operation's ops/s is its
+// count over its own share, so that claim-next is not charged for the
+// positions (and compares with redis-benchmark running claim-next alone).
+func share(wall time.Duration, mine, others []time.Duration) time.Duration {
+	var m, o time.Duration
+	for _, d := range mine {
+		m += d
+	}
+	for _, d := range others {
+		o += d
+	}
+	if m+o == 0 {
+		return wall
+	}
+	return time.Duration(float64(wall) * float64(m) / float64(m+o))
 }
 
 // percentile returns the nearest-rank percentile of sorted durations.
