@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Build: docker build -t ticketbot .
-# Run:   docker run -p 8080:8080 -e REDIS_URL=redis://redis:6379 ticketbot
+# Run:   docker run -p 8080:8080 ticketbot demo      (embedded Redis, fake chats)
+#        docker run -p 8080:8080 -e REDIS_URL=redis://<your-redis>:6379 ticketbot
 
 FROM golang:1.26 AS build
 WORKDIR /src
