@@ -161,7 +161,7 @@ func (s *Store) Apply(ctx context.Context, c tickets.Change) (tickets.Ticket, er
 		}
 	}
 	claim := "0"
-	if c.Event.Kind == tickets.EventClaimed && c.Queue == tickets.QueueRemove { // taken off the queue: counts for estimates
+	if c.CountsAsClaim {
 		claim = "1"
 	}
 	now := ms(c.Event.At)

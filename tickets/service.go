@@ -375,7 +375,7 @@ func (s *Service) Claim(ctx context.Context, a Actor, number int64, takeover boo
 			return err
 		}
 		if t.Status == StatusOpen {
-			c.Queue = QueueRemove
+			c.Queue, c.CountsAsClaim = QueueRemove, true
 		}
 		t.Status, t.Assignee = to, Agent{ID: a.ID, Name: a.Name}
 		c.Event.Kind = EventClaimed

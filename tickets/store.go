@@ -44,6 +44,9 @@ type Change struct {
 	Queue            QueueOp
 	Message          *Message // appended to the conversation; its ID is assigned by the store
 	Event            Event
+	// CountsAsClaim says the change takes the ticket off the queue for an
+	// agent: the store counts it for wait estimates (see Queue.Position).
+	CountsAsClaim bool
 }
 
 // QueueOp says what a change does to the ticket's place in the queue.
