@@ -21,7 +21,7 @@ import (
 //
 // Every step is an atomic operation of State, so replicas (and a process
 // restarted halfway) agree without an in-process lock. With A the album's
-// prefix "tg:album:<chat>:<media_group_id>":
+// prefix "tg:album:<chat>:<media_group_id>" (names built in keys.go):
 //
 //	A:n          counter: the slots handed out to parts (Incr)
 //	A:m:<msg>    the part of message msg, with its slot (SetValueNX)
@@ -50,8 +50,6 @@ import (
 const (
 	albumTTL     = 24 * time.Hour
 	albumBucket  = 10 * time.Second
-	albumCursor  = "tg:albums:cursor"
-	albumLease   = "telegram-albums"
 	albumClosed  = "-"
 	albumMaxScan = int64(albumTTL / albumBucket)
 	// albumSkew keeps the cursor this far behind the clock, so that an
@@ -68,7 +66,7 @@ type albumRef struct {
 
 func (a albumRef) String() string { return strconv.FormatInt(a.Chat, 10) + ":" + a.Group }
 
-func (a albumRef) key(suffix string) string { return "tg:album:" + a.String() + ":" + suffix }
+func (a albumRef) key(suffix string) string { return keyAlbum(a, suffix) }
 
 func parseAlbumRef(s string) (albumRef, bool) {
 	chat, group, ok := strings.Cut(s, ":")
@@ -181,12 +179,12 @@ func (b *Bot) registerAlbum(ctx context.Context, a albumRef) error {
 	if _, ok, err := b.state.Value(ctx, a.key("reg")); err != nil || ok {
 		return err
 	}
-	bucket := "tg:albums:" + strconv.FormatInt(time.Now().UnixMilli()/albumBucket.Milliseconds(), 10)
-	i, err := b.state.Incr(ctx, bucket, albumTTL+albumSkew)
+	bucket := time.Now().UnixMilli() / albumBucket.Milliseconds()
+	i, err := b.state.Incr(ctx, keyAlbumBucket(bucket), albumTTL+albumSkew)
 	if err != nil {
 		return err
 	}
-	if err := b.state.SetValue(ctx, bucket+":"+strconv.FormatInt(i, 10), a.String(), albumTTL+albumSkew); err != nil {
+	if err := b.state.SetValue(ctx, keyAlbumEntry(bucket, i), a.String(), albumTTL+albumSkew); err != nil {
 		return err
 	}
 	return b.state.SetValue(ctx, a.key("reg"), "1", albumTTL)
@@ -196,13 +194,13 @@ func (b *Bot) registerAlbum(ctx context.Context, a albumRef) error {
 // albums lease, and returns when the next one will be (zero when none
 // waits).
 func (b *Bot) flushAlbums(ctx context.Context) (time.Time, error) {
-	if ok, err := b.state.Lease(ctx, albumLease, b.holder, b.cfg.LeaseTTL); err != nil || !ok {
+	if ok, err := b.state.Lease(ctx, leaseAlbums, b.holder, b.cfg.LeaseTTL); err != nil || !ok {
 		return time.Time{}, err
 	}
 	size := albumBucket.Milliseconds()
 	now := time.Now().UnixMilli() / size
 	first := now - albumMaxScan
-	stored, ok, err := b.state.Value(ctx, albumCursor)
+	stored, ok, err := b.state.Value(ctx, keyAlbumCursor)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -212,7 +210,7 @@ func (b *Bot) flushAlbums(ctx context.Context) (time.Time, error) {
 	cursor := now - albumSkew.Milliseconds()/size
 	var next time.Time
 	for bucket := first; bucket <= now; bucket++ {
-		name := "tg:albums:" + strconv.FormatInt(bucket, 10)
+		name := keyAlbumBucket(bucket)
 		v, ok, err := b.state.Value(ctx, name)
 		if err != nil {
 			return next, err
@@ -222,7 +220,7 @@ func (b *Bot) flushAlbums(ctx context.Context) (time.Time, error) {
 		}
 		n, _ := strconv.ParseInt(v, 10, 64)
 		for i := int64(1); i <= n; i++ {
-			ref, ok, err := b.state.Value(ctx, name+":"+strconv.FormatInt(i, 10))
+			ref, ok, err := b.state.Value(ctx, keyAlbumEntry(bucket, i))
 			if err != nil {
 				return next, err
 			}
@@ -243,7 +241,7 @@ func (b *Bot) flushAlbums(ctx context.Context) (time.Time, error) {
 		}
 	}
 	if c := strconv.FormatInt(cursor, 10); c != stored {
-		if err := b.state.SetValue(ctx, albumCursor, c, 0); err != nil {
+		if err := b.state.SetValue(ctx, keyAlbumCursor, c, 0); err != nil {
 			return next, err
 		}
 	}
@@ -382,7 +380,7 @@ func (b *Bot) albumLoop(ctx context.Context) {
 	defer func() {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		if err := b.state.ReleaseLease(rctx, albumLease, b.holder); err != nil {
+		if err := b.state.ReleaseLease(rctx, leaseAlbums, b.holder); err != nil {
 			b.log.Warn().Err(err).Msg("release albums lease")
 		}
 	}()

@@ -227,7 +227,7 @@ outer:
 	return added
 }
 
-func (t *turn) draftKey() string { return "tg:draft:" + strconv.FormatInt(t.user, 10) }
+func (t *turn) draftKey() string { return keyDraft(t.user) }
 
 // draft returns the customer's form in progress, or nil. A submitted form
 // is returned only to the turn that submitted it.
@@ -472,7 +472,7 @@ func (t *turn) status(n int64) error {
 	return nil
 }
 
-func (t *turn) commentKey() string { return "tg:comment:" + strconv.FormatInt(t.user, 10) }
+func (t *turn) commentKey() string { return keyComment(t.user) }
 
 // pending is a message waiting for the customer to choose its ticket.
 type pending struct {
@@ -489,7 +489,7 @@ func (t *turn) route(text string, atts []tickets.Attachment, replyTo, ref int) e
 		return nil
 	}
 	if replyTo > 0 {
-		v, ok, err := t.b.state.Value(t.ctx, refKey(t.chat, replyTo))
+		v, ok, err := t.b.state.Value(t.ctx, keyRef(t.chat, replyTo))
 		if err != nil {
 			return err
 		}
@@ -522,7 +522,7 @@ func (t *turn) route(text string, atts []tickets.Attachment, replyTo, ref int) e
 		return t.addTo(active[0].Number, text, atts, ref)
 	}
 	raw, _ := json.Marshal(pending{Text: text, Attachments: atts, Ref: ref})
-	if err := t.b.state.SetValue(t.ctx, "tg:pend:"+t.key, string(raw), pendingTTL); err != nil {
+	if err := t.b.state.SetValue(t.ctx, keyPending(t.key), string(raw), pendingTTL); err != nil {
 		return err
 	}
 	var kb [][]button
@@ -689,7 +689,7 @@ func (t *turn) choose(act, nonce, idx string, msgID int) error {
 
 // routeChosen adds the pending message to the ticket the customer chose.
 func (t *turn) routeChosen(n int64, key string, msgID int) error {
-	name := "tg:pend:" + key
+	name := keyPending(key)
 	v, ok, err := t.b.state.Value(t.ctx, name)
 	if err != nil {
 		return err

@@ -129,16 +129,3 @@ func (l logBridge) Printf(format string, v ...any) {
 }
 
 func b64(p []byte) string { return base64.RawURLEncoding.EncodeToString(p) }
-
-// validSecret reports whether s is a valid webhook secret_token.
-func validSecret(s string) bool {
-	if len(s) < 1 || len(s) > 256 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
-			return false
-		}
-	}
-	return true
-}

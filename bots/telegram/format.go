@@ -31,9 +31,12 @@ func utf16Len(s string) int {
 	return n
 }
 
-// plainLen is the length of trusted markup as Telegram counts it: tags
-// removed, entities decoded.
-func plainLen(markup string) int {
+// plainLen is the length of trusted markup as Telegram counts it.
+func plainLen(markup string) int { return utf16Len(stripTags(markup)) }
+
+// stripTags returns trusted markup as Telegram shows it: tags removed,
+// entities decoded.
+func stripTags(markup string) string {
 	var b strings.Builder
 	in := false
 	for _, r := range markup {
@@ -46,7 +49,7 @@ func plainLen(markup string) int {
 			b.WriteRune(r)
 		}
 	}
-	return utf16Len(html.UnescapeString(b.String()))
+	return html.UnescapeString(b.String())
 }
 
 // rich builds an HTML message from trusted markup and user text. User text

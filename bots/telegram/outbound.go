@@ -94,7 +94,7 @@ func (b *Bot) Send(ctx context.Context, m delivery.Message) error {
 	if p.Ticket > 0 && sent.MessageID > 0 {
 		// The message is out: a failure to remember it only costs the
 		// reply routing of this one message.
-		name := refKey(p.Chat, sent.MessageID)
+		name := keyRef(p.Chat, sent.MessageID)
 		if err := b.state.SetValue(ctx, name, strconv.FormatInt(p.Ticket, 10), ticketRefTTL); err != nil {
 			b.log.Warn().Err(err).Int64("ticket", p.Ticket).Msg("remember ticket message")
 		}
@@ -173,10 +173,6 @@ func keyboard(rows [][]button) tgbotapi.InlineKeyboardMarkup {
 		kb.InlineKeyboard = append(kb.InlineKeyboard, r)
 	}
 	return kb
-}
-
-func refKey(chat int64, messageID int) string {
-	return "tg:ref:" + strconv.FormatInt(chat, 10) + ":" + strconv.Itoa(messageID)
 }
 
 // Sent records that an agent reply reached the customer.

@@ -16,8 +16,6 @@ import (
 )
 
 const (
-	leaseName = "telegram-poller"
-	offsetKey = "tg:offset"
 	// maxAttempts bounds how often one update is tried before it is
 	// skipped (and logged), so that a poisoned update never blocks a chat.
 	maxAttempts = 5
@@ -87,7 +85,7 @@ func (b *Bot) setWebhook(ctx context.Context) error {
 func (b *Bot) poll(ctx context.Context) error {
 	ttl := b.cfg.LeaseTTL
 	for ctx.Err() == nil {
-		ok, err := b.state.Lease(ctx, leaseName, b.holder, ttl)
+		ok, err := b.state.Lease(ctx, leasePoller, b.holder, ttl)
 		if err != nil && ctx.Err() == nil {
 			b.log.Warn().Err(err).Msg("take poller lease")
 		}
@@ -100,7 +98,7 @@ func (b *Bot) poll(ctx context.Context) error {
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if err := b.state.ReleaseLease(rctx, leaseName, b.holder); err != nil {
+	if err := b.state.ReleaseLease(rctx, leasePoller, b.holder); err != nil {
 		b.log.Warn().Err(err).Msg("release poller lease")
 	}
 	return nil
@@ -119,7 +117,7 @@ func (b *Bot) pollHeld(parent context.Context) {
 		b.log.Warn().Err(redactErr(err, b.cfg.Token)).Msg("deleteWebhook")
 	}
 	offset := 0
-	if v, ok, err := b.state.Value(ctx, offsetKey); err == nil && ok {
+	if v, ok, err := b.state.Value(ctx, keyOffset); err == nil && ok {
 		offset, _ = strconv.Atoi(v)
 	}
 	attempts := map[int]int{}
@@ -146,7 +144,7 @@ func (b *Bot) pollHeld(parent context.Context) {
 		next, failed := b.process(wctx, raws, offset, attempts)
 		if next != offset {
 			offset = next
-			if err := b.state.SetValue(wctx, offsetKey, strconv.Itoa(offset), 0); err != nil {
+			if err := b.state.SetValue(wctx, keyOffset, strconv.Itoa(offset), 0); err != nil {
 				b.log.Warn().Err(err).Msg("store polling offset")
 			}
 		}
@@ -172,7 +170,7 @@ func (b *Bot) keepLease(ctx context.Context, lost context.CancelFunc) {
 			return
 		case <-tick.C:
 		}
-		ok, err := b.state.Lease(ctx, leaseName, b.holder, ttl)
+		ok, err := b.state.Lease(ctx, leasePoller, b.holder, ttl)
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return
@@ -311,7 +309,7 @@ func (b *Bot) process(ctx context.Context, raws []json.RawMessage, offset int, a
 // repeated failures only while it does: when State (Redis) is down every
 // update fails, and skipping would lose the customers' messages.
 func (b *Bot) stateUp(ctx context.Context) bool {
-	_, _, err := b.state.Value(ctx, offsetKey)
+	_, _, err := b.state.Value(ctx, keyOffset)
 	return err == nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +22,9 @@ var errBusy = errors.New("update is being handled elsewhere")
 // unconfirmed updates for 24 hours.
 const doneTTL = 48 * time.Hour
 
+// floodTTL is how long a minute's flood counter lives.
+const floodTTL = 2 * time.Minute
+
 // HandleUpdate handles one update, once: a duplicate of an update already
 // handled is skipped. It returns nil once everything the update caused is
 // stored (the Service's changes and the outbound messages, in the outbox);
@@ -40,7 +42,7 @@ func (b *Bot) HandleUpdate(ctx context.Context, u tgbotapi.Update) error {
 	// a crash in between leaves "busy", which expires, so the update is
 	// handled again when Telegram redelivers it (every write it makes is
 	// idempotent), never lost.
-	name := "tg:upd:" + strconv.Itoa(u.UpdateID)
+	name := keyUpdate(u.UpdateID)
 	ok, err := b.state.SetValueNX(ctx, name, "busy", b.cfg.UpdateTimeout+5*time.Second)
 	if err != nil {
 		return err
@@ -216,19 +218,7 @@ func (t *turn) reply(markup string) {
 
 // plainText strips the markup of a short trusted text, for toasts.
 func plainText(markup string) string {
-	var b strings.Builder
-	in := false
-	for _, r := range markup {
-		switch {
-		case r == '<':
-			in = true
-		case r == '>' && in:
-			in = false
-		case !in:
-			b.WriteRune(r)
-		}
-	}
-	s := html.UnescapeString(b.String())
+	s := stripTags(markup)
 	if len([]rune(s)) > 190 {
 		s = string([]rune(s)[:190]) + "…"
 	}
@@ -293,14 +283,14 @@ func (b *Bot) handle(ctx context.Context, u tgbotapi.Update) error {
 func (b *Bot) flooded(ctx context.Context, t *turn) (bool, error) {
 	window := time.Now().Unix() / 60
 	id := strconv.FormatInt(t.user, 10) + ":" + strconv.FormatInt(window, 10)
-	n, err := b.state.Incr(ctx, "tg:flood:"+id, 2*time.Minute)
+	n, err := b.state.Incr(ctx, keyFlood(t.user, window), floodTTL)
 	if err != nil {
 		return false, err
 	}
 	if n <= int64(b.cfg.FloodLimit) {
 		return false, nil
 	}
-	warned, err := b.state.Seen(ctx, "tg-flood", id, 2*time.Minute)
+	warned, err := b.state.Seen(ctx, "tg-flood", id, floodTTL)
 	if err != nil {
 		return true, err
 	}
