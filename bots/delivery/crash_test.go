@@ -94,7 +94,7 @@ func TestKillMidLoad(t *testing.T) {
 	}
 	want, total := expected(t, ctx, d)
 	waitUntil(t, time.Minute, "all messages", func() bool { return countReceived(srv) >= total })
-	time.Sleep(300 * time.Millisecond) // let a wrong extra message show up
+	waitDrained(t, d) // then no extra message can come
 	dups := verify(t, want, received(srv, chats))
 	n := 0
 	for chat, k := range dups {
@@ -140,7 +140,7 @@ func TestRedisRestartMidLoad(t *testing.T) {
 	}
 	want, total := expected(t, ctx, d)
 	waitUntil(t, time.Minute, "all messages", func() bool { return countReceived(srv) >= total })
-	time.Sleep(300 * time.Millisecond) // let a wrong extra message show up
+	waitDrained(t, d) // then no extra message can come
 	dups := verify(t, want, received(srv, chats))
 	for chat, k := range dups {
 		if k > 1 {

@@ -346,3 +346,30 @@ func fastOptions() delivery.Options {
 		FanoutTTL: 2 * time.Second, MaxAttempts: 20,
 	}
 }
+
+// waitDrained waits until delivery has nothing left to do on d: the
+// consumer group has read every event of the stream and none is pending,
+// and no target has a message waiting or a send in flight (a leased target
+// stays in dl:ready until its send is recorded). After that no further send
+// can happen, so what the fake received is final.
+func waitDrained(t testing.TB, d *desk) {
+	t.Helper()
+	ctx := context.Background()
+	waitUntil(t, time.Minute, "delivery to drain", func() bool {
+		groups, err := d.rdb.XInfoGroups(ctx, d.st.EventsKey()).Result()
+		if err != nil || len(groups) == 0 {
+			return false
+		}
+		last, err := d.rdb.XRevRangeN(ctx, d.st.EventsKey(), "+", "-", 1).Result()
+		if err != nil {
+			return false
+		}
+		for _, g := range groups {
+			if g.Pending != 0 || (len(last) > 0 && g.LastDeliveredID != last[0].ID) {
+				return false
+			}
+		}
+		n, err := d.rdb.ZCard(ctx, d.st.Key("dl:ready")).Result()
+		return err == nil && n == 0
+	})
+}

@@ -44,7 +44,7 @@ func TestFaultsExactlyOnceInOrder(t *testing.T) {
 	}
 	want, total := expected(t, ctx, d)
 	waitUntil(t, time.Minute, "all messages", func() bool { return countReceived(srv) >= total })
-	time.Sleep(200 * time.Millisecond) // let a wrong extra message show up
+	waitDrained(t, d) // then no extra message can come
 	dups := verify(t, want, received(srv, chats))
 	if len(dups) > 0 {
 		t.Errorf("repeats without a crash: %v", dups)
@@ -188,7 +188,7 @@ func TestCoalesceCardUpdates(t *testing.T) {
 		defer ch.mu.Unlock()
 		return len(ch.sent) > 0 && ch.sent[len(ch.sent)-1] == final.Version
 	})
-	time.Sleep(100 * time.Millisecond) // let a wrong extra send show up
+	waitDrained(t, d) // then no extra message can come
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	t.Logf("30 changes, %d card sends rendering versions %v", len(ch.sent), ch.sent)
@@ -223,7 +223,7 @@ func TestEnqueueDirect(t *testing.T) {
 	if _, err := srv.WaitMessages(timeout(t), 3000, 5); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond) // let a wrong extra message show up
+	waitDrained(t, d) // then no extra message can come
 	verify(t, map[int64][]string{3000: {"a", "b", "c", "d", "e"}}, received(srv, []int64{3000}))
 }
 
@@ -256,7 +256,7 @@ func TestThreeWorkersOneRedis(t *testing.T) {
 	}
 	want, total := expected(t, ctx, d)
 	waitUntil(t, time.Minute, "all messages", func() bool { return countReceived(srv) >= total })
-	time.Sleep(200 * time.Millisecond) // let a wrong extra message show up
+	waitDrained(t, d) // then no extra message can come
 	if dups := verify(t, want, received(srv, chats)); len(dups) > 0 {
 		t.Errorf("repeats without a crash: %v", dups)
 	}

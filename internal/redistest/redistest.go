@@ -11,11 +11,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	mrand "math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -193,9 +195,17 @@ func (s *Server) Restart() error {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err := rdb.Ping(ctx).Err()
+		info, err := rdb.Info(ctx, "server").Result()
 		cancel()
 		if err == nil {
+			// The server answering must be ours, not another test's that
+			// took the port while ours was stopped.
+			if !strings.Contains(info, "process_id:"+strconv.Itoa(cmd.Process.Pid)+"\r\n") {
+				_ = cmd.Process.Kill()
+				_ = cmd.Wait()
+				s.cmd = nil
+				return fmt.Errorf("port %d was taken by another server while ours was stopped", s.port)
+			}
 			return nil
 		}
 		if time.Now().After(deadline) {
@@ -205,7 +215,19 @@ func (s *Server) Restart() error {
 	}
 }
 
+// freePort picks a free port below the kernel's ephemeral range (which
+// starts at 32768), so that while a test has its server stopped no
+// connection or :0 listener of another process takes the port; only
+// another test's server could, and Restart detects that.
 func freePort() (int, error) {
+	for range 100 {
+		port := 20000 + mrand.IntN(12000)
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err == nil {
+			l.Close()
+			return port, nil
+		}
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
