@@ -427,3 +427,27 @@ func TestRetriedMessageAfterOtherChangesIsStoredOnce(t *testing.T) {
 		t.Fatalf("%d message events, want 1", n)
 	}
 }
+
+func TestRepeatedClaimNextIsReportedOnce(t *testing.T) {
+	e := newEnv(t)
+	rec := &recorder{}
+	e.svc = tickets.NewService(e.store, e.store, e.store, tickets.Config{Clock: e.clock, Observer: rec})
+	e.open(t, 1, tickets.NatureBilling, tickets.UrgencyLow)
+	e.open(t, 2, tickets.NatureBilling, tickets.UrgencyLow)
+	ctx := tickets.WithRequestID(context.Background(), "slack:cmd:next-1")
+	for i := 0; i < 2; i++ {
+		if _, err := e.svc.ClaimNext(ctx, agentAna); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(time.Millisecond)
+	}
+	claims := 0
+	for _, ev := range rec.events {
+		if ev.Kind == tickets.EventClaimed {
+			claims++
+		}
+	}
+	if claims != 1 {
+		t.Fatalf("observer saw %d claims for one repeated claim-next, want 1", claims)
+	}
+}

@@ -395,7 +395,11 @@ func (s *Service) ClaimNext(ctx context.Context, a Actor) (t Ticket, err error) 
 	if err != nil {
 		return Ticket{}, wrapInternal("claim next", err)
 	}
-	s.cfg.Observer.Emitted(Event{Number: t.Number, Kind: EventClaimed, From: StatusOpen, To: StatusClaimed, Actor: a, At: now, Priority: t.Priority})
+	// A repeated request gets the ticket its first call claimed, updated
+	// then, not now: that claim was reported already.
+	if t.UpdatedAt.Equal(now) {
+		s.cfg.Observer.Emitted(Event{Number: t.Number, Kind: EventClaimed, From: StatusOpen, To: StatusClaimed, Actor: a, At: now, Priority: t.Priority})
+	}
 	return t, nil
 }
 
