@@ -53,11 +53,6 @@ type Config struct {
 
 // State keeps the adapter's small state. *store.Store satisfies it.
 type State interface {
-	// Seen records inbound item id of namespace ns and reports whether it
-	// had been recorded before (within ttl).
-	Seen(ctx context.Context, ns, id string, ttl time.Duration) (bool, error)
-	// Forget removes what Seen recorded, so a failed item can be retried.
-	Forget(ctx context.Context, ns, id string) error
 	// Value returns the value stored under name and whether there is one.
 	Value(ctx context.Context, name string) (string, bool, error)
 	// SetValue stores value under name; ttl 0 keeps it.
@@ -85,7 +80,7 @@ type Bot struct {
 	people *directory
 	now    func() time.Time
 
-	work sync.WaitGroup // inbound work running after its ack
+	work sync.WaitGroup // Socket Mode requests, and what is told after an ack
 	sem  chan struct{}  // bounds the inbound work running at once
 }
 
@@ -93,12 +88,11 @@ var _ delivery.Channel = (*Bot)(nil)
 
 // Limits of inbound work.
 const (
-	maxBody        = 1 << 20          // bytes of one request
-	workTimeout    = 30 * time.Second // one inbound item's work after its ack
-	syncTimeout    = 2 * time.Second  // work done before the ack (modal submissions)
-	maxConcurrent  = 128              // inbound items worked at once
-	eventMemory    = 24 * time.Hour   // how long event_ids are remembered
-	seenNamespace  = "slack-event"
+	maxBody        = 1 << 20                 // bytes of one request
+	workTimeout    = 30 * time.Second        // what is told after an ack
+	syncTimeout    = 2500 * time.Millisecond // an inbound item's work, before its ack (Slack waits 3 s)
+	maxConcurrent  = 128                     // inbound items worked at once
+	eventMemory    = 24 * time.Hour          // how long a done event_id is remembered
 	defaultTimeout = 15 * time.Second
 )
 
@@ -197,7 +191,8 @@ func (b *Bot) Run(ctx context.Context) error {
 	return err
 }
 
-// spawn runs job after the ack, with its own timeout, bounded in number.
+// spawn runs job (telling an agent something) after the ack, with its own
+// timeout, bounded in number.
 func (b *Bot) spawn(job func(ctx context.Context)) {
 	if job == nil {
 		return

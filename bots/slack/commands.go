@@ -25,22 +25,18 @@ const helpText = "*/tickets* — work the support queue (answers only you see):\
 	"• `/tickets note N text` add an internal note to #N\n" +
 	"In a ticket's thread, a message is sent to the customer; start it with `" + NoteMarker + "` to keep it an internal note."
 
-// onCommand acknowledges a slash command at once and answers it through
-// its response URL once worked.
-func (b *Bot) onCommand(_ context.Context, cmd slackapi.SlashCommand) (any, job) {
-	return nil, func(ctx context.Context) {
-		text, blocks := b.command(ctx, cmd)
-		msg := &slackapi.WebhookMessage{Text: text, ResponseType: slackapi.ResponseTypeEphemeral}
-		if len(blocks) > 0 {
-			msg.Blocks = &slackapi.Blocks{BlockSet: blocks}
-		}
-		if cmd.ResponseURL != "" {
-			if err := slackapi.PostWebhookCustomHTTPContext(ctx, cmd.ResponseURL, b.http, msg); err == nil {
-				return
-			}
-		}
-		b.tell(ctx, place{channel: cmd.ChannelID, user: cmd.UserID}, text)
+// onCommand runs a slash command before the ack, within syncTimeout, and
+// answers in the ack itself (an ephemeral message): the agent sees the
+// outcome, or that it failed, without a second request that could be lost.
+func (b *Bot) onCommand(ctx context.Context, cmd slackapi.SlashCommand) (any, job, error) {
+	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
+	defer cancel()
+	text, blocks := b.command(ctx, cmd)
+	msg := &slackapi.WebhookMessage{Text: text, ResponseType: slackapi.ResponseTypeEphemeral}
+	if len(blocks) > 0 {
+		msg.Blocks = &slackapi.Blocks{BlockSet: blocks}
 	}
+	return msg, nil, nil
 }
 
 // command runs /tickets and returns the answer.

@@ -5,9 +5,14 @@
 // payloads (card buttons, the priority menu, the reply modal) and the
 // /tickets slash command, over HTTP (Routes, every request's v0 signature
 // and timestamp verified over the raw, size-capped body) or over Socket
-// Mode (Run, when an app token is configured). Each is acknowledged at once
-// and worked after the ack with its own timeout; events are processed once
-// per event_id. Only agents act: the members of the configured user groups
+// Mode (Run, when an app token is configured). Each is worked before its
+// ack, within 2.5 seconds (Slack waits 3): a slash command is answered in
+// the ack; a failed event is answered 5xx, so that Slack delivers it again,
+// and its work is idempotent (the Service calls carry a request id derived
+// from the event_id; the event is marked done only once its work is
+// stored); a failed interaction is answered 5xx too. Whoever acted is told
+// privately, after the ack, when their action was refused or failed, and
+// when their thread message has not reached the customer. Only agents act: the members of the configured user groups
 // and the listed users, authorized by the user id of the signed payload.
 // Anyone else is told privately and nothing changes.
 //
@@ -26,7 +31,7 @@
 //	slack:card:<n>             "<channel> <ts>" of ticket n's card
 //	slack:thread:<channel>:<ts> ticket number of the card at ts
 //	slack:post:<n>:<id>        ts of the app's post of conversation entry id (0: the long description)
-//	seen slack-event:<id>      an event_id already taken (24 hours)
+//	slack:ev:<event_id>        "done": the event's work is stored (24 hours)
 //
 // Customer text is escaped for mrkdwn everywhere (see escape): it can never
 // mention, link or format.

@@ -2,9 +2,11 @@ package slack
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,9 +44,23 @@ type harness struct {
 
 func newHarness(t testing.TB, opts ...func(*Config)) *harness {
 	t.Helper()
+	return newFaultyHarness(t, nil, opts...)
+}
+
+// newFaultyHarness is newHarness with f's faults injected between the Bot
+// (and its Service) and the real store; f may be nil.
+func newFaultyHarness(t testing.TB, f *faults, opts ...func(*Config)) *harness {
+	t.Helper()
 	rdb, prefix := redistest.Client(t)
 	st := store.New(rdb, store.Options{Prefix: prefix})
-	svc := tickets.NewService(st, st, st, tickets.Config{})
+	var (
+		tstore tickets.Store = st
+		state  State         = st
+	)
+	if f != nil {
+		tstore, state = &faultyStore{Store: st, f: f}, &faultyState{State: st, f: f}
+	}
+	svc := tickets.NewService(tstore, st, st, tickets.Config{})
 	fake := slacktest.Start(t)
 	fake.AddUser(ana, "Ana Pérez", "Ana")
 	fake.AddUser(bob, "Bob Smith", "Bob")
@@ -57,7 +73,7 @@ func newHarness(t testing.TB, opts ...func(*Config)) *harness {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	bot, err := New(cfg, Deps{Service: svc, State: st, Logger: zerolog.Nop()})
+	bot, err := New(cfg, Deps{Service: svc, State: state, Logger: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,4 +202,60 @@ func click(h *harness, user string, n int64, action string) {
 	if resp.Status != http.StatusOK {
 		h.t.Fatalf("click %s: status %d", action, resp.Status)
 	}
+}
+
+// faults are failures injected into the store, each the given number of
+// times: Redis answering an error, or losing the answer of a write that
+// was done.
+type faults struct {
+	applyLost              atomic.Int32 // Apply writes, then fails
+	valueFails             atomic.Int32 // Value of a name with valuePrefix fails
+	setFails               atomic.Int32 // SetValue of a name with setPrefix fails
+	valuePrefix, setPrefix string
+}
+
+var errRedisDown = errors.New("redis: connection reset by peer")
+
+func take(n *atomic.Int32) bool {
+	for {
+		v := n.Load()
+		if v <= 0 {
+			return false
+		}
+		if n.CompareAndSwap(v, v-1) {
+			return true
+		}
+	}
+}
+
+type faultyStore struct {
+	*store.Store
+	f *faults
+}
+
+func (s *faultyStore) Apply(ctx context.Context, c tickets.Change) (tickets.Ticket, error) {
+	t, err := s.Store.Apply(ctx, c)
+	if err == nil && take(&s.f.applyLost) {
+		return tickets.Ticket{}, errRedisDown
+	}
+	return t, err
+}
+
+type faultyState struct {
+	State
+	f *faults
+}
+
+func (s *faultyState) Value(ctx context.Context, name string) (string, bool, error) {
+	if strings.HasPrefix(name, s.f.valuePrefix) && take(&s.f.valueFails) {
+		return "", false, errRedisDown
+	}
+	return s.State.Value(ctx, name)
+}
+
+func (s *faultyState) SetValue(ctx context.Context, name, value string, ttl time.Duration) error {
+	if strings.HasPrefix(name, s.f.setPrefix) && take(&s.f.setFails) {
+		return errRedisDown
+	}
+	return s.State.SetValue(ctx, name, value, ttl)
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	slackapi "github.com/slack-go/slack"
 )
@@ -52,18 +53,10 @@ func (b *Bot) verified(next func(w http.ResponseWriter, r *http.Request, body []
 }
 
 func (b *Bot) serveEvents(w http.ResponseWriter, r *http.Request, body []byte) {
-	resp, job, err := b.onEvent(r.Context(), body)
-	if err != nil {
-		if errors.Is(err, errBadRequest) {
-			http.Error(w, "bad request", http.StatusBadRequest)
-			return
-		}
-		b.log.Error().Err(err).Msg("event")
-		http.Error(w, "try again", http.StatusServiceUnavailable)
-		return
-	}
+	retry, _ := strconv.Atoi(r.Header.Get("X-Slack-Retry-Num"))
+	resp, job, err := b.onEvent(r.Context(), body, retry)
 	b.spawn(job)
-	b.answer(w, resp)
+	b.reply(w, resp, err)
 }
 
 func (b *Bot) serveInteractions(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -77,9 +70,9 @@ func (b *Bot) serveInteractions(w http.ResponseWriter, r *http.Request, body []b
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}
-	resp, job := b.onInteraction(r.Context(), &cb)
+	resp, job, err := b.onInteraction(r.Context(), &cb)
 	b.spawn(job)
-	b.answer(w, resp)
+	b.reply(w, resp, err)
 }
 
 func (b *Bot) serveCommands(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -93,9 +86,24 @@ func (b *Bot) serveCommands(w http.ResponseWriter, r *http.Request, body []byte)
 		UserName: form.Get("user_name"), Command: form.Get("command"), Text: form.Get("text"),
 		ResponseURL: form.Get("response_url"), TriggerID: form.Get("trigger_id"), APIAppID: form.Get("api_app_id"),
 	}
-	resp, job := b.onCommand(r.Context(), cmd)
+	resp, job, err := b.onCommand(r.Context(), cmd)
 	b.spawn(job)
-	b.answer(w, resp)
+	b.reply(w, resp, err)
+}
+
+// reply writes the answer to a request: 400 for a request that cannot be
+// parsed, 503 when its work failed (Slack retries an event, and shows the
+// agent that an interaction failed; the error was logged where it
+// happened), else the ack.
+func (b *Bot) reply(w http.ResponseWriter, resp any, err error) {
+	switch {
+	case errors.Is(err, errBadRequest):
+		http.Error(w, "bad request", http.StatusBadRequest)
+	case err != nil:
+		http.Error(w, "try again", http.StatusServiceUnavailable)
+	default:
+		b.answer(w, resp)
+	}
 }
 
 // answer writes the ack: 200 with resp as JSON, or an empty body.

@@ -7,13 +7,17 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
-// A job is inbound work done after the ack.
+// A job is done after the ack: telling an agent privately how their action
+// went. The action itself is worked before the ack, so that a failure is
+// answered 5xx (and retried by Slack, or shown to the agent) instead of
+// being lost after a 200.
 type job func(ctx context.Context)
 
 // envelope is the outer object of an Events API request.
@@ -39,11 +43,22 @@ type messageEvent struct {
 // errBadRequest is a request that cannot be parsed (answered 400).
 var errBadRequest = errors.New("bad request")
 
+// maxEventRetries is how many times Slack retries an event that was not
+// acknowledged with a 200.
+const maxEventRetries = 3
+
+// eventKey names the marker of an event_id whose work is stored.
+func eventKey(id string) string { return "slack:ev:" + id }
+
 // onEvent handles an Events API envelope: it answers url_verification,
-// drops duplicates (event_id) and what the app ignores, and returns the
-// work for a message in a card's thread. An error means Slack should try
-// again later.
-func (b *Bot) onEvent(ctx context.Context, body []byte) (any, job, error) {
+// ignores what the app does not act on and works a message in a card's
+// thread before the ack, within syncTimeout. The event is marked done only
+// once its work is stored; the Service calls carry a request id derived
+// from the event_id, so a redelivery after a failure (or after a crash) is
+// idempotent. An error means the event must not be acknowledged: Slack
+// delivers it again (retry is the X-Slack-Retry-Num of this delivery). The
+// job tells the agent what became of their message.
+func (b *Bot) onEvent(ctx context.Context, body []byte, retry int) (any, job, error) {
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		return nil, nil, errBadRequest
@@ -65,37 +80,72 @@ func (b *Bot) onEvent(ctx context.Context, body []byte) (any, job, error) {
 		ev.BotID != "" || ev.User == "" || ev.ThreadTS == "" || ev.ThreadTS == ev.TS || env.EventID == "" {
 		return nil, nil, nil
 	}
-	seen, err := b.state.Seen(ctx, seenNamespace, env.EventID, eventMemory)
+	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
+	defer cancel()
+	here := place{channel: ev.Channel, user: ev.User, threadTS: ev.ThreadTS}
+	text, worked, err := b.workEvent(ctx, env.EventID, ev)
 	if err != nil {
-		return nil, nil, err
-	}
-	if seen {
-		return nil, nil, nil
-	}
-	return nil, func(ctx context.Context) {
-		if err := b.onThreadMessage(ctx, env.EventID, ev); err != nil {
-			b.log.Error().Err(err).Str("event_id", env.EventID).Msg("thread message")
-			// Let a redelivery of the event try again.
-			_ = b.state.Forget(ctx, seenNamespace, env.EventID)
+		b.log.Error().Err(err).Str("event_id", env.EventID).Int("retry", retry).Msg("thread message")
+		if !worked {
+			text = notStoredText(retry)
 		}
-	}, nil
+	}
+	var tell job
+	if text != "" {
+		tell = func(ctx context.Context) { b.tell(ctx, here, text) }
+	}
+	return nil, tell, err
+}
+
+// workEvent works a thread message once and marks its event done. It
+// returns what to tell the agent, if anything, whether the message was
+// worked (stored, or refused), and an internal failure.
+func (b *Bot) workEvent(ctx context.Context, eventID string, ev messageEvent) (string, bool, error) {
+	_, done, err := b.state.Value(ctx, eventKey(eventID))
+	if err != nil || done {
+		return "", done, err
+	}
+	text, err := b.onThreadMessage(ctx, eventID, ev)
+	if err != nil {
+		return "", false, err
+	}
+	// Written even when ctx ended meanwhile: what it records happened.
+	mctx, mcancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer mcancel()
+	// When it fails, the redelivery repeats the work idempotently.
+	return text, true, b.state.SetValue(mctx, eventKey(eventID), "done", eventMemory)
+}
+
+// notStoredText tells an agent that their thread message was not stored,
+// at try retry of Slack's deliveries.
+func notStoredText(retry int) string {
+	if retry >= maxEventRetries {
+		return "Your message was *not* sent to the customer: something went wrong. Please send it again."
+	}
+	return fmt.Sprintf("Your message has *not* reached the customer yet: something went wrong. "+
+		"It is tried again automatically (try %d of %d); if the last try fails you are told to send it again.",
+		retry+1, maxEventRetries+1)
 }
 
 // onThreadMessage makes a message in a card's thread a reply to the
-// customer, or an internal note when it starts with the note marker.
-// Anyone who may not reply is told privately; nothing reaches the customer.
-// Only internal failures are returned.
-func (b *Bot) onThreadMessage(ctx context.Context, eventID string, ev messageEvent) error {
+// customer, or an internal note when it starts with the note marker. It
+// returns what to tell the author privately: why nothing reached the
+// customer when they may not reply. Internal failures are returned.
+func (b *Bot) onThreadMessage(ctx context.Context, eventID string, ev messageEvent) (string, error) {
 	v, ok, err := b.state.Value(ctx, threadKey(ev.Channel, ev.ThreadTS))
-	if err != nil || !ok {
-		return err // not a card's thread
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", nil // not a card's thread
 	}
 	n, _ := strconv.ParseInt(v, 10, 64)
-	here := place{channel: ev.Channel, user: ev.User, threadTS: ev.ThreadTS}
 	actor, err := b.actor(ctx, ev.User)
 	if err != nil {
-		b.tell(ctx, here, "Your message was *not* sent to the customer: "+b.errText(ctx, n, err))
-		return nil
+		if tickets.ErrorCode(err) == tickets.EINTERNAL {
+			return "", err
+		}
+		return "Your message was *not* sent to the customer: " + b.errText(ctx, n, err), nil
 	}
 	text := plainFromSlack(ev.Text, func(id string) string { return b.people.name(ctx, id) })
 	in := tickets.MessageInput{Kind: tickets.MessageReply, Ref: ev.TS}
@@ -105,40 +155,46 @@ func (b *Bot) onThreadMessage(ctx context.Context, eventID string, ev messageEve
 		in.Text = text
 		actor = b.replier(actor)
 	}
-	ctx = tickets.WithRequestID(ctx, "slack:"+eventID)
+	ctx = tickets.WithRequestID(ctx, "slack:ev:"+eventID)
 	if _, _, err := b.svc.AddMessage(ctx, actor, n, in); err != nil {
-		if in.Kind == tickets.MessageNote {
-			b.tell(ctx, here, "Your note was not saved: "+b.errText(ctx, n, err))
-		} else {
-			b.tell(ctx, here, "Your message was *not* sent to the customer: "+b.errText(ctx, n, err)+
-				"\nStart a message with `"+NoteMarker+"` to keep it as an internal note.")
+		switch {
+		case tickets.ErrorCode(err) == tickets.EINTERNAL:
+			return "", err
+		case in.Kind == tickets.MessageNote:
+			return "Your note was not saved: " + b.errText(ctx, n, err), nil
 		}
-		if tickets.ErrorCode(err) == tickets.EINTERNAL {
-			return err
-		}
+		return "Your message was *not* sent to the customer: " + b.errText(ctx, n, err) +
+			"\nStart a message with `" + NoteMarker + "` to keep it as an internal note.", nil
 	}
-	return nil
+	return "", nil
 }
 
-// onInteraction handles an interactivity payload. Button clicks and menu
-// choices are worked after the ack; a modal submission is worked before
-// it, so that its errors show in the modal.
-func (b *Bot) onInteraction(ctx context.Context, cb *slackapi.InteractionCallback) (any, job) {
+// onInteraction handles an interactivity payload before the ack, within
+// syncTimeout: a button click or menu choice is worked and its outcome told
+// after the ack (an internal failure is returned as well, so that Slack
+// shows the agent the action failed); a modal submission answers with its
+// errors shown in the modal.
+func (b *Bot) onInteraction(ctx context.Context, cb *slackapi.InteractionCallback) (any, job, error) {
+	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
+	defer cancel()
 	switch cb.Type {
 	case slackapi.InteractionTypeBlockActions:
-		return nil, func(ctx context.Context) { b.onAction(ctx, cb) }
+		tell, err := b.onAction(ctx, cb)
+		return nil, tell, err
 	case slackapi.InteractionTypeViewSubmission:
 		if cb.View.CallbackID == replyCallback {
-			return b.onReplySubmit(ctx, cb), nil
+			return b.onReplySubmit(ctx, cb), nil, nil
 		}
 	}
-	return nil, nil
+	return nil, nil, nil
 }
 
-// onAction runs a card button or the priority menu.
-func (b *Bot) onAction(ctx context.Context, cb *slackapi.InteractionCallback) {
+// onAction runs a card button or the priority menu. It returns what to
+// tell the agent when the action was refused or failed, and the failure
+// when it was internal.
+func (b *Bot) onAction(ctx context.Context, cb *slackapi.InteractionCallback) (job, error) {
 	if len(cb.ActionCallback.BlockActions) == 0 {
-		return
+		return nil, nil
 	}
 	a := cb.ActionCallback.BlockActions[0]
 	here := place{responseURL: cb.ResponseURL, channel: cb.Channel.ID, user: cb.User.ID}
@@ -148,12 +204,25 @@ func (b *Bot) onAction(ctx context.Context, cb *slackapi.InteractionCallback) {
 	}
 	n, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil || n <= 0 {
-		return // not one of the card's elements
+		return nil, nil // not one of the card's elements
 	}
+	err = b.act(ctx, cb, a, n)
+	if err == nil {
+		return nil, nil
+	}
+	text := b.errText(ctx, n, err)
+	tell := func(ctx context.Context) { b.tell(ctx, here, text) }
+	if tickets.ErrorCode(err) == tickets.EINTERNAL {
+		return tell, err
+	}
+	return tell, nil
+}
+
+// act runs action a of user cb.User on ticket n.
+func (b *Bot) act(ctx context.Context, cb *slackapi.InteractionCallback, a *slackapi.BlockAction, n int64) error {
 	actor, err := b.actor(ctx, cb.User.ID)
 	if err != nil {
-		b.tell(ctx, here, b.errText(ctx, n, err))
-		return
+		return err
 	}
 	ctx = tickets.WithRequestID(ctx, "slack:"+cb.TriggerID)
 	switch a.ActionID {
@@ -176,12 +245,8 @@ func (b *Bot) onAction(ctx context.Context, cb *slackapi.InteractionCallback) {
 		}
 	case actReply:
 		err = b.openReply(ctx, actor, n, cb.TriggerID)
-	default:
-		return
 	}
-	if err != nil {
-		b.tell(ctx, here, b.errText(ctx, n, err))
-	}
+	return err
 }
 
 // openReply opens the "Reply to customer" modal for ticket n, if actor
@@ -221,8 +286,6 @@ func (b *Bot) openReply(ctx context.Context, actor tickets.Actor, n int64, trigg
 // onReplySubmit sends the text of a submitted reply modal to the customer,
 // or keeps the modal open with the reason it could not.
 func (b *Bot) onReplySubmit(ctx context.Context, cb *slackapi.InteractionCallback) any {
-	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
-	defer cancel()
 	n, _ := strconv.ParseInt(cb.View.PrivateMetadata, 10, 64)
 	text := ""
 	if cb.View.State != nil {

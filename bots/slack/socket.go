@@ -54,37 +54,50 @@ func (b *Bot) onSocketEvent(ctx context.Context, sm *socketmode.Client, evt sock
 	if req == nil || req.EnvelopeID == "" {
 		return nil
 	}
-	var resp any
-	var work job
-	switch evt.Type {
+	// Each request is worked before its ack, on its own goroutine, so
+	// that a slow one does not hold up the others.
+	b.work.Add(1)
+	go func() {
+		defer b.work.Done()
+		b.sem <- struct{}{}
+		defer func() { <-b.sem }()
+		b.onSocketRequest(ctx, sm, evt.Type, req)
+	}()
+	return nil
+}
+
+// onSocketRequest works one request and acknowledges it, unless its work
+// failed: then Slack delivers an event again, and shows the agent that an
+// interaction failed.
+func (b *Bot) onSocketRequest(ctx context.Context, sm *socketmode.Client, typ socketmode.EventType, req *socketmode.Request) {
+	var (
+		resp any
+		work job
+		err  error
+	)
+	switch typ {
 	case socketmode.EventTypeEventsAPI:
-		var err error
-		resp, work, err = b.onEvent(ctx, req.Payload)
-		if err != nil && !errors.Is(err, errBadRequest) {
-			// Not acknowledged: Slack delivers it again.
-			b.log.Error().Err(err).Msg("event")
-			return nil
-		}
+		resp, work, err = b.onEvent(ctx, req.Payload, req.RetryAttempt)
 	case socketmode.EventTypeInteractive:
 		var cb slackapi.InteractionCallback
-		if err := json.Unmarshal(req.Payload, &cb); err != nil {
-			break
+		if json.Unmarshal(req.Payload, &cb) == nil {
+			resp, work, err = b.onInteraction(ctx, &cb)
 		}
-		resp, work = b.onInteraction(ctx, &cb)
 	case socketmode.EventTypeSlashCommand:
 		var cmd slackapi.SlashCommand
-		if err := json.Unmarshal(req.Payload, &cmd); err != nil {
-			break
+		if json.Unmarshal(req.Payload, &cmd) == nil {
+			resp, work, err = b.onCommand(ctx, cmd)
 		}
-		resp, work = b.onCommand(ctx, cmd)
 	default:
-		return nil
+		return
 	}
 	b.spawn(work)
+	if err != nil && !errors.Is(err, errBadRequest) {
+		return // not acknowledged; logged where it happened
+	}
 	if err := sm.AckCtx(ctx, req.EnvelopeID, resp); err != nil {
 		b.log.Warn().Err(err).Msg("socket mode ack")
 	}
-	return nil
 }
 
 // zlogger bridges the socketmode client's logger into zerolog.

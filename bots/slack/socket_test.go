@@ -133,11 +133,13 @@ func TestSocketMode(t *testing.T) {
 		t.Fatalf("events %v, want one reply", k)
 	}
 
-	// A slash command; the answer goes to the user privately.
+	// A slash command; the answer goes to the user privately, in the ack.
 	cmd, _ := json.Marshal(map[string]any{"command": "/tickets", "text": "mine", "user_id": ana, "channel_id": queue})
-	f.deliver(t, h.ctx, map[string]any{"envelope_id": "env-4", "type": "slash_commands", "payload": json.RawMessage(cmd)})
-	h.settle()
-	h.waitSaid(ana, "*Your tickets* (1)")
+	ack := f.deliver(t, h.ctx, map[string]any{"envelope_id": "env-4", "type": "slash_commands", "payload": json.RawMessage(cmd)})
+	answer, _ := ack["payload"].(map[string]any)
+	if text, _ := answer["text"].(string); !strings.Contains(text, "*Your tickets* (1)") || answer["response_type"] != "ephemeral" {
+		t.Errorf("slash command ack %v", ack)
+	}
 
 	cancel()
 	select {

@@ -1,0 +1,156 @@
+package slack
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/colombiainformatica/ticketbot/bots/slack/slacktest"
+	"github.com/colombiainformatica/ticketbot/tickets"
+)
+
+// postReply has user answer in ticket n's thread and returns the status
+// the app answered the event with.
+func postReply(h *harness, user string, n int64, text string) int {
+	h.t.Helper()
+	_, err := h.fake.PostUserMessage(h.ctx, user, queue, text, h.cardTS(n))
+	var se *slacktest.StatusError
+	switch {
+	case errors.As(err, &se):
+		return se.Status
+	case err != nil:
+		h.t.Fatal(err)
+	}
+	return http.StatusOK
+}
+
+func replies(h *harness, n int64) []tickets.Message {
+	h.t.Helper()
+	msgs, err := h.svc.Conversation(h.ctx, tickets.SystemActor, n, 50)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var out []tickets.Message
+	for _, m := range msgs {
+		if m.Kind == tickets.MessageReply {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// A thread reply whose write fails is not acknowledged: Slack delivers it
+// again, the agent is told it has not reached the customer yet, and the
+// redelivery stores it once, even when the first write was done and only
+// its answer was lost.
+func TestThreadReplyRetriedAfterFailure(t *testing.T) {
+	f := &faults{}
+	h := newFaultyHarness(t, f)
+	tk := h.open("Cannot print", tickets.NatureMalfunction, tickets.UrgencyNormal)
+	click(h, ana, tk.Number, actClaim)
+	h.settle()
+
+	f.applyLost.Store(1)
+	if st := postReply(h, ana, tk.Number, "Try the other tray"); st < 500 {
+		t.Fatalf("first delivery answered %d, want 5xx so that Slack retries", st)
+	}
+	h.waitSaid(ana, "has *not* reached the customer yet")
+	resp, err := h.fake.RetryLastEvent(h.ctx)
+	if err != nil || resp.Status != http.StatusOK {
+		t.Fatalf("retry: %d %v", resp.Status, err)
+	}
+	if _, err := h.fake.RetryLastEvent(h.ctx); err != nil { // done: skipped
+		t.Fatal(err)
+	}
+	if evs := h.settle(); len(kinds(evs)) != 1 || !hasKind(evs, tickets.EventReply) {
+		t.Fatalf("events %v, want one reply", kinds(evs))
+	}
+	if rs := replies(h, tk.Number); len(rs) != 1 || rs[0].Text != "Try the other tray" {
+		t.Fatalf("replies %+v, want one", rs)
+	}
+}
+
+// Each failing step of a thread message answers 5xx and tells the agent:
+// reading the card's thread, marking the event done. The last of Slack's
+// tries tells the agent to send the message again.
+func TestThreadReplyFailuresTold(t *testing.T) {
+	f := &faults{valuePrefix: "slack:thread:", setPrefix: "slack:ev:"}
+	h := newFaultyHarness(t, f)
+	tk := h.open("Cannot print", tickets.NatureMalfunction, tickets.UrgencyNormal)
+	click(h, ana, tk.Number, actClaim)
+	h.settle()
+
+	f.valueFails.Store(4)
+	if st := postReply(h, ana, tk.Number, "Is it on?"); st < 500 {
+		t.Fatalf("thread unreadable: answered %d, want 5xx", st)
+	}
+	for range 3 {
+		if resp, err := h.fake.RetryLastEvent(h.ctx); err != nil || resp.Status < 500 {
+			t.Fatalf("retry: %d %v", resp.Status, err)
+		}
+	}
+	h.settle()
+	if rs := replies(h, tk.Number); len(rs) != 0 {
+		t.Fatalf("replies %+v", rs)
+	}
+	h.waitSaid(ana, "(try 1 of 4)")
+	h.waitSaid(ana, "Your message was *not* sent to the customer: something went wrong. Please send it again.")
+	if n := len(h.fake.Ephemerals(ana)); n != 4 {
+		t.Errorf("told %d times, want 4:\n%s", n, h.said(ana))
+	}
+
+	// Stored, but the done marker is not: retried, stored once, nothing said.
+	f.setFails.Store(1)
+	before := len(h.fake.Ephemerals(ana))
+	if st := postReply(h, ana, tk.Number, "Is it plugged in?"); st < 500 {
+		t.Fatalf("marker not written: answered %d, want 5xx", st)
+	}
+	if resp, err := h.fake.RetryLastEvent(h.ctx); err != nil || resp.Status != http.StatusOK {
+		t.Fatalf("retry: %d %v", resp.Status, err)
+	}
+	h.settle()
+	if rs := replies(h, tk.Number); len(rs) != 1 || rs[0].Text != "Is it plugged in?" {
+		t.Fatalf("replies %+v, want one", rs)
+	}
+	if got := h.fake.Ephemerals(ana)[before:]; len(got) != 0 {
+		t.Errorf("told %+v", got)
+	}
+}
+
+// A card action whose write fails is answered 5xx (Slack shows the agent
+// it failed) and the agent is told privately.
+func TestActionFailureTold(t *testing.T) {
+	f := &faults{}
+	h := newFaultyHarness(t, f)
+	tk := h.open("Cannot print", tickets.NatureMalfunction, tickets.UrgencyNormal)
+	f.applyLost.Store(1)
+	resp, err := h.fake.ClickButton(h.ctx, ana, queue, h.cardTS(tk.Number), actClaim, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status < 500 {
+		t.Errorf("click answered %d, want 5xx", resp.Status)
+	}
+	h.settle()
+	h.waitSaid(ana, "Something went wrong")
+}
+
+// A slash command is worked before the ack and answered in it.
+func TestCommandAnsweredInAck(t *testing.T) {
+	f := &faults{}
+	h := newFaultyHarness(t, f)
+	tk := h.open("Cannot print", tickets.NatureMalfunction, tickets.UrgencyNormal)
+	resp, err := h.fake.SlashCommand(h.ctx, ana, queue, "/tickets", "claim 1")
+	if err != nil || resp.Status != http.StatusOK || !strings.Contains(string(resp.Body), "You claimed #1.") {
+		t.Fatalf("claim: %d %s %v", resp.Status, resp.Body, err)
+	}
+	if got := h.get(tk.Number); got.Status != tickets.StatusClaimed {
+		t.Fatalf("status %s right after the ack", got.Status)
+	}
+	f.applyLost.Store(1)
+	resp, err = h.fake.SlashCommand(h.ctx, ana, queue, "/tickets", "waiting 1")
+	if err != nil || resp.Status != http.StatusOK || !strings.Contains(string(resp.Body), "Something went wrong") {
+		t.Fatalf("failed command: %d %s %v", resp.Status, resp.Body, err)
+	}
+}
