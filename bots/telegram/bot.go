@@ -89,6 +89,9 @@ type Config struct {
 	DraftTTL      time.Duration // how long an unfinished form is kept (24h)
 	FloodLimit    int           // updates per user per minute (20)
 	Workers       int           // chats handled in parallel while polling (16)
+	// RetryWait is the first pause after a failed getUpdates or update,
+	// doubled on each failure in a row up to 30s (500ms).
+	RetryWait time.Duration
 }
 
 // Deps are the Bot's collaborators.
@@ -163,6 +166,7 @@ func New(cfg Config, deps Deps) (*Bot, error) {
 	setDefault(&cfg.LeaseTTL, 30*time.Second)
 	setDefault(&cfg.AlbumWait, 1500*time.Millisecond)
 	setDefault(&cfg.DraftTTL, 24*time.Hour)
+	setDefault(&cfg.RetryWait, 500*time.Millisecond)
 	if cfg.FloodLimit <= 0 {
 		cfg.FloodLimit = 20
 	}

@@ -17,7 +17,9 @@
 // outbound messages carry IDs derived from the update, form drafts are
 // rewritten to the same value. Polling handles a batch's chats in parallel
 // and each chat's updates in update_id order; a malformed update is logged
-// and skipped; an update that keeps failing is skipped after five tries.
+// and skipped; an update that keeps failing (while State answers) is, after
+// five tries, kept as an inbound dead letter (see DeadLetters), logged, and
+// its customer asked to send it again.
 // Only the holder of the "telegram-poller" lease polls; another replica
 // takes over when it expires.
 //

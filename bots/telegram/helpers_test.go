@@ -3,6 +3,7 @@ package telegram_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -57,9 +58,31 @@ type env struct {
 	read      map[int64]int
 	lastEvent string
 	answered  int // callback answers consumed by answers
+	// wrapStore, when set, wraps the store the Service keeps tickets in.
+	wrapStore func(tickets.Store) tickets.Store
 }
 
 type envOption func(*env)
+
+// withFailingMessages makes the Service fail every change that appends a
+// message for which fail is true, as a corrupt record or a bug would.
+func withFailingMessages(fail func(m *tickets.Message) bool) envOption {
+	return func(e *env) {
+		e.wrapStore = func(s tickets.Store) tickets.Store { return failingStore{Store: s, fail: fail} }
+	}
+}
+
+type failingStore struct {
+	tickets.Store
+	fail func(m *tickets.Message) bool
+}
+
+func (s failingStore) Apply(ctx context.Context, c tickets.Change) (tickets.Ticket, error) {
+	if c.Message != nil && s.fail(c.Message) {
+		return tickets.Ticket{}, errors.New("injected failure")
+	}
+	return s.Store.Apply(ctx, c)
+}
 
 func withConfig(f func(*telegram.Config)) envOption {
 	return func(e *env) { f(&e.cfg) }
@@ -88,7 +111,11 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		o(e)
 	}
 	e.cfg.APIEndpoint = e.fake.Endpoint()
-	e.svc = tickets.NewService(e.st, e.st, e.st, tickets.Config{TermsVersion: e.cfg.TermsVersion})
+	var ts tickets.Store = e.st
+	if e.wrapStore != nil {
+		ts = e.wrapStore(ts)
+	}
+	e.svc = tickets.NewService(ts, e.st, e.st, tickets.Config{TermsVersion: e.cfg.TermsVersion})
 	e.inline = delivery.NewInline()
 	e.bot = e.newBot(e.cfg)
 	t.Cleanup(func() {

@@ -17,6 +17,9 @@ import "strconv"
 //	tg:albums:<bucket>            counter: albums registered in a 10-second bucket (albumTTL+albumSkew)
 //	tg:albums:<bucket>:<i>        "<chat>:<media_group_id>" of the i-th of them (albumTTL+albumSkew)
 //	tg:albums:cursor              the first bucket that may hold an undelivered album (no TTL)
+//	tg:dead:<turn>                an inbound dead letter: what could not be stored, JSON (deadTTL)
+//	tg:dead:n                     counter: dead letters written (deadCountTTL)
+//	tg:dead:n:<i>                 the <turn> of the i-th dead letter (deadTTL)
 //
 // <turn> is the key of a turn: "u<update_id>" or "a<media_group_id>".
 // Leases (State.Lease) are named leasePoller, leaseAlbums and
@@ -24,6 +27,7 @@ import "strconv"
 const (
 	keyOffset      = "tg:offset"
 	keyAlbumCursor = "tg:albums:cursor"
+	keyDeadCount   = "tg:dead:n"
 	leasePoller    = "telegram-poller"
 	leaseAlbums    = "telegram-albums"
 )
@@ -41,3 +45,5 @@ func keyRef(chat int64, messageID int) string {
 func keyAlbum(a albumRef, suffix string) string { return "tg:album:" + a.String() + ":" + suffix }
 func keyAlbumBucket(bucket int64) string        { return "tg:albums:" + itoa(bucket) }
 func keyAlbumEntry(bucket, i int64) string      { return keyAlbumBucket(bucket) + ":" + itoa(i) }
+func keyDead(turn string) string                { return "tg:dead:" + turn }
+func keyDeadEntry(i int64) string               { return keyDeadCount + ":" + itoa(i) }

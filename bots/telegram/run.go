@@ -16,8 +16,9 @@ import (
 )
 
 const (
-	// maxAttempts bounds how often one update is tried before it is
-	// skipped (and logged), so that a poisoned update never blocks a chat.
+	// maxAttempts bounds how often one update (or album flush) is tried
+	// before it is given up as an inbound dead letter, so that a poisoned
+	// update never blocks a chat.
 	maxAttempts = 5
 	// maxWebhookBody caps a webhook request; updates are a few KB.
 	maxWebhookBody = 1 << 20
@@ -134,7 +135,7 @@ func (b *Bot) pollHeld(parent context.Context) {
 			} else {
 				b.log.Warn().Err(err).Msg("getUpdates")
 			}
-			backoff = nextBackoff(backoff)
+			backoff = b.nextBackoff(backoff)
 			sleep(ctx, backoff)
 			continue
 		}
@@ -149,7 +150,7 @@ func (b *Bot) pollHeld(parent context.Context) {
 			}
 		}
 		if failed {
-			backoff = nextBackoff(backoff)
+			backoff = b.nextBackoff(backoff)
 			sleep(ctx, backoff)
 		} else {
 			backoff = 0
@@ -190,11 +191,11 @@ func (b *Bot) keepLease(ctx context.Context, lost context.CancelFunc) {
 	}
 }
 
-func nextBackoff(d time.Duration) time.Duration {
+func (b *Bot) nextBackoff(d time.Duration) time.Duration {
 	if d == 0 {
-		return 500 * time.Millisecond
+		return b.cfg.RetryWait
 	}
-	return min(2*d, 30*time.Second)
+	return min(2*d, max(b.cfg.RetryWait, 30*time.Second))
 }
 
 func sleep(ctx context.Context, d time.Duration) {
@@ -227,6 +228,7 @@ type pendingUpdate struct {
 	id   int
 	chat int64
 	u    tgbotapi.Update
+	raw  json.RawMessage
 }
 
 // process handles a batch of updates, the chats in parallel and each chat's
@@ -255,7 +257,7 @@ func (b *Bot) process(ctx context.Context, raws []json.RawMessage, offset int, a
 		if chat == 0 {
 			chat = -int64(u.UpdateID) // its own group
 		}
-		groups[chat] = append(groups[chat], pendingUpdate{id: u.UpdateID, chat: chat, u: u})
+		groups[chat] = append(groups[chat], pendingUpdate{id: u.UpdateID, chat: chat, u: u, raw: raw})
 	}
 	var mu sync.Mutex
 	firstFailed := 0
@@ -278,8 +280,11 @@ func (b *Bot) process(ctx context.Context, raws []json.RawMessage, offset int, a
 				n := attempts[p.id]
 				mu.Unlock()
 				if n >= maxAttempts && ctx.Err() == nil && b.stateUp(ctx) {
-					b.log.Error().Err(err).Int("update_id", p.id).Int("attempts", n).Msg("update skipped after repeated failures")
-					continue
+					gerr := b.giveUpUpdate(ctx, p, err)
+					if gerr == nil {
+						continue
+					}
+					b.log.Warn().Err(gerr).Int("update_id", p.id).Msg("keep a failing update as a dead letter")
 				}
 				if ctx.Err() == nil {
 					b.log.Warn().Err(err).Int("update_id", p.id).Msg("handle update")

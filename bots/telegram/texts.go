@@ -64,6 +64,8 @@ type texts struct {
 	LanguageAsk     string
 	LanguageSet     string
 	Internal        string
+	LostMessage     string // an update given up (inbound dead letter)
+	LostAlbum       string // an album given up
 	TooLongF        string // max
 	// The core's refusals a customer can cause (tickets.Error.Reason).
 	ErrTransitionF   string // number, status
@@ -147,6 +149,8 @@ var textsByLang = map[string]*texts{
 		LanguageAsk:      "Elija su idioma / Choose your language",
 		LanguageSet:      "Idioma: español.",
 		Internal:         "Hubo un error interno. Intente de nuevo en un momento.",
+		LostMessage:      "⚠️ No pudimos guardar su último mensaje. Por favor, envíelo de nuevo.",
+		LostAlbum:        "⚠️ No pudimos guardar las fotos o archivos que envió juntos. Por favor, envíelos de nuevo.",
 		TooLongF:         "El texto es demasiado largo (máximo %d caracteres). Envíelo en varios mensajes.",
 		ErrTransitionF:   "El ticket #%d está %s: eso no se puede hacer ahora.",
 		ErrInactiveF:     "El ticket #%d está %s. Reábralo para continuar la conversación.",
@@ -251,6 +255,8 @@ var textsByLang = map[string]*texts{
 		LanguageAsk:      "Elija su idioma / Choose your language",
 		LanguageSet:      "Language: English.",
 		Internal:         "Something went wrong on our side. Please try again in a moment.",
+		LostMessage:      "⚠️ We could not save your last message. Please send it again.",
+		LostAlbum:        "⚠️ We could not save the photos or files you sent together. Please send them again.",
 		TooLongF:         "The text is too long (at most %d characters). Please send it in several messages.",
 		ErrTransitionF:   "Ticket #%d is %s: that is not possible now.",
 		ErrInactiveF:     "Ticket #%d is %s. Reopen it to continue the conversation.",

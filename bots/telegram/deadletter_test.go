@@ -1,0 +1,45 @@
+package telegram_test
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/colombiainformatica/ticketbot/bots/telegram"
+	"github.com/colombiainformatica/ticketbot/tickets"
+)
+
+func fastRetries(c *telegram.Config) { c.RetryWait = 5 * time.Millisecond }
+
+// An update the Service keeps failing on is not dropped silently: after
+// its tries it is kept as an inbound dead letter, logged at error level,
+// and the customer is asked to send it again; the chat goes on.
+func TestFailingUpdateBecomesADeadLetter(t *testing.T) {
+	e := newEnv(t, withConfig(fastRetries), withFailingMessages(func(m *tickets.Message) bool {
+		return strings.Contains(m.Text, "💥")
+	}))
+	e.start()
+	e.acceptTerms(maria)
+	e.open(maria, "Falla", "Alta", "Pantalla rota")
+	id := e.fake.SendText(maria, "💥 esto no se guarda")
+	e.expect(maria, "No pudimos guardar su último mensaje. Por favor, envíelo de nuevo.")
+	e.fake.SendText(maria, "esto sí")
+	e.expect(maria, "Mensaje añadido al ticket #1")
+
+	if c := e.conversation(1); len(c) != 1 || c[0].Text != "esto sí" {
+		t.Errorf("conversation = %+v", c)
+	}
+	dead, err := e.bot.DeadLetters(ctx10(t), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dead) != 1 || dead[0].Key != "u"+strconv.Itoa(id) || dead[0].UpdateID != id || dead[0].Chat != maria.ID ||
+		!strings.Contains(string(dead[0].Raw), "esto no se guarda") || !strings.Contains(dead[0].Error, "injected failure") {
+		t.Fatalf("dead letters = %+v", dead)
+	}
+	logs := e.logs.String()
+	if !strings.Contains(logs, `"level":"error"`) || !strings.Contains(logs, `"update_id":`+strconv.Itoa(id)) || !strings.Contains(logs, "dead letter") {
+		t.Errorf("the dead letter was not logged at error level with its update_id:\n%s", logs)
+	}
+}
