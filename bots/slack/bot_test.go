@@ -649,3 +649,101 @@ func TestCommands(t *testing.T) {
 		t.Fatalf("thread %+v", th)
 	}
 }
+
+// Text typed by people (a customer's name, a file name) sits only in
+// verbatim text objects, escaped: Slack auto-parses @here, #channel and
+// bare URLs in the others.
+func TestUserTextVerbatim(t *testing.T) {
+	h := newHarness(t)
+	const name, file = "@here <!channel>", "www.evil.com <https://x|y>"
+	cust := tickets.Customer{Platform: "telegram", UserID: "66", ChatID: "66", Name: name, Language: "es"}
+	att := []tickets.Attachment{{Kind: "document", FileID: "f1", Name: file}}
+	tk, err := h.svc.Open(h.ctx, tickets.OpenRequest{Customer: cust, Nature: tickets.NatureQuestion,
+		Urgency: tickets.UrgencyLow, Description: "see the file", Attachments: att})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := h.svc.AddMessage(h.ctx, tickets.CustomerActor(cust), tk.Number,
+		tickets.MessageInput{Text: "and this one", Attachments: att}); err != nil {
+		t.Fatal(err)
+	}
+	h.pump()
+	if _, err := h.svc.FlagUnreachable(h.ctx, tk.Number, "blocked"); err != nil {
+		t.Fatal(err)
+	}
+	h.pump()
+	thread, err := h.fake.WaitThread(h.ctx, queue, h.cardTS(tk.Number), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := map[string]json.RawMessage{"card": h.card(tk.Number).Blocks}
+	for i, m := range thread {
+		msgs["thread "+strconv.Itoa(i)] = m.Blocks
+	}
+	found := map[string]int{}
+	for where, raw := range msgs {
+		for _, o := range textObjects(t, raw) {
+			for _, s := range []string{"@here", "www.evil.com"} {
+				if !strings.Contains(o.Text, s) {
+					continue
+				}
+				found[s]++
+				if o.Type != "mrkdwn" || !o.Verbatim {
+					t.Errorf("%s: %s in a non-verbatim %s text object: %q", where, s, o.Type, o.Text)
+				}
+				if strings.ContainsAny(o.Text, "<>") {
+					t.Errorf("%s: not escaped: %q", where, o.Text)
+				}
+			}
+			if strings.Contains(o.Text, "@here") && !strings.Contains(o.Text, "@here &lt;!channel&gt;") {
+				t.Errorf("%s: name not shown as typed: %q", where, o.Text)
+			}
+			if strings.Contains(o.Text, "www.evil.com") && !strings.Contains(o.Text, "www.evil.com &lt;https://x|y&gt;") {
+				t.Errorf("%s: file name not shown as typed: %q", where, o.Text)
+			}
+		}
+	}
+	// The card (customer field, attachments) and the customer message's
+	// thread post (heading, attachments).
+	if found["@here"] < 2 || found["www.evil.com"] < 2 {
+		t.Errorf("found %v; want the name and the file on the card and in the thread", found)
+	}
+}
+
+// textObject is a text object of Block Kit.
+type textObject struct {
+	Type     string `json:"type"`
+	Text     string `json:"text"`
+	Verbatim bool   `json:"verbatim"`
+}
+
+// textObjects returns every text object in blocks (an object with a type
+// and a string text).
+func textObjects(t *testing.T, raw json.RawMessage) []textObject {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	var out []textObject
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			typ, _ := x["type"].(string)
+			if text, ok := x["text"].(string); ok && (typ == "mrkdwn" || typ == "plain_text") {
+				verb, _ := x["verbatim"].(bool)
+				out = append(out, textObject{Type: typ, Text: text, Verbatim: verb})
+			}
+			for _, e := range x {
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	return out
+}

@@ -75,14 +75,14 @@ func card(t tickets.Ticket, now time.Time) []slackapi.Block {
 	fields := []*slackapi.TextBlockObject{
 		mrkdwn("*Status*\n" + statusIcons[t.Status]),
 		mrkdwn("*Priority*\n" + t.Priority.String()),
-		mrkdwn("*Nature*\n" + escape(string(t.Nature))),
-		mrkdwn("*Customer*\n" + customer),
-		mrkdwn("*Assignee*\n" + assignee),
+		verbatim("*Nature*\n" + escape(string(t.Nature))),
+		verbatim("*Customer*\n" + customer),
+		verbatim("*Assignee*\n" + assignee),
 		mrkdwn("*Age*\n" + age(now.Sub(t.CreatedAt))),
 	}
 	blocks = append(blocks, slackapi.NewSectionBlock(nil, fields, nil))
 	if t.Unreachable != "" {
-		blocks = append(blocks, slackapi.NewSectionBlock(mrkdwn(
+		blocks = append(blocks, slackapi.NewSectionBlock(verbatim(
 			":warning: *Customer unreachable* ("+escape(t.Unreachable)+"): messages to the customer are failing.\n"+
 				"Replies will not reach them."), nil, nil, slackapi.SectionBlockOptionBlockID("unreachable")))
 	}
@@ -94,7 +94,7 @@ func card(t tickets.Ticket, now time.Time) []slackapi.Block {
 		blocks = append(blocks, slackapi.NewSectionBlock(verbatim(d), nil, nil))
 	}
 	if names := attachmentNames(t.Attachments); names != "" {
-		blocks = append(blocks, slackapi.NewContextBlock("", mrkdwn(":paperclip: "+names)))
+		blocks = append(blocks, slackapi.NewContextBlock("", verbatim(":paperclip: "+names)))
 	}
 	if els := cardActions(t, n); len(els) > 0 {
 		blocks = append(blocks, slackapi.NewActionBlock(cardBlockPrefix+n, els...))
@@ -162,6 +162,9 @@ func attachmentNames(as []tickets.Attachment) string {
 	return strings.Join(names, ", ")
 }
 
+// mrkdwn is mrkdwn that Slack auto-links: only for the app's own text.
+// Every text object holding anything a person typed (a customer's or an
+// agent's name, a file name, a reason) is verbatim, escaped.
 func mrkdwn(s string) *slackapi.TextBlockObject {
 	return slackapi.NewTextBlockObject(slackapi.MarkdownType, s, false, false)
 }
@@ -184,7 +187,8 @@ func age(d time.Duration) string {
 	return fmt.Sprintf("%dd %dh", int(d.Hours())/24, int(d.Hours())%24)
 }
 
-// textPosts renders a thread message: a heading line, then text split in
+// textPosts renders a thread message: a heading line (verbatim: it names
+// the author), then text split in
 // sections, grouped into as many messages as needed.
 func textPosts(heading, text string, attachments []tickets.Attachment) [][]slackapi.Block {
 	var sections []slackapi.Block
@@ -192,13 +196,13 @@ func textPosts(heading, text string, attachments []tickets.Attachment) [][]slack
 		sections = append(sections, slackapi.NewSectionBlock(verbatim(c), nil, nil))
 	}
 	if names := attachmentNames(attachments); names != "" {
-		sections = append(sections, slackapi.NewContextBlock("", mrkdwn(":paperclip: "+names)))
+		sections = append(sections, slackapi.NewContextBlock("", verbatim(":paperclip: "+names)))
 	}
 	var posts [][]slackapi.Block
 	for i := 0; i == 0 || i < len(sections); i += sectionsPerPost {
-		blocks := []slackapi.Block{slackapi.NewContextBlock("", mrkdwn(heading))}
+		blocks := []slackapi.Block{slackapi.NewContextBlock("", verbatim(heading))}
 		if i > 0 {
-			blocks[0] = slackapi.NewContextBlock("", mrkdwn(heading+" _(continued)_"))
+			blocks[0] = slackapi.NewContextBlock("", verbatim(heading+" _(continued)_"))
 		}
 		blocks = append(blocks, sections[i:min(i+sectionsPerPost, len(sections))]...)
 		posts = append(posts, blocks)

@@ -251,7 +251,7 @@ func (b *Bot) sendUnreachable(ctx context.Context, channel string, n int64) erro
 	}
 	text := ":warning: Messages to the customer are failing (" + escape(t.Unreachable) + "): they may not have received the latest replies."
 	_, _, err = b.api.PostMessageContext(ctx, ch, slackapi.MsgOptionTS(parent),
-		slackapi.MsgOptionBlocks(slackapi.NewContextBlock("", mrkdwn(text))), slackapi.MsgOptionText(text, false))
+		slackapi.MsgOptionBlocks(slackapi.NewContextBlock("", verbatim(text))), slackapi.MsgOptionText(text, false))
 	return err
 }
 
