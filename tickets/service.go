@@ -317,11 +317,8 @@ func (s *Service) AddMessage(ctx context.Context, a Actor, number int64, in Mess
 				t.Status = StatusClaimed
 			}
 		case MessageReply:
-			if err := requireOwner(a, *t); err != nil {
+			if err := checkReply(a, *t); err != nil {
 				return err
-			}
-			if t.Status != StatusClaimed && t.Status != StatusWaiting {
-				return Errorf(EINVALID, "ticket #%d is %s; only claimed tickets get replies", t.Number, t.Status)
 			}
 			c.Event.Kind = EventReply
 		case MessageNote:
@@ -434,26 +431,7 @@ func (s *Service) Reopen(ctx context.Context, a Actor, number int64) (Ticket, er
 func (s *Service) transition(ctx context.Context, op string, a Actor, number int64, action Action, kind EventKind) (t Ticket, err error) {
 	defer s.observe(op, time.Now(), &err)
 	return s.mutate(ctx, a, number, func(t *Ticket, c *Change) error {
-		switch a.Role {
-		case RoleCustomer:
-			if action != ActionClose && action != ActionReopen {
-				return Errorf(EFORBIDDEN, "only agents can %s a ticket", action)
-			}
-		case RoleAgent:
-			if err := requireAgent(a); err != nil {
-				return err
-			}
-			// Closing or reopening a finished ticket is open to any agent;
-			// everything else on an owned ticket is the owner's.
-			if action != ActionClose && action != ActionReopen && t.Claimed() {
-				if err := requireOwner(a, *t); err != nil {
-					return err
-				}
-			}
-		default:
-			return Errorf(EFORBIDDEN, "not allowed")
-		}
-		to, err := Transition(t.Status, action)
+		to, err := checkTransition(a, *t, action)
 		if err != nil {
 			return err
 		}
@@ -479,13 +457,8 @@ func (s *Service) SetPriority(ctx context.Context, a Actor, number int64, p Prio
 		return Ticket{}, Errorf(EINVALID, "priority must be P1 to P%d", MaxPriority)
 	}
 	return s.mutate(ctx, a, number, func(t *Ticket, c *Change) error {
-		if !t.Status.Active() {
-			return Errorf(EINVALID, "ticket #%d is %s; its priority no longer matters", t.Number, t.Status)
-		}
-		if t.Claimed() {
-			if err := requireOwner(a, *t); err != nil {
-				return err
-			}
+		if err := checkPriority(a, *t); err != nil {
+			return err
 		}
 		if t.Priority == p {
 			return errUnchanged
@@ -515,8 +488,8 @@ func (s *Service) Rate(ctx context.Context, a Actor, number int64, stars int, co
 		return Ticket{}, Errorf(EINVALID, "the comment is too long (at most %d characters)", MaxRatingComment).withReason(ReasonTooLong, 0)
 	}
 	return s.mutate(ctx, a, number, func(t *Ticket, c *Change) error {
-		if t.Status != StatusResolved && t.Status != StatusClosed {
-			return Errorf(EINVALID, "ticket #%d can be rated once it is resolved", t.Number).withReason(ReasonNotRateable, t.Status)
+		if err := checkRate(a, *t); err != nil {
+			return err
 		}
 		t.Rating = Rating{Stars: stars, Comment: comment, At: c.Event.At}
 		c.Event.Kind = EventRated

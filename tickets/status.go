@@ -62,6 +62,14 @@ func (a Action) String() string {
 	if int(a) < len(actionNames) && a != 0 {
 		return actionNames[a]
 	}
+	switch a {
+	case ActionReply:
+		return "reply"
+	case ActionPriority:
+		return "priority"
+	case ActionRate:
+		return "rate"
+	}
 	return fmt.Sprintf("action(%d)", uint8(a))
 }
 
