@@ -63,7 +63,7 @@ func (b *Bot) command(ctx context.Context, cmd slackapi.SlashCommand) (string, [
 		n, err := strconv.ParseInt(strings.TrimPrefix(args[1], "#"), 10, 64)
 		return n, err == nil && n > 0
 	}
-	rest := func() string { // the text after "sub N"
+	rest := func() string { // the text after "sub N", decoded as a thread message is
 		t := strings.TrimSpace(cmd.Text)
 		for range 2 {
 			i := strings.IndexFunc(t, func(r rune) bool { return r == ' ' || r == '\n' || r == '\t' })
@@ -72,7 +72,7 @@ func (b *Bot) command(ctx context.Context, cmd slackapi.SlashCommand) (string, [
 			}
 			t = strings.TrimSpace(t[i:])
 		}
-		return t
+		return plainFromSlack(t, func(id string) string { return b.people.name(ctx, id) })
 	}
 	switch sub {
 	case "queue":

@@ -154,3 +154,25 @@ func TestCommandAnsweredInAck(t *testing.T) {
 		t.Fatalf("failed command: %d %s %v", resp.Status, resp.Body, err)
 	}
 }
+
+// /tickets reply and note store the text as the customer should read it,
+// decoded like a thread message: entities, mentions and links.
+func TestCommandTextDecoded(t *testing.T) {
+	h := newHarness(t)
+	tk := h.open("Cannot print", tickets.NatureMalfunction, tickets.UrgencyNormal)
+	for _, c := range []string{"claim 1", "reply 1 Use &lt;Ctrl&gt; &amp; P, ask <@UBOB> or see <https://example.com/p|this>",
+		"note 1 told her 1 &lt; 2"} {
+		resp, err := h.fake.SlashCommand(h.ctx, ana, queue, "/tickets", c)
+		if err != nil || resp.Status != http.StatusOK {
+			t.Fatalf("%s: %d %v", c, resp.Status, err)
+		}
+	}
+	msgs, err := h.svc.Conversation(h.ctx, tickets.SystemActor, tk.Number, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Use <Ctrl> & P, ask @Bob or see this (https://example.com/p)", "told her 1 < 2"}
+	if len(msgs) != 2 || msgs[0].Text != want[0] || msgs[1].Text != want[1] {
+		t.Fatalf("conversation %+v, want %q", msgs, want)
+	}
+}
