@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -322,7 +323,7 @@ func (b *Bot) tell(ctx context.Context, here place, text string) {
 		if err == nil {
 			return
 		}
-		b.log.Warn().Err(err).Msg("response url")
+		b.log.Warn().Str("error", responseURLError(err)).Msg("response url")
 	}
 	if here.channel == "" || here.user == "" {
 		return
@@ -334,6 +335,21 @@ func (b *Bot) tell(ctx context.Context, here place, text string) {
 	if _, err := b.api.PostEphemeralContext(ctx, here.channel, here.user, opts...); err != nil {
 		b.log.Warn().Err(err).Str("user", here.user).Msg("ephemeral message")
 	}
+}
+
+// responseURLError is what may be logged of a failed post to a response
+// URL: the URL is a capability (anyone holding it can post as the app for
+// 30 minutes), and a *url.Error spells it out.
+func responseURLError(err error) string {
+	var sc slackapi.StatusCodeError
+	if errors.As(err, &sc) {
+		return "status " + strconv.Itoa(sc.Code)
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Op + " <response url>: " + ue.Err.Error()
+	}
+	return "request failed"
 }
 
 // errText turns an error into what the agent reads; internal failures are

@@ -1,10 +1,17 @@
 package slack
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/colombiainformatica/ticketbot/bots/slack/slacktest"
 	"github.com/colombiainformatica/ticketbot/tickets"
@@ -174,5 +181,58 @@ func TestCommandTextDecoded(t *testing.T) {
 	want := []string{"Use <Ctrl> & P, ask @Bob or see this (https://example.com/p)", "told her 1 < 2"}
 	if len(msgs) != 2 || msgs[0].Text != want[0] || msgs[1].Text != want[1] {
 		t.Fatalf("conversation %+v, want %q", msgs, want)
+	}
+}
+
+// lockedBuffer is a log sink safe for concurrent writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// A response URL that cannot be reached is logged without the URL, a
+// capability; the user is told by an ephemeral message instead.
+func TestResponseURLNotLogged(t *testing.T) {
+	h := newHarness(t)
+	var logs lockedBuffer
+	h.bot.log = zerolog.New(&logs)
+	tk := h.open("help", tickets.NatureQuestion, tickets.UrgencyLow)
+	const secretPath = "/actions/T0TEST/1234/s3cr3tCapability"
+	payload, _ := json.Marshal(map[string]any{
+		"type": "block_actions", "user": map[string]any{"id": eve}, "trigger_id": "t-leak",
+		"response_url": "http://127.0.0.1:1" + secretPath,
+		"channel":      map[string]any{"id": queue}, "container": map[string]any{"message_ts": h.cardTS(tk.Number)},
+		"actions": []any{map[string]any{"action_id": actClaim, "block_id": "card:1", "value": "1", "type": "button"}},
+	})
+	body := []byte(url.Values{"payload": {string(payload)}}.Encode())
+	req, err := slacktest.SignedRequest(h.ctx, h.srv.URL+"/slack/interactions", "application/x-www-form-urlencoded", body, secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	h.settle()
+	h.waitSaid(eve, "Only support agents")
+	out := logs.String()
+	if !strings.Contains(out, "response url") {
+		t.Fatalf("the failed post is not logged:\n%s", out)
+	}
+	if strings.Contains(out, "s3cr3tCapability") || strings.Contains(out, "/actions/") {
+		t.Errorf("the response URL is logged:\n%s", out)
 	}
 }
