@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -31,8 +32,13 @@ import (
 //	A:reg        the album is in the index below
 //	A:f          the flush has begun
 //	A:c          the flush takes slots 1..c (SetValueNX: decided once)
-//	A:d          the album was delivered
+//	A:d          the album was delivered (or given up)
+//	A:tries      counter: failed flushes
 //	lease A      the flusher working on it
+//
+// A flush that fails is retried (A:tries counts the failures) without
+// holding up the other albums; after maxAttempts the album's parts become
+// an inbound dead letter (see deadletter.go) and the customer is told.
 //
 // A part whose slot the flush takes is in the album; a part that comes
 // later (its slot is above c, or the flush closed its slot first) is not
@@ -228,9 +234,11 @@ func (b *Bot) flushAlbums(ctx context.Context) (time.Time, error) {
 			if !ok || !valid {
 				continue
 			}
-			due, err := b.flushAlbum(ctx, a)
-			if err != nil {
-				return time.Now().Add(time.Second), err
+			// An album that fails is retried later (and given up after
+			// maxAttempts); it does not hold up the others.
+			due, err := b.flushAlbumOrGiveUp(ctx, a, false, false)
+			if err != nil && ctx.Err() != nil {
+				return next, err
 			}
 			if !due.IsZero() {
 				cursor = min(cursor, bucket)
@@ -248,9 +256,11 @@ func (b *Bot) flushAlbums(ctx context.Context) (time.Time, error) {
 	return next, nil
 }
 
-// flushAlbum delivers album a if it is due and returns zero, or returns
-// when it will be due.
-func (b *Bot) flushAlbum(ctx context.Context, a albumRef) (time.Time, error) {
+// flushAlbum delivers album a if it is due (at once when force) and
+// returns zero, or returns when it will be due. locked says the caller
+// holds the chat's lock. With force, an album another replica is flushing
+// is errBusy.
+func (b *Bot) flushAlbum(ctx context.Context, a albumRef, force, locked bool) (time.Time, error) {
 	if _, done, err := b.state.Value(ctx, a.key("d")); err != nil || done {
 		return time.Time{}, err
 	}
@@ -258,7 +268,7 @@ func (b *Bot) flushAlbum(ctx context.Context, a albumRef) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	if !began {
+	if !began && !force {
 		v, _, err := b.state.Value(ctx, a.key("at"))
 		if err != nil {
 			return time.Time{}, err
@@ -268,32 +278,76 @@ func (b *Bot) flushAlbum(ctx context.Context, a albumRef) (time.Time, error) {
 			return due, nil
 		}
 	}
+	release, err := b.albumLease(ctx, a)
+	if err != nil {
+		if errors.Is(err, errBusy) && !force {
+			return time.Now().Add(b.cfg.AlbumWait), nil // another replica flushes it
+		}
+		return time.Time{}, err
+	}
+	defer release()
+	parts, err := b.closeAlbum(ctx, a)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Time{}, b.inChat(a.Chat, locked, func() error {
+		// Checked again under the chat's lock: the album loop and a
+		// message of the chat may both have come to flush it.
+		if _, done, err := b.state.Value(ctx, a.key("d")); err != nil || done {
+			return err
+		}
+		if len(parts) > 0 {
+			if err := b.deliverAlbum(ctx, a, parts); err != nil {
+				return err
+			}
+		}
+		return b.state.SetValue(ctx, a.key("d"), "1", albumTTL)
+	})
+}
+
+// albumLease takes album a's flush lease, or returns errBusy when another
+// replica has it, and returns its release.
+func (b *Bot) albumLease(ctx context.Context, a albumRef) (release func(), err error) {
 	lease := a.key("lease")
 	if ok, err := b.state.Lease(ctx, lease, b.holder, b.cfg.UpdateTimeout+5*time.Second); err != nil {
-		return time.Time{}, err
+		return nil, err
 	} else if !ok {
-		return time.Now().Add(b.cfg.AlbumWait), nil // another replica flushes it
+		return nil, errBusy
 	}
-	defer func() {
+	return func() {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		_ = b.state.ReleaseLease(rctx, lease, b.holder)
-	}()
-	// Close the album: from here on a part either has a slot up to c, and
-	// is taken, or is a message of its own.
+	}, nil
+}
+
+// inChat runs f holding chat's lock, unless the caller holds it already.
+func (b *Bot) inChat(chat int64, locked bool, f func() error) error {
+	if !locked {
+		l := b.chatLock(chat)
+		l.Lock()
+		defer l.Unlock()
+	}
+	return f()
+}
+
+// closeAlbum closes album a, if the flush has not yet, and returns the
+// parts it takes: from here on a part either has a slot up to c, and is
+// taken, or is a message of its own.
+func (b *Bot) closeAlbum(ctx context.Context, a albumRef) ([]albumPart, error) {
 	if err := b.state.SetValue(ctx, a.key("f"), "1", albumTTL); err != nil {
-		return time.Time{}, err
+		return nil, err
 	}
 	v, _, err := b.state.Value(ctx, a.key("n"))
 	if err != nil {
-		return time.Time{}, err
+		return nil, err
 	}
 	if _, err := b.state.SetValueNX(ctx, a.key("c"), v, albumTTL); err != nil {
-		return time.Time{}, err
+		return nil, err
 	}
 	v, _, err = b.state.Value(ctx, a.key("c"))
 	if err != nil {
-		return time.Time{}, err
+		return nil, err
 	}
 	c, _ := strconv.ParseInt(v, 10, 64)
 	var parts []albumPart
@@ -301,18 +355,18 @@ func (b *Bot) flushAlbum(ctx context.Context, a albumRef) (time.Time, error) {
 		slot := a.key("s:" + strconv.FormatInt(k, 10))
 		msg, ok, err := b.state.Value(ctx, slot)
 		if err != nil {
-			return time.Time{}, err
+			return nil, err
 		}
 		if !ok { // handed out, not filled yet: close it; its part comes on its own
 			won, err := b.state.SetValueNX(ctx, slot, albumClosed, albumTTL)
 			if err != nil {
-				return time.Time{}, err
+				return nil, err
 			}
 			if won {
 				continue
 			}
 			if msg, _, err = b.state.Value(ctx, slot); err != nil {
-				return time.Time{}, err
+				return nil, err
 			}
 		}
 		if msg == albumClosed {
@@ -320,23 +374,76 @@ func (b *Bot) flushAlbum(ctx context.Context, a albumRef) (time.Time, error) {
 		}
 		raw, ok, err := b.state.Value(ctx, a.key("m:"+msg))
 		if err != nil {
-			return time.Time{}, err
+			return nil, err
 		}
 		var p albumPart
 		if ok && json.Unmarshal([]byte(raw), &p) == nil && p.From != nil {
 			parts = append(parts, p)
 		}
 	}
-	if len(parts) > 0 {
-		l := b.chatLock(a.Chat)
-		l.Lock()
-		err = b.deliverAlbum(ctx, a, parts)
-		l.Unlock()
-		if err != nil {
-			return time.Time{}, err
-		}
+	return parts, nil
+}
+
+// flushAlbumOrGiveUp is flushAlbum counting the album's failures: after
+// maxAttempts (while State answers) the album is given up as an inbound
+// dead letter. On an error it returns when to try again.
+func (b *Bot) flushAlbumOrGiveUp(ctx context.Context, a albumRef, force, locked bool) (time.Time, error) {
+	due, err := b.flushAlbum(ctx, a, force, locked)
+	if err == nil || ctx.Err() != nil {
+		return due, err
 	}
-	return time.Time{}, b.state.SetValue(ctx, a.key("d"), "1", albumTTL)
+	retry := time.Now().Add(b.cfg.AlbumWait)
+	if errors.Is(err, errBusy) {
+		return retry, err
+	}
+	n, ierr := b.state.Incr(ctx, a.key("tries"), albumTTL)
+	if ierr != nil || n < maxAttempts || !b.stateUp(ctx) {
+		b.log.Warn().Err(err).Int64("chat", a.Chat).Str("media_group_id", a.Group).Int64("attempts", n).Msg("flush album")
+		return retry.Add(b.cfg.AlbumWait * time.Duration(min(n, 16))), err
+	}
+	if gerr := b.giveUpAlbum(ctx, a, err, locked); gerr != nil {
+		return retry, errors.Join(err, gerr)
+	}
+	return time.Time{}, nil
+}
+
+// giveUpAlbum keeps album a, whose flush failed with cause too often, as a
+// dead letter, marks it delivered and tells its customer.
+func (b *Bot) giveUpAlbum(ctx context.Context, a albumRef, cause error, locked bool) error {
+	release, err := b.albumLease(ctx, a)
+	if err != nil {
+		return err
+	}
+	defer release()
+	parts, err := b.closeAlbum(ctx, a)
+	if err != nil {
+		return err
+	}
+	raw, err := json.Marshal(parts)
+	if err != nil {
+		return err
+	}
+	key := "a" + a.Group
+	return b.inChat(a.Chat, locked, func() error {
+		if _, done, err := b.state.Value(ctx, a.key("d")); err != nil || done {
+			return err
+		}
+		d := DeadLetter{Key: key, Album: a.Group, Chat: a.Chat, Raw: raw, Error: redact(cause.Error(), b.cfg.Token), At: time.Now()}
+		if err := b.saveDeadLetter(ctx, d); err != nil {
+			return err
+		}
+		if err := b.state.SetValue(ctx, a.key("d"), "1", albumTTL); err != nil {
+			return err
+		}
+		b.log.Error().Err(cause).Int64("chat", a.Chat).Str("media_group_id", a.Group).Int("parts", len(parts)).
+			Msg("album given up after repeated failures; kept as an inbound dead letter")
+		if len(parts) > 0 {
+			if err := b.tellLost(ctx, key, parts[0].From, a.Chat, func(tx *texts) string { return tx.LostAlbum }); err != nil {
+				b.log.Error().Err(err).Str("media_group_id", a.Group).Msg("tell the customer an album was lost")
+			}
+		}
+		return nil
+	})
 }
 
 func (b *Bot) deliverAlbum(ctx context.Context, a albumRef, parts []albumPart) error {
