@@ -46,7 +46,9 @@ type Config struct {
 	// a 15-second timeout when nil.
 	HTTPClient *http.Client
 	// AgentsTTL is how long user-group membership is cached (1 minute
-	// when zero); NamesTTL how long display names are (1 hour).
+	// when zero); while Slack cannot be asked, the last known membership is
+	// used up to 10 × AgentsTTL, then no group member may act. NamesTTL is
+	// how long display names are cached (1 hour).
 	AgentsTTL time.Duration
 	NamesTTL  time.Duration
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -234,5 +235,46 @@ func TestResponseURLNotLogged(t *testing.T) {
 	}
 	if strings.Contains(out, "s3cr3tCapability") || strings.Contains(out, "/actions/") {
 		t.Errorf("the response URL is logged:\n%s", out)
+	}
+}
+
+// When Slack cannot list the agents' user group, the last known members
+// act for a while (10 × AgentsTTL), then nobody from the group does.
+func TestStaleAgentsCapped(t *testing.T) {
+	h := newHarness(t)
+	var skew atomic.Int64
+	h.bot.people.now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	tk := h.open("help", tickets.NatureQuestion, tickets.UrgencyLow)
+	click(h, ana, tk.Number, actClaim) // membership fetched
+	h.settle()
+
+	skew.Store(int64(2 * time.Minute)) // past AgentsTTL (1 minute): stale, still used
+	h.fake.FailNext("usergroups.users.list", 1, http.StatusBadGateway)
+	click(h, ana, tk.Number, actRelease)
+	h.settle()
+	if got := h.get(tk.Number); got.Status != tickets.StatusOpen {
+		t.Fatalf("with fresh-enough members: status %s, told %s", got.Status, h.said(ana))
+	}
+
+	skew.Store(int64(11 * time.Minute)) // too old: refused
+	h.fake.FailNext("usergroups.users.list", 1, http.StatusBadGateway)
+	resp, err := h.fake.ClickButton(h.ctx, ana, queue, h.cardTS(tk.Number), actClaim, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.settle()
+	if got := h.get(tk.Number); got.Status != tickets.StatusOpen || got.Claimed() {
+		t.Fatalf("with members 11 minutes old: status %s, assignee %+v", got.Status, got.Assignee)
+	}
+	if resp.Status < 500 {
+		t.Errorf("answered %d, want 5xx", resp.Status)
+	}
+	h.waitSaid(ana, "Something went wrong")
+
+	// Slack answers again: membership is fresh, Ana acts.
+	click(h, ana, tk.Number, actClaim)
+	h.settle()
+	if got := h.get(tk.Number); got.Assignee.ID != ana {
+		t.Fatalf("assignee %+v", got.Assignee)
 	}
 }

@@ -44,9 +44,15 @@ func newDirectory(api *slackapi.Client, agents []string, agentTTL, nameTTL time.
 	return d
 }
 
+// staleAgents bounds, in agentTTLs, how old the last known membership may
+// be when Slack cannot be asked: someone removed from the group must not
+// keep acting through a long outage.
+const staleAgents = 10
+
 // isAgent reports whether userID is an agent: listed, or a member of a
 // listed user group. When Slack cannot be asked, the last known membership
-// is used; with none, the error is returned.
+// is used if it is younger than staleAgents agentTTLs; otherwise the error
+// is returned, and nobody from the groups may act (fail closed).
 func (d *directory) isAgent(ctx context.Context, userID string) (bool, error) {
 	if userID == "" {
 		return false, nil
@@ -70,9 +76,9 @@ func (d *directory) isAgent(ctx context.Context, userID string) (bool, error) {
 		ids, err := d.api.GetUserGroupMembersContext(ctx, g)
 		if err != nil {
 			d.mu.Lock()
-			stale := d.members
+			stale, at := d.members, d.fetchedAt
 			d.mu.Unlock()
-			if stale != nil {
+			if stale != nil && d.now().Sub(at) < staleAgents*d.agentTTL {
 				return stale[userID], nil
 			}
 			return false, fmt.Errorf("list members of user group %s: %w", g, err)
