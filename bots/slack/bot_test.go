@@ -556,12 +556,27 @@ func TestReplyModal(t *testing.T) {
 		t.Errorf("reply not marked delivered: %+v", m.Reactions)
 	}
 
-	// Bob may not reply on Ana's ticket: the modal shows why.
+	// Bob may not reply on Ana's ticket: the core refuses on submit, and
+	// the modal shows why; nothing reaches the customer.
 	if _, err := h.fake.ClickButton(h.ctx, bob, queue, h.cardTS(tk.Number), actReply, ""); err != nil {
 		t.Fatal(err)
 	}
 	h.settle()
-	h.waitSaid(bob, "#1 is claimed by Ana")
+	vs := h.fake.Views(bob)
+	if len(vs) != 1 || !vs[0].Open {
+		t.Fatalf("bob's views %+v; told %s", vs, h.said(bob))
+	}
+	resp, err = h.fake.SubmitView(h.ctx, bob, vs[0].ID, map[string]map[string]string{replyBlock: {replyInput: "me too"}})
+	if err != nil || resp.Status != http.StatusOK {
+		t.Fatal(resp.Status, err)
+	}
+	if evs := h.settle(); len(evs) != 0 {
+		t.Fatalf("events %v", kinds(evs))
+	}
+	v, _ := h.fake.View(vs[0].ID)
+	if !v.Open || !strings.Contains(v.Errors[replyBlock], "#1 is claimed by Ana") {
+		t.Errorf("modal open %v, errors %v", v.Open, v.Errors)
+	}
 }
 
 func TestUnreachableFlag(t *testing.T) {

@@ -250,18 +250,13 @@ func (b *Bot) act(ctx context.Context, cb *slackapi.InteractionCallback, a *slac
 	return err
 }
 
-// openReply opens the "Reply to customer" modal for ticket n, if actor
-// owns it.
+// openReply opens the "Reply to customer" modal for ticket n. Who may
+// reply, and when, is the Service's rule: it refuses on submit, and the
+// modal shows why.
 func (b *Bot) openReply(ctx context.Context, actor tickets.Actor, n int64, triggerID string) error {
 	t, err := b.svc.Get(ctx, actor, n)
 	if err != nil {
 		return err
-	}
-	switch {
-	case t.Claimed() && t.Assignee.ID != actor.ID:
-		return &tickets.Error{Code: tickets.ECONFLICT, Message: fmt.Sprintf("ticket #%d is claimed by %s", n, t.Assignee.Name), Holder: t.Assignee.Name}
-	case t.Status != tickets.StatusClaimed && t.Status != tickets.StatusWaiting:
-		return tickets.Errorf(tickets.EINVALID, "ticket #%d is %s; claim it before replying", n, t.Status)
 	}
 	input := slackapi.NewPlainTextInputBlockElement(nil, replyInput)
 	input.Multiline = true
