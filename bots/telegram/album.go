@@ -40,6 +40,10 @@ import (
 // holding up the other albums; after maxAttempts the album's parts become
 // an inbound dead letter (see deadletter.go) and the customer is told.
 //
+// Before a chat's next message (or a part of another album) is handled,
+// the chat's last album, "tg:album:<chat>:last", is flushed at once
+// (flushBefore), so that order is kept.
+//
 // A part whose slot the flush takes is in the album; a part that comes
 // later (its slot is above c, or the flush closed its slot first) is not
 // lost: it becomes a message of its own, with its caption. A part that
@@ -138,11 +142,29 @@ func (b *Bot) bufferAlbum(t *turn, m *tgbotapi.Message) (bool, error) {
 	if err := b.registerAlbum(ctx, a); err != nil {
 		return false, err
 	}
+	if err := b.state.SetValue(ctx, keyLastAlbum(a.Chat), a.Group, albumTTL); err != nil {
+		return false, err
+	}
 	select {
 	case b.wake <- struct{}{}:
 	default:
 	}
 	return true, nil
+}
+
+// flushBefore flushes, at once, the chat's last buffered album unless it
+// is group (the album of the message about to be handled), so that what a
+// customer sends after an album never overtakes it: neither in the ticket
+// nor in the form, whose description would otherwise submit the ticket
+// without the album. The caller holds the chat's lock. Flushing an album
+// already delivered does nothing.
+func (b *Bot) flushBefore(ctx context.Context, chat int64, group string) error {
+	last, ok, err := b.state.Value(ctx, keyLastAlbum(chat))
+	if err != nil || !ok || last == group {
+		return err
+	}
+	_, err = b.flushAlbumOrGiveUp(ctx, albumRef{Chat: chat, Group: last}, true, true)
+	return err
 }
 
 // albumPartSlot stores the part of message m, once, and returns it with
@@ -301,7 +323,10 @@ func (b *Bot) flushAlbum(ctx context.Context, a albumRef, force, locked bool) (t
 				return err
 			}
 		}
-		return b.state.SetValue(ctx, a.key("d"), "1", albumTTL)
+		// Written even when ctx ended meanwhile: what it records happened.
+		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		return b.state.SetValue(mctx, a.key("d"), "1", albumTTL)
 	})
 }
 

@@ -145,3 +145,54 @@ func TestAlbumPartDuringTheFlush(t *testing.T) {
 		t.Fatalf("conversation = %s", s)
 	}
 }
+
+// What a customer sends right after an album never overtakes it: the
+// album is flushed before the next message is handled, without waiting
+// for AlbumWait.
+func TestMessageAfterAnAlbumKeepsItsPlace(t *testing.T) {
+	e := newEnv(t, withConfig(func(c *telegram.Config) { c.AlbumWait = 2 * time.Second }))
+	e.start()
+	e.acceptTerms(maria)
+	e.open(maria, "Falla", "Alta", "Pantalla rota")
+	e.fake.SendPhoto(maria, "p1", "Fotos", "album-1")
+	e.fake.SendPhoto(maria, "p2", "", "album-1")
+	e.fake.SendText(maria, "Y esto después")
+	e.expect(maria, "Mensaje añadido al ticket #1")
+	e.expect(maria, "Mensaje añadido al ticket #1")
+	var got []string
+	for _, m := range e.conversation(1) {
+		got = append(got, m.Text+":"+fileIDs(m))
+	}
+	if s := strings.Join(got, " | "); s != "Fotos:p1,p2 | Y esto después:" {
+		t.Errorf("conversation = %s, want the album first", s)
+	}
+}
+
+// An album sent during the form, right before the description, is part of
+// the ticket the description submits.
+func TestAlbumBeforeTheDescriptionJoinsTheTicket(t *testing.T) {
+	e := newEnv(t, withConfig(func(c *telegram.Config) { c.AlbumWait = 2 * time.Second }))
+	e.start()
+	e.acceptTerms(maria)
+	e.fake.SendCommand(maria, "new", "")
+	m := e.expect(maria, "naturaleza")
+	e.press(maria, m, "Falla")
+	m = e.expect(maria, "urgente")
+	e.press(maria, m, "Alta")
+	e.expect(maria, "Describa el problema")
+	e.fake.SendPhoto(maria, "p1", "", "album-f")
+	e.fake.SendPhoto(maria, "p2", "", "album-f")
+	e.fake.SendText(maria, "La pantalla se rompió")
+	e.expect(maria, "Ticket #1 creado")
+	tk := e.ticket(1)
+	var ids []string
+	for _, a := range tk.Attachments {
+		ids = append(ids, a.FileID)
+	}
+	if tk.Description != "La pantalla se rompió" || strings.Join(ids, ",") != "p1,p2" {
+		t.Errorf("ticket = %q with %v, want the album's photos attached", tk.Description, ids)
+	}
+	if c := e.conversation(1); len(c) != 0 {
+		t.Errorf("conversation = %+v, want the album in the ticket, not after it", c)
+	}
+}

@@ -31,7 +31,9 @@
 // media go to the customer's active ticket, to the ticket of the bot
 // message they reply to, or, with several active, to the one they choose
 // with a button. An album (one media_group_id) is buffered in State, one
-// value per part, and becomes one message of the ticket; a part that
+// value per part, and becomes one message of the ticket, flushed after
+// AlbumWait or, so that order is kept, before the chat's next message is
+// handled; a part that
 // arrives after its album was flushed becomes a message of its own (see
 // album.go for the keys and how replicas agree). A customer sending more than
 // FloodLimit updates a minute is told to wait, once per minute; what was

@@ -14,6 +14,7 @@ import "strconv"
 //	tg:pend:<turn>                a message waiting for the customer to choose its ticket, JSON (pendingTTL)
 //	tg:ref:<chat>:<message_id>    the ticket a bot message is about, for reply routing (ticketRefTTL)
 //	tg:album:<chat>:<group>:...   one buffered album, see album.go for its keys (albumTTL)
+//	tg:album:<chat>:last          the media_group_id of the chat's last buffered album (albumTTL)
 //	tg:albums:<bucket>            counter: albums registered in a 10-second bucket (albumTTL+albumSkew)
 //	tg:albums:<bucket>:<i>        "<chat>:<media_group_id>" of the i-th of them (albumTTL+albumSkew)
 //	tg:albums:cursor              the first bucket that may hold an undelivered album (no TTL)
@@ -43,6 +44,7 @@ func keyRef(chat int64, messageID int) string {
 	return "tg:ref:" + itoa(chat) + ":" + strconv.Itoa(messageID)
 }
 func keyAlbum(a albumRef, suffix string) string { return "tg:album:" + a.String() + ":" + suffix }
+func keyLastAlbum(chat int64) string            { return "tg:album:" + itoa(chat) + ":last" }
 func keyAlbumBucket(bucket int64) string        { return "tg:albums:" + itoa(bucket) }
 func keyAlbumEntry(bucket, i int64) string      { return keyAlbumBucket(bucket) + ":" + itoa(i) }
 func keyDead(turn string) string                { return "tg:dead:" + turn }

@@ -233,6 +233,9 @@ func (b *Bot) handle(ctx context.Context, u tgbotapi.Update) error {
 		if m.Chat == nil || m.From == nil || !m.Chat.IsPrivate() || m.From.IsBot {
 			return nil // customers talk to the bot in private chats only
 		}
+		if err := b.flushBefore(ctx, m.Chat.ID, m.MediaGroupID); err != nil {
+			return err
+		}
 		t, err := b.newTurn(ctx, key, m.From, m.Chat.ID)
 		if err != nil {
 			return err
