@@ -29,9 +29,6 @@ const Platform = "telegram"
 // markers, form drafts, buffered albums, the polling offset, button
 // payloads and the poller's lease. *store.Store satisfies it.
 type State interface {
-	// Seen records id of namespace ns for ttl and reports whether it had
-	// been recorded before.
-	Seen(ctx context.Context, ns, id string, ttl time.Duration) (bool, error)
 	// Value returns the value name and whether it exists.
 	Value(ctx context.Context, name string) (string, bool, error)
 	// SetValue stores value under name; ttl 0 keeps it until deleted.

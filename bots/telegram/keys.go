@@ -8,6 +8,7 @@ import "strconv"
 //
 //	tg:offset                     the polling offset: first update_id not yet confirmed (no TTL)
 //	tg:upd:<update_id>            "busy" while the update is handled (UpdateTimeout+5s), "done" after (doneTTL)
+//	tg:counted:<turn>             the flood count the update or album got, reused by its retries (countedTTL)
 //	tg:flood:<user>:<minute>      counter: updates of user in that minute (floodTTL)
 //	tg:draft:<user>               the form in progress, JSON (DraftTTL; doneDraftTTL once submitted)
 //	tg:comment:<user>             the rating waiting for its comment, JSON (commentTTL)
@@ -36,6 +37,7 @@ const (
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func keyUpdate(updateID int) string      { return "tg:upd:" + strconv.Itoa(updateID) }
+func keyCounted(turn string) string      { return "tg:counted:" + turn }
 func keyFlood(user, minute int64) string { return "tg:flood:" + itoa(user) + ":" + itoa(minute) }
 func keyDraft(user int64) string         { return "tg:draft:" + itoa(user) }
 func keyComment(user int64) string       { return "tg:comment:" + itoa(user) }

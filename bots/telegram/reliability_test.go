@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf16"
@@ -456,5 +457,41 @@ func TestFloodLimitAcrossReplicas(t *testing.T) {
 	}
 	if n != 5 {
 		t.Errorf("help answers = %d, want exactly the limit, 5", n)
+	}
+}
+
+// An update handled again after a failure is counted once against the
+// flood limit: retries never push a customer over it.
+func TestFloodLimitCountsAnUpdateOnce(t *testing.T) {
+	var failures atomic.Int32
+	e := newEnv(t, withConfig(func(c *telegram.Config) { c.FloodLimit = 8 }), withFailingMessages(func(m *tickets.Message) bool {
+		return m.Text == "reintento" && failures.Add(1) <= 3
+	}))
+	e.start()
+	e.acceptTerms(maria)                         // 2 updates
+	e.open(maria, "Falla", "Alta", "Algo falla") // 4 updates
+	u := textUpdate(maria, 6000, "reintento")
+	for i := range 4 { // three failures, then it is stored
+		err := e.bot.HandleUpdate(context.Background(), u)
+		if (err != nil) != (i < 3) {
+			t.Fatalf("attempt %d: %v", i+1, err)
+		}
+	}
+	if err := e.bot.HandleUpdate(context.Background(), textUpdate(maria, 6001, "otro")); err != nil {
+		t.Fatal(err)
+	}
+	e.expect(maria, "Mensaje añadido al ticket #1")
+	e.expect(maria, "Mensaje añadido al ticket #1")
+	var texts []string
+	for _, m := range e.conversation(1) {
+		texts = append(texts, m.Text)
+	}
+	if got := strings.Join(texts, "|"); got != "reintento|otro" {
+		t.Errorf("conversation = %s, want both messages (8 updates, limit 8)", got)
+	}
+	for _, m := range e.fake.Messages(maria.ID) {
+		if strings.Contains(m.PlainText, "demasiados mensajes") {
+			t.Errorf("flood warning after 8 updates with a limit of 8")
+		}
 	}
 }

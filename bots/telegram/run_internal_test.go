@@ -15,9 +15,6 @@ type downState struct{}
 
 var errDown = errors.New("connection refused")
 
-func (downState) Seen(context.Context, string, string, time.Duration) (bool, error) {
-	return false, errDown
-}
 func (downState) Value(context.Context, string) (string, bool, error) { return "", false, errDown }
 func (downState) SetValue(context.Context, string, string, time.Duration) error {
 	return errDown

@@ -22,8 +22,12 @@ var errBusy = errors.New("update is being handled elsewhere")
 // unconfirmed updates for 24 hours.
 const doneTTL = 48 * time.Hour
 
-// floodTTL is how long a minute's flood counter lives.
-const floodTTL = 2 * time.Minute
+// floodTTL is how long a minute's flood counter lives, and countedTTL how
+// long the count an update got is remembered for its retries.
+const (
+	floodTTL   = 2 * time.Minute
+	countedTTL = 10 * time.Minute
+)
 
 // HandleUpdate handles one update, once: a duplicate of an update already
 // handled is skipped. It returns nil once everything the update caused is
@@ -280,26 +284,32 @@ func (b *Bot) handle(ctx context.Context, u tgbotapi.Update) error {
 	return nil // other kinds of updates are not for this bot
 }
 
-// flooded counts the update against the user's budget of the current
-// minute and reports whether it is over; the first update over the budget
-// in a window gets an explanation. What was handled before is kept.
+// flooded counts the update (or album) against the user's budget of the
+// current minute and reports whether it is over; the first update over the
+// budget in a window gets an explanation. What was handled before is kept.
+// An update is counted once: its retries reuse the count it got.
 func (b *Bot) flooded(ctx context.Context, t *turn) (bool, error) {
-	window := time.Now().Unix() / 60
-	id := strconv.FormatInt(t.user, 10) + ":" + strconv.FormatInt(window, 10)
-	n, err := b.state.Incr(ctx, keyFlood(t.user, window), floodTTL)
+	counted := keyCounted(t.key)
+	v, ok, err := b.state.Value(ctx, counted)
 	if err != nil {
 		return false, err
+	}
+	n, _ := strconv.ParseInt(v, 10, 64)
+	if !ok || n <= 0 {
+		window := time.Now().Unix() / 60
+		if n, err = b.state.Incr(ctx, keyFlood(t.user, window), floodTTL); err != nil {
+			return false, err
+		}
+		if err := b.state.SetValue(ctx, counted, strconv.FormatInt(n, 10), countedTTL); err != nil {
+			return false, err
+		}
 	}
 	if n <= int64(b.cfg.FloodLimit) {
 		return false, nil
 	}
-	warned, err := b.state.Seen(ctx, "tg-flood", id, floodTTL)
-	if err != nil {
-		return true, err
-	}
 	if t.answer != nil {
 		t.answer.text = plainText(t.tx.Flood)
-	} else if !warned {
+	} else if n == int64(b.cfg.FloodLimit)+1 { // one explanation per window
 		t.sayf("%s", t.tx.Flood)
 	}
 	b.log.Info().Int64("user", t.user).Int64("count", n).Msg("flood limit")
