@@ -104,6 +104,10 @@ func card(t tickets.Ticket, now time.Time) []slackapi.Block {
 	return blocks
 }
 
+// cardActions are the card's buttons and priority menu. The card is shared
+// by every agent, so it offers what the ticket's lifecycle allows from its
+// status (tickets.Transition), not what one agent may do: the Service
+// decides that when an element is used, and the agent is told why not.
 func cardActions(t tickets.Ticket, n string) []slackapi.BlockElement {
 	var els []slackapi.BlockElement
 	button := func(id, label, style string) {
@@ -113,25 +117,37 @@ func cardActions(t tickets.Ticket, n string) []slackapi.BlockElement {
 		}
 		els = append(els, b)
 	}
-	switch t.Status {
-	case tickets.StatusOpen:
-		button(actClaim, "Claim", "primary")
-	case tickets.StatusClaimed:
+	allowed := func(a tickets.Action) bool {
+		_, err := tickets.Transition(t.Status, a)
+		return err == nil
+	}
+	// Replying is the owner's: offered while the owner may reply.
+	if tickets.Can(tickets.AgentActor(t.Assignee), t, tickets.ActionReply) {
 		button(actReply, "Reply to customer", "primary")
-		button(actWaiting, "Waiting", "")
-		button(actResolve, "Resolve", "")
-		button(actRelease, "Release", "")
-	case tickets.StatusWaiting:
-		button(actReply, "Reply to customer", "primary")
+	}
+	switch {
+	case allowed(tickets.ActionResume):
+		// Where the ticket can resume, claiming it is its owner taking it back.
 		button(actClaim, "Resume", "")
+	case allowed(tickets.ActionClaim):
+		button(actClaim, "Claim", "primary")
+	}
+	if allowed(tickets.ActionWait) {
+		button(actWaiting, "Waiting", "")
+	}
+	if allowed(tickets.ActionResolve) {
 		button(actResolve, "Resolve", "")
+	}
+	if allowed(tickets.ActionRelease) {
 		button(actRelease, "Release", "")
-	case tickets.StatusResolved:
+	}
+	if allowed(tickets.ActionClose) {
 		button(actClose, "Close", "")
-		button(actReopen, "Reopen", "")
-	case tickets.StatusClosed:
+	}
+	if allowed(tickets.ActionReopen) {
 		button(actReopen, "Reopen", "")
 	}
+	// The priority matters while the ticket is active.
 	if t.Status.Active() {
 		var opts []*slackapi.OptionBlockObject
 		var initial *slackapi.OptionBlockObject

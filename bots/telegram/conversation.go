@@ -460,15 +460,8 @@ func (t *turn) status(n int64) error {
 			}
 		}
 	}
-	var kb [][]button
-	switch tk.Status {
-	case tickets.StatusResolved:
-		kb = t.b.finishedButtons(t.tx, t.user, tk, true)
-	case tickets.StatusClosed:
-		kb = t.b.finishedButtons(t.tx, t.user, tk, false)
-	}
 	t.answerText("")
-	t.say(r, kb, n)
+	t.say(r, t.b.customerButtons(t.tx, t.user, t.actor, tk), n)
 	return nil
 }
 

@@ -258,10 +258,10 @@ func (b *Bot) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, er
 		r.markup(tx.PushResumedF, n)
 	case tickets.EventResolved:
 		r.markup(tx.PushResolvedF, n)
-		kb = b.finishedButtons(tx, user, t, true)
+		kb = b.customerButtons(tx, user, tickets.CustomerActor(t.Customer), leftBy(t, e))
 	case tickets.EventClosed:
 		r.markup(tx.PushClosedF, n)
-		kb = b.finishedButtons(tx, user, t, false)
+		kb = b.customerButtons(tx, user, tickets.CustomerActor(t.Customer), leftBy(t, e))
 	case tickets.EventReopened:
 		r.markup(tx.PushReopenedF, n)
 	case tickets.EventPriority:
@@ -296,20 +296,39 @@ func (b *Bot) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, er
 	return planText(chat, n, "push", r, kb), nil
 }
 
-// finishedButtons are the buttons of a resolved or closed ticket: close
-// (resolved only), reopen, and a 1-5 rating.
-func (b *Bot) finishedButtons(tx *texts, user int64, t tickets.Ticket, canClose bool) [][]button {
+// customerButtons are the buttons offered to customer a on ticket t, those
+// the core allows (tickets.Can): close, reopen, and a 1-5 rating; nil when
+// it allows none. The Service checks again when one is pressed.
+func (b *Bot) customerButtons(tx *texts, user int64, a tickets.Actor, t tickets.Ticket) [][]button {
 	n := strconv.FormatInt(t.Number, 10)
-	row := []button{}
-	if canClose {
+	var kb [][]button
+	var row []button
+	if tickets.Can(a, t, tickets.ActionClose) {
 		row = append(row, button{Text: tx.CloseButton, Data: b.data(user, actClose, n)})
 	}
-	row = append(row, button{Text: tx.ReopenButton, Data: b.data(user, actReopen, n)})
-	stars := make([]button, 5)
-	for i := range stars {
-		stars[i] = button{Text: strconv.Itoa(i+1) + "⭐", Data: b.data(user, actRate, n+"."+strconv.Itoa(i+1))}
+	if tickets.Can(a, t, tickets.ActionReopen) {
+		row = append(row, button{Text: tx.ReopenButton, Data: b.data(user, actReopen, n)})
 	}
-	return [][]button{row, stars}
+	if len(row) > 0 {
+		kb = append(kb, row)
+	}
+	if tickets.Can(a, t, tickets.ActionRate) {
+		stars := make([]button, 5)
+		for i := range stars {
+			stars[i] = button{Text: strconv.Itoa(i+1) + "⭐", Data: b.data(user, actRate, n+"."+strconv.Itoa(i+1))}
+		}
+		kb = append(kb, stars)
+	}
+	return kb
+}
+
+// leftBy is ticket t as event e left it: a push offers the buttons of the
+// change it tells about, even when it is planned after a later one.
+func leftBy(t tickets.Ticket, e tickets.Event) tickets.Ticket {
+	if e.To.Valid() {
+		t.Status = e.To
+	}
+	return t
 }
 
 // planText turns r into text messages for chat, keyed key, key.2, ...; the
