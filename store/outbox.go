@@ -50,7 +50,8 @@ const (
 // sorted set of the targets that are due, shared per-platform rates and
 // the dead letters, all under the desk's hash tag (see keys.go).
 type Outbox struct {
-	s *Store
+	s            *Store
+	consumerIdle time.Duration // tests shorten it; consumerIdle when 0
 }
 
 var _ delivery.Queue = (*Outbox)(nil)
@@ -76,6 +77,36 @@ func (o *Outbox) Join(ctx context.Context) error {
 	err := o.s.rdb.XGroupCreateMkStream(ctx, o.s.keys.events(), DeliveryGroup, "0").Err()
 	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
 		return fmt.Errorf("create consumer group: %w", err)
+	}
+	return o.pruneConsumers(ctx)
+}
+
+// consumerIdle is how long a consumer of the group may stay idle, with
+// nothing pending, before it is deleted: consumer names are per process, so
+// without pruning every restart would leave one behind.
+const consumerIdle = time.Hour
+
+func (o *Outbox) idleConsumer() time.Duration {
+	if o.consumerIdle > 0 {
+		return o.consumerIdle
+	}
+	return consumerIdle
+}
+
+// pruneConsumers deletes the group's consumers that have nothing pending
+// and have been idle for consumerIdle (processes that are gone). A consumer
+// with pending entries is kept: its entries are reclaimed, not dropped.
+func (o *Outbox) pruneConsumers(ctx context.Context) error {
+	cs, err := o.s.rdb.XInfoConsumers(ctx, o.s.keys.events(), DeliveryGroup).Result()
+	if err != nil {
+		return fmt.Errorf("list consumers: %w", err)
+	}
+	for _, c := range cs {
+		if c.Pending == 0 && c.Idle >= o.idleConsumer() {
+			if err := o.s.rdb.XGroupDelConsumer(ctx, o.s.keys.events(), DeliveryGroup, c.Name).Err(); err != nil {
+				return fmt.Errorf("delete consumer %s: %w", c.Name, err)
+			}
+		}
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	_ "embed"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
@@ -31,15 +30,6 @@ import (
 
 	"github.com/colombiainformatica/ticketbot/store"
 	"github.com/colombiainformatica/ticketbot/tickets"
-)
-
-//go:generate ../../scripts/sync-benchdata
-
-var (
-	//go:embed benchdata/open.lua
-	benchOpenLua string
-	//go:embed benchdata/claim_next.lua
-	benchClaimNextLua string
 )
 
 // benchOptions configure one bench run.
@@ -566,11 +556,13 @@ func compareRedisBenchmark(ctx context.Context, o benchOptions, rdb redis.Univer
 	if ropt.TLSConfig != nil {
 		conn = append(conn, "--tls")
 	}
-	openSHA, err := rdb.ScriptLoad(ctx, benchOpenLua).Result()
+	// The store's own scripts: redis-benchmark runs exactly the Redis work
+	// of an open and of a claim-next.
+	openSHA, err := rdb.ScriptLoad(ctx, store.CreateScript()).Result()
 	if err != nil {
-		return nil, fmt.Errorf("load open.lua: %w", err)
+		return nil, fmt.Errorf("load create.lua: %w", err)
 	}
-	claimSHA, err := rdb.ScriptLoad(ctx, benchClaimNextLua).Result()
+	claimSHA, err := rdb.ScriptLoad(ctx, store.ClaimNextScript()).Result()
 	if err != nil {
 		return nil, fmt.Errorf("load claim_next.lua: %w", err)
 	}
@@ -587,7 +579,7 @@ func compareRedisBenchmark(ctx context.Context, o benchOptions, rdb redis.Univer
 		strconv.FormatInt(now-24*time.Hour.Milliseconds(), 10), strconv.Itoa(int(tickets.StatusClaimed)), "600",
 		strconv.Itoa(int(tickets.RoleAgent))}
 
-	fmt.Fprintf(out, "-compare: redis-benchmark -c %d -n %d with EVALSHA of benchdata/open.lua and benchdata/claim_next.lua\n", o.Workers, o.N)
+	fmt.Fprintf(out, "-compare: redis-benchmark -c %d -n %d with EVALSHA of the store's create.lua and claim_next.lua\n", o.Workers, o.N)
 	var figs redisBenchFigures
 	if figs.OpenRPS, err = runRedisBenchmark(ctx, bin, append(slices.Clone(conn), openCmd...)); err != nil {
 		return nil, fmt.Errorf("redis-benchmark open: %w", err)

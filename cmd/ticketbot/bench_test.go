@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -132,21 +131,6 @@ func TestBenchRefusesAUsedPrefix(t *testing.T) {
 	}
 	if v, _ := rdb.Get(ctx, st.Key("seq")).Result(); v != "41" {
 		t.Errorf("the existing key was touched: seq = %q", v)
-	}
-}
-
-func TestBenchScriptsMatchStore(t *testing.T) {
-	for bench, storeFile := range map[string]string{
-		benchOpenLua:      "../../store/create.lua",
-		benchClaimNextLua: "../../store/claim_next.lua",
-	} {
-		src, err := os.ReadFile(storeFile)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.HasSuffix(bench, string(src)) {
-			t.Errorf("benchdata's copy of %s is out of date: run scripts/sync-benchdata (go generate ./cmd/ticketbot) and check the arguments in compareRedisBenchmark", storeFile)
-		}
 	}
 }
 

@@ -114,6 +114,12 @@ type Server struct {
 	cmd  *exec.Cmd
 }
 
+// StartShared starts a redis-server that lives as long as the test binary
+// (it dies with it), for state shared by several tests or benchmarks.
+func StartShared(args ...string) (*Server, error) {
+	return start("", args...)
+}
+
 // Start starts a private redis-server for tb, with extra arguments (for
 // example "--appendonly", "yes"), stopped at cleanup.
 func Start(tb testing.TB, args ...string) *Server {
