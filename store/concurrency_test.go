@@ -451,3 +451,39 @@ func TestRepeatedClaimNextIsReportedOnce(t *testing.T) {
 		t.Fatalf("observer saw %d claims for one repeated claim-next, want 1", claims)
 	}
 }
+
+// TestRetriedStatusChangeSucceedsOnce: a status change whose reply was lost
+// is handled again with the same request id; the ticket already has the new
+// status, which the rules would refuse to set again: the retry succeeds and
+// writes nothing.
+func TestRetriedStatusChangeSucceedsOnce(t *testing.T) {
+	e := newEnv(t)
+	tk := e.open(t, 3, tickets.NatureAccess, tickets.UrgencyHigh)
+	bg := context.Background()
+	if _, err := e.svc.Claim(bg, agentAna, tk.Number, false); err != nil {
+		t.Fatal(err)
+	}
+	ctx := tickets.WithRequestID(bg, "slack:ev:Ev123")
+	for i := 0; i < 2; i++ {
+		got, err := e.svc.SetWaiting(ctx, agentAna, tk.Number)
+		if err != nil {
+			t.Fatalf("attempt %d: %v", i+1, err)
+		}
+		if got.Status != tickets.StatusWaiting {
+			t.Fatalf("attempt %d: status %s", i+1, got.Status)
+		}
+	}
+	// A different request for the same change is judged by the rules.
+	if _, err := e.svc.SetWaiting(bg, agentAna, tk.Number); tickets.ErrorCode(err) != tickets.EINVALID {
+		t.Fatalf("a new request to wait a waiting ticket: %v, want EINVALID", err)
+	}
+	n := 0
+	for _, ev := range readEvents(t, e) {
+		if ev.Kind == tickets.EventWaiting {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d waiting events, want 1", n)
+	}
+}

@@ -167,7 +167,7 @@ func (s *Store) Apply(ctx context.Context, c tickets.Change) (tickets.Ticket, er
 	now := ms(c.Event.At)
 	k := s.keys
 	res, err := applyScript.Run(ctx, s.rdb,
-		[]string{k.ticket(t.Number), k.queue(), k.messages(t.Number), k.events(), k.claims(), k.request("apply:" + c.RequestID)},
+		[]string{k.ticket(t.Number), k.queue(), k.messages(t.Number), k.events(), k.claims(), s.applyRequest(t.Number, c.RequestID)},
 		t.Version-1, c.RequestID, tj, int(c.Queue), t.Score(), member(t.Number),
 		k.agentPrefix(), c.PreviousAssignee, t.Assignee.ID, mj, ej, now, claim,
 		now-claimsKept.Milliseconds(), int64(applyRequestTTL/time.Second),
@@ -188,6 +188,19 @@ func (s *Store) Apply(ctx context.Context, c tickets.Change) (tickets.Ticket, er
 		return tickets.Ticket{}, tickets.ErrVersionConflict
 	}
 	return tickets.Ticket{}, fmt.Errorf("apply change to ticket %d: unexpected reply %v", t.Number, res)
+}
+
+func (s *Store) applyRequest(number int64, requestID string) string {
+	return s.keys.request("apply:" + strconv.FormatInt(number, 10) + ":" + requestID)
+}
+
+// Applied implements tickets.Store.
+func (s *Store) Applied(ctx context.Context, number int64, requestID string) (bool, error) {
+	n, err := s.rdb.Exists(ctx, s.applyRequest(number, requestID)).Result()
+	if err != nil {
+		return false, fmt.Errorf("check request %s: %w", requestID, err)
+	}
+	return n == 1, nil
 }
 
 // ClaimNext implements tickets.Store.

@@ -346,6 +346,14 @@ func (s *memStore) ticketCount() int {
 	return len(s.tickets)
 }
 
+// Applied implements tickets.Store.
+func (s *memStore) Applied(_ context.Context, number int64, requestID string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.applied[applyKey{number, requestID}]
+	return ok, nil
+}
+
 // appliedChanges returns a copy of the changes Apply wrote.
 func (s *memStore) appliedChanges() []tickets.Change {
 	s.mu.Lock()

@@ -80,6 +80,13 @@ func WithRequestID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, requestIDKey{}, id)
 }
 
+// explicitRequestID reports whether ctx carries a request id given by the
+// caller (WithRequestID), which a retry of the same request carries again.
+func explicitRequestID(ctx context.Context) bool {
+	id, ok := ctx.Value(requestIDKey{}).(string)
+	return ok && id != ""
+}
+
 // requestID returns the request id of ctx, or a fresh one: this Service's
 // random prefix and a counter, unique across processes without a random
 // read per call.
@@ -537,6 +544,15 @@ func (s *Service) mutate(ctx context.Context, a Actor, number int64, decide func
 		if err := decide(&next, &c); err != nil {
 			if errors.Is(err, errUnchanged) {
 				return cur, nil
+			}
+			// A request handled again after its reply was lost (a crash, an
+			// outage, a redelivered update) finds the ticket already
+			// changed, and the rules may refuse to change it again: it
+			// succeeded the first time, so it succeeds now.
+			if explicitRequestID(ctx) {
+				if done, aerr := s.store.Applied(ctx, number, rid); aerr == nil && done {
+					return cur, nil
+				}
 			}
 			return Ticket{}, err
 		}

@@ -27,6 +27,10 @@ type Store interface {
 	// ClaimNext takes the first ticket of the queue and applies to it the
 	// claim described by c, in one atomic step. Errors: ErrQueueEmpty.
 	ClaimNext(ctx context.Context, c NextClaim) (Ticket, error)
+	// Applied reports whether a change of ticket number with requestID was
+	// written (and is still remembered), so that a request handled again
+	// after its reply was lost succeeds instead of being judged anew.
+	Applied(ctx context.Context, number int64, requestID string) (bool, error)
 	// Messages returns up to limit conversation entries of ticket number,
 	// starting after message id after (0 for the first), oldest first.
 	Messages(ctx context.Context, number, after int64, limit int) ([]Message, error)
