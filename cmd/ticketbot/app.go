@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -46,14 +48,15 @@ type Main struct {
 	Service *tickets.Service
 	Metrics *Metrics
 
-	embedded *miniredis.Miniredis
-	fakes    *demo.Fakes  // demo: in-process Telegram and Slack
-	page     *demo.Server // demo: the page
-	listener net.Listener
-	server   *http.Server
-	serveErr chan error
-	group    *group
-	stopping atomic.Bool
+	embedded  *miniredis.Miniredis
+	fakes     *demo.Fakes  // demo: in-process Telegram and Slack
+	throwaway bool         // demo on a real Redis: delete its keys at Close
+	page      *demo.Server // demo: the page
+	listener  net.Listener
+	server    *http.Server
+	serveErr  chan error
+	group     *group
+	stopping  atomic.Bool
 }
 
 // NewMain returns a Main to configure and run.
@@ -98,6 +101,15 @@ func (m *Main) Run(ctx context.Context) error {
 		cfg.Redis = &redis.UniversalOptions{Addrs: []string{m.embedded.Addr()}}
 		cfg.RedisSource = "embedded"
 		m.Config = cfg
+	} else if m.Demo {
+		// The demo on a real Redis plays with fake chats: its keys live
+		// under a throwaway prefix, deleted at Close, so they never mix
+		// with a desk's real tickets nor with an earlier demo run.
+		var b [4]byte
+		_, _ = rand.Read(b[:])
+		cfg.Prefix += "-demo-" + hex.EncodeToString(b[:])
+		m.Config = cfg
+		m.throwaway = true
 	}
 	m.Redis = redis.NewUniversalClient(cfg.Redis)
 	m.Store = store.New(m.Redis, store.Options{Prefix: cfg.Prefix, Desk: cfg.Desk})
@@ -195,6 +207,11 @@ func (m *Main) Close() error {
 			errs = append(errs, err)
 		}
 		m.group = nil
+	}
+	if m.Redis != nil && m.throwaway && m.Store != nil {
+		if err := deleteKeys(ctx, m.Redis, m.Store.KeyPattern()); err != nil {
+			errs = append(errs, fmt.Errorf("delete the demo's keys: %w", err))
+		}
 	}
 	if m.Redis != nil {
 		if err := m.Redis.Close(); err != nil {

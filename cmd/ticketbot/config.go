@@ -339,7 +339,8 @@ func parseSlack(env func(string, string) string, warnings *[]string) (SlackConfi
 				*warnings = append(*warnings, name+" is ignored: SLACK_BOT_TOKEN is not set")
 			}
 		}
-		return SlackConfig{APIURL: c.APIURL, TeamName: c.TeamName}, nil
+		// Anonymity also applies to the demo's agents, which need no token.
+		return SlackConfig{APIURL: c.APIURL, TeamName: c.TeamName, AnonymousAgents: c.AnonymousAgents}, nil
 	}
 	if c.AppToken == "" && c.SigningSecret == "" {
 		return SlackConfig{}, configErr("SLACK_APP_TOKEN", "SLACK_BOT_TOKEN needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)")

@@ -137,6 +137,11 @@ func TestParseConfig(t *testing.T) {
 				t.Errorf("Slack = %+v", c.Slack)
 			}
 		}},
+		{name: "anonymous agents without a Slack token (the demo's agents)", env: map[string]string{"REDIS_URL": url, "SLACK_ANONYMOUS_AGENTS": "yes"}, check: func(t *testing.T, c Config) {
+			if !c.Slack.AnonymousAgents || c.Slack.Enabled() {
+				t.Errorf("Slack = %+v", c.Slack)
+			}
+		}},
 		{name: "bad anonymous agents", env: with(slack, "SLACK_ANONYMOUS_AGENTS", "maybe"), wantVar: "SLACK_ANONYMOUS_AGENTS"},
 		{name: "slack without app token or secret", env: with(slack, "SLACK_APP_TOKEN", ""), wantVar: "SLACK_APP_TOKEN"},
 		{name: "slack bad app token", env: with(slack, "SLACK_APP_TOKEN", "xoxb-2"), wantVar: "SLACK_APP_TOKEN"},

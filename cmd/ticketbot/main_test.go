@@ -475,3 +475,45 @@ func TestServeExitsZeroOnSignal(t *testing.T) {
 		t.Fatal("serve did not return after the signal")
 	}
 }
+
+// TestDemoOnRealRedisLeavesNothing: the demo on REDIS_URL keeps its keys
+// under a throwaway prefix (never the desk's real one), deletes them when
+// it stops, and a second run starts clean.
+func TestDemoOnRealRedisLeavesNothing(t *testing.T) {
+	url := redistest.URL(t)
+	rdb, prefix := redistest.Client(t)
+	for run := 1; run <= 2; run++ {
+		m := NewMain()
+		m.Demo = true
+		m.LogOutput = &logBuffer{}
+		cfg, err := m.ParseConfig(envOf(map[string]string{"HTTP_ADDR": "127.0.0.1:0", "REDIS_URL": url, "REDIS_PREFIX": prefix}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Config = cfg
+		if err := m.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(m.Config.Prefix, prefix+"-demo-") {
+			t.Fatalf("run %d: demo prefix %q, want a throwaway one under %q", run, m.Config.Prefix, prefix)
+		}
+		tk, err := m.Service.Open(context.Background(), tickets.OpenRequest{
+			Customer: tickets.Customer{Platform: "email", UserID: "a@b.co", ChatID: "a@b.co"}, Intake: tickets.IntakeEmail,
+			Nature: tickets.NatureQuestion, Urgency: tickets.UrgencyLow, Description: "hola",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tk.Number != 1 {
+			t.Fatalf("run %d: first ticket is #%d, want #1 (a clean desk)", run, tk.Number)
+		}
+		pattern := m.Store.KeyPattern()
+		if err := m.Close(); err != nil {
+			t.Fatal(err)
+		}
+		keys, err := rdb.Keys(context.Background(), pattern).Result()
+		if err != nil || len(keys) != 0 {
+			t.Fatalf("run %d left %d keys (%v)", run, len(keys), err)
+		}
+	}
+}

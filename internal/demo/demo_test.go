@@ -372,3 +372,14 @@ func ctxT(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// Agents' text reaches the app as Slack's clients send it: typed angle
+// brackets are entities, never Slack markup the app would decode as a link
+// or a mention.
+func TestSlackEncode(t *testing.T) {
+	got := slackEncode(`Hola <i>Carla</i> & <@U0AGENTA> <https://x|y>`)
+	want := `Hola &lt;i&gt;Carla&lt;/i&gt; &amp; &lt;@U0AGENTA&gt; &lt;https://x|y&gt;`
+	if got != want {
+		t.Fatalf("slackEncode = %q, want %q", got, want)
+	}
+}

@@ -220,7 +220,7 @@ func (s *Server) handleSlackPost(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), appTimeout)
 	defer cancel()
-	ts, err := s.sl.PostUserMessage(ctx, in.Agent, s.channel, text, in.ThreadTS)
+	ts, err := s.sl.PostUserMessage(ctx, in.Agent, s.channel, slackEncode(text), in.ThreadTS)
 	s.notify("slack")
 	var se *slacktest.StatusError
 	switch {
@@ -248,7 +248,7 @@ func (s *Server) handleSlackCommand(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), appTimeout)
 	defer cancel()
-	resp, err := s.sl.SlashCommand(ctx, in.Agent, s.channel, "/tickets", text)
+	resp, err := s.sl.SlashCommand(ctx, in.Agent, s.channel, "/tickets", slackEncode(text))
 	s.answerApp(w, "command", resp, err)
 }
 
@@ -268,4 +268,11 @@ func (s *Server) handleSlackSubmit(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	resp, err := s.sl.SubmitView(ctx, in.Agent, in.ViewID, in.Values)
 	s.answerApp(w, "submit", resp, err)
+}
+
+// slackEncode encodes what an agent typed as Slack's clients do before it
+// reaches an app (in message events and slash commands): &, < and > become
+// entities, so typed angle brackets are text, never Slack markup.
+func slackEncode(text string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(text)
 }
