@@ -201,6 +201,11 @@ type draft struct {
 	Nature      tickets.Nature       `json:"n,omitempty"`
 	Urgency     tickets.Urgency      `json:"u,omitempty"`
 	Attachments []tickets.Attachment `json:"a,omitempty"`
+	// NatureBy and UrgencyBy are the keys of the turns that chose them: a
+	// step is answered once, and only its own turn, handled again, repeats
+	// it.
+	NatureBy  string `json:"nb,omitempty"`
+	UrgencyBy string `json:"ub,omitempty"`
 	// Done is the key of the turn that submitted the form, Ticket what it
 	// opened: the form is over.
 	Done   string `json:"d,omitempty"`
@@ -361,7 +366,7 @@ func (t *turn) placement(r *rich, pl tickets.Placement) {
 	case e.NoETA:
 		r.raw("\n" + t.tx.NoETA)
 	case e.Known:
-		r.markup("\n"+t.tx.EstimateF, t.tx.duration(e.Wait))
+		r.raw("\n" + t.tx.estimate(e.Wait))
 	default:
 		r.raw("\n" + t.tx.EstimateUnknown)
 	}
@@ -641,7 +646,12 @@ func (t *turn) acceptTerms(tag string) error {
 }
 
 // choose records a nature or urgency chosen in the form whose nonce the
-// button carries; a button of another form has expired.
+// button carries. Only the keyboard of the form's current step counts: a
+// button of another form, of a submitted or cancelled one, or of a step
+// already answered has expired and changes nothing (a second tap on the
+// nature keyboard must not overwrite the nature nor ask the urgency again).
+// The turn that made a choice, handled again, makes it again, so that a
+// redelivered press still sends what it caused.
 func (t *turn) choose(act, nonce, idx string, msgID int) error {
 	d, err := t.draft()
 	if err != nil {
@@ -653,13 +663,16 @@ func (t *turn) choose(act, nonce, idx string, msgID int) error {
 		return nil
 	}
 	if act == actNature {
-		if i < 0 || i >= len(tickets.Natures) {
+		again := d.Nature != "" && d.NatureBy == t.key
+		if i < 0 || i >= len(tickets.Natures) || (d.Nature != "" && !again) {
 			t.answer.text = t.tx.Expired
 			return nil
 		}
-		d.Nature = tickets.Natures[i]
-		if err := t.saveDraft(d); err != nil {
-			return err
+		if !again {
+			d.Nature, d.NatureBy = tickets.Natures[i], t.key
+			if err := t.saveDraft(d); err != nil {
+				return err
+			}
 		}
 		t.edit(msgID, fmt.Sprintf(t.tx.NatureChosenF, esc(t.tx.Natures[d.Nature])))
 		if d.Urgency == 0 {
@@ -667,13 +680,16 @@ func (t *turn) choose(act, nonce, idx string, msgID int) error {
 		}
 		return nil
 	}
-	if i < 0 || i >= len(tickets.Urgencies) || d.Nature == "" {
+	again := d.Urgency != 0 && d.UrgencyBy == t.key
+	if i < 0 || i >= len(tickets.Urgencies) || d.Nature == "" || (d.Urgency != 0 && !again) {
 		t.answer.text = t.tx.Expired
 		return nil
 	}
-	d.Urgency = tickets.Urgencies[i]
-	if err := t.saveDraft(d); err != nil {
-		return err
+	if !again {
+		d.Urgency, d.UrgencyBy = tickets.Urgencies[i], t.key
+		if err := t.saveDraft(d); err != nil {
+			return err
+		}
 	}
 	t.edit(msgID, fmt.Sprintf(t.tx.UrgencyChosenF, esc(t.tx.Urgencies[d.Urgency])))
 	t.sayf("%s", t.tx.AskDescription)

@@ -298,7 +298,8 @@ func (b *Bot) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, er
 
 // customerButtons are the buttons offered to customer a on ticket t, those
 // the core allows (tickets.Can): close, reopen, and a 1-5 rating; nil when
-// it allows none. The Service checks again when one is pressed.
+// it allows none; the rating buttons only while the ticket is not rated.
+// The Service checks again when one is pressed.
 func (b *Bot) customerButtons(tx *texts, user int64, a tickets.Actor, t tickets.Ticket) [][]button {
 	n := strconv.FormatInt(t.Number, 10)
 	var kb [][]button
@@ -312,7 +313,9 @@ func (b *Bot) customerButtons(tx *texts, user int64, a tickets.Actor, t tickets.
 	if len(row) > 0 {
 		kb = append(kb, row)
 	}
-	if tickets.Can(a, t, tickets.ActionRate) {
+	// A rated ticket shows its rating (status) instead: rating buttons are
+	// offered until the customer rated, never again after.
+	if t.Rating.Stars == 0 && tickets.Can(a, t, tickets.ActionRate) {
 		stars := make([]button, 5)
 		for i := range stars {
 			stars[i] = button{Text: strconv.Itoa(i+1) + "⭐", Data: b.data(user, actRate, n+"."+strconv.Itoa(i+1))}

@@ -90,7 +90,7 @@ type texts struct {
 	Natures          map[tickets.Nature]string
 	Urgencies        map[tickets.Urgency]string
 	Statuses         map[tickets.Status]string
-	Units            [3]string // minutes, hours, days
+	Units            [3][2]string // minute(s), hour(s), day(s): singular, plural
 	Commands         []command
 }
 
@@ -115,7 +115,7 @@ var textsByLang = map[string]*texts{
 		CreatedF:         "✅ Ticket <b>#%d</b> creado.\nPrioridad: %s",
 		PositionF:        "Posición en la cola: %d de %d",
 		NotQueued:        "Ya no está en la cola: un agente lo está atendiendo.",
-		EstimateF:        "Espera estimada: unos %s (es una estimación, no una garantía).",
+		EstimateF:        "Espera estimada: aproximadamente %s (es una estimación, no una garantía).",
 		EstimateUnknown:  "Por ahora no podemos estimar la espera (sin ETA); le avisaremos de cada cambio.",
 		NoETA:            "Este ticket no tiene tiempo estimado de respuesta (sin ETA).",
 		Canceled:         "Formulario cancelado.",
@@ -127,7 +127,7 @@ var textsByLang = map[string]*texts{
 		StatusLineF:      "Estado: %s",
 		PriorityLineF:    "Prioridad: %s",
 		AssigneeF:        "Atendido por: %s",
-		RatingF:          "Su calificación: %d/5",
+		RatingF:          "Calificación: %d/5",
 		LastMessages:     "<b>Últimos mensajes</b>",
 		You:              "Usted",
 		Support:          "Soporte",
@@ -192,7 +192,7 @@ var textsByLang = map[string]*texts{
 			tickets.StatusResolved: "resuelto",
 			tickets.StatusClosed:   "cerrado",
 		},
-		Units: [3]string{"min", "h", "días"},
+		Units: [3][2]string{{"minuto", "minutos"}, {"hora", "horas"}, {"día", "días"}},
 		Commands: []command{
 			{"new", "Abrir un ticket"},
 			{"tickets", "Ver mis tickets"},
@@ -233,7 +233,7 @@ var textsByLang = map[string]*texts{
 		StatusLineF:      "Status: %s",
 		PriorityLineF:    "Priority: %s",
 		AssigneeF:        "Handled by: %s",
-		RatingF:          "Your rating: %d/5",
+		RatingF:          "Rating: %d/5",
 		LastMessages:     "<b>Last messages</b>",
 		You:              "You",
 		Support:          "Support",
@@ -298,7 +298,7 @@ var textsByLang = map[string]*texts{
 			tickets.StatusResolved: "resolved",
 			tickets.StatusClosed:   "closed",
 		},
-		Units: [3]string{"min", "h", "days"},
+		Units: [3][2]string{{"minute", "minutes"}, {"hour", "hours"}, {"day", "days"}},
 		Commands: []command{
 			{"new", "Open a ticket"},
 			{"tickets", "My tickets"},
@@ -331,15 +331,31 @@ func languageOf(code string) string {
 	return ""
 }
 
-// duration renders d roughly: "25 min", "3 h", "2 días".
+// duration renders d roughly, in words: "1 minuto", "30 minutos",
+// "1 hora", "3 horas", "2 días" ("30 minutes", "1 hour", ...).
 func (t *texts) duration(d time.Duration) string {
-	switch {
-	case d < time.Hour:
-		return fmt.Sprintf("%d %s", max(1, int(d.Round(time.Minute)/time.Minute)), t.Units[0])
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%d %s", int(d.Round(time.Hour)/time.Hour), t.Units[1])
+	if m := int(d.Round(time.Minute) / time.Minute); m < 60 {
+		return t.count(max(1, m), 0)
 	}
-	return fmt.Sprintf("%d %s", int(d/(24*time.Hour)), t.Units[2])
+	if h := int(d.Round(time.Hour) / time.Hour); h < 48 {
+		return t.count(h, 1)
+	}
+	return t.count(int(d.Round(24*time.Hour)/(24*time.Hour)), 2)
+}
+
+// count renders n of unit (0 minutes, 1 hours, 2 days), singular for 1.
+func (t *texts) count(n, unit int) string {
+	if n == 1 {
+		return "1 " + t.Units[unit][0]
+	}
+	return fmt.Sprintf("%d %s", n, t.Units[unit][1])
+}
+
+// estimate is the line telling an estimated wait of d, always labelled as
+// an estimate, never a promise: "Espera estimada: aproximadamente 1 hora
+// (es una estimación, no una garantía)."
+func (t *texts) estimate(d time.Duration) string {
+	return fmt.Sprintf(t.EstimateF, t.duration(d))
 }
 
 func (t *texts) status(s tickets.Status) string {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
@@ -58,5 +59,50 @@ func TestRefusalsAreLocalized(t *testing.T) {
 	tn.setLanguage("es")
 	if err := tn.fail(7, errors.New("redis down")); err == nil || len(tn.msgs) != 0 {
 		t.Errorf("internal error: %v, %d messages", err, len(tn.msgs))
+	}
+}
+
+// Durations read naturally in both languages, and the wait is always
+// labelled as an estimate.
+func TestDurationAndEstimateWording(t *testing.T) {
+	cases := []struct {
+		d      time.Duration
+		es, en string
+	}{
+		{10 * time.Second, "1 minuto", "1 minute"},
+		{time.Minute, "1 minuto", "1 minute"},
+		{30 * time.Minute, "30 minutos", "30 minutes"},
+		{59*time.Minute + 40*time.Second, "1 hora", "1 hour"},
+		{time.Hour, "1 hora", "1 hour"},
+		{80 * time.Minute, "1 hora", "1 hour"},
+		{3 * time.Hour, "3 horas", "3 hours"},
+		{47 * time.Hour, "47 horas", "47 hours"},
+		{47*time.Hour + 40*time.Minute, "2 días", "2 days"},
+		{5 * 24 * time.Hour, "5 días", "5 days"},
+	}
+	for _, c := range cases {
+		if got := textsFor("es").duration(c.d); got != c.es {
+			t.Errorf("es %v = %q, want %q", c.d, got, c.es)
+		}
+		if got := textsFor("en").duration(c.d); got != c.en {
+			t.Errorf("en %v = %q, want %q", c.d, got, c.en)
+		}
+	}
+	for _, c := range []struct {
+		lang string
+		d    time.Duration
+		want string
+	}{
+		{"es", time.Hour, "Espera estimada: aproximadamente 1 hora (es una estimación, no una garantía)."},
+		{"es", 30 * time.Minute, "Espera estimada: aproximadamente 30 minutos (es una estimación, no una garantía)."},
+		{"en", time.Hour, "Estimated wait: about 1 hour (an estimate, not a guarantee)."},
+		{"en", 30 * time.Minute, "Estimated wait: about 30 minutes (an estimate, not a guarantee)."},
+	} {
+		if got := textsFor(c.lang).estimate(c.d); got != c.want {
+			t.Errorf("%s estimate %v = %q, want %q", c.lang, c.d, got, c.want)
+		}
+	}
+	if got := fmt.Sprintf(textsFor("es").AgoF, textsFor("es").duration(2*time.Hour)); got != "hace 2 horas" {
+		t.Errorf("age = %q", got)
 	}
 }

@@ -1,0 +1,176 @@
+package telegram_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/colombiainformatica/ticketbot/bots/telegram/telegramtest"
+	"github.com/colombiainformatica/ticketbot/tickets"
+)
+
+// countMessages counts the bot's messages to user containing s.
+func (e *env) countMessages(user telegramtest.User, s string) int {
+	n := 0
+	for _, m := range e.fake.Messages(user.ID) {
+		if m.FromBot && strings.Contains(m.PlainText, s) {
+			n++
+		}
+	}
+	return n
+}
+
+func (e *env) expectExpired(lang string) {
+	e.t.Helper()
+	want := map[string]string{"es": "expiró", "en": "expired"}[lang]
+	if got := e.answers(1)[0].Text; !strings.Contains(got, want) {
+		e.t.Errorf("answer to a stale press = %q, want the expired toast", got)
+	}
+}
+
+// A second tap on a form keyboard whose step was answered is refused as
+// expired and changes nothing: the nature and urgency stay the first
+// choice, and the urgency is asked once.
+func TestFormStepIsAnsweredOnce(t *testing.T) {
+	e := newEnv(t)
+	e.start()
+	e.acceptTerms(maria)
+
+	e.fake.SendCommand(maria, "new", "")
+	natures := e.expect(maria, "naturaleza del problema")
+	e.press(maria, natures, "Acceso y cuentas")
+	urgencies := e.expect(maria, "¿Qué tan urgente es?")
+	e.answers(1)
+	// Before the keyboard is edited away, another nature on it.
+	e.press(maria, natures, "Servicio caído")
+	e.expectExpired("es")
+	if got := e.latest(maria, natures.MessageID).PlainText; !strings.Contains(got, "Acceso y cuentas") {
+		t.Errorf("nature message = %q", got)
+	}
+
+	e.press(maria, urgencies, "Alta")
+	e.expect(maria, "Describa el problema")
+	e.answers(1)
+	// The urgency keyboard, tapped again, and the nature keyboard.
+	e.press(maria, urgencies, "Crítica")
+	e.expectExpired("es")
+	e.press(maria, natures, "Facturación")
+	e.expectExpired("es")
+
+	e.fake.SendText(maria, "No puedo entrar a mi cuenta")
+	e.expect(maria, "Ticket #1 creado")
+	tk := e.ticket(1)
+	if tk.Nature != tickets.NatureAccess || tk.Urgency != tickets.UrgencyHigh {
+		t.Errorf("ticket nature %v urgency %v, want access, high", tk.Nature, tk.Urgency)
+	}
+	// The urgency question, answered, was edited to the choice.
+	if n := e.countMessages(maria, "¿Qué tan urgente es?") + e.countMessages(maria, "Urgencia:"); n != 1 {
+		t.Errorf("urgency asked %d times, want 1", n)
+	}
+	if n := e.countMessages(maria, "Describa el problema"); n != 1 {
+		t.Errorf("description asked %d times, want 1", n)
+	}
+
+	// The keyboards of the submitted form have expired.
+	e.press(maria, urgencies, "Baja")
+	e.expectExpired("es")
+	e.press(maria, natures, "Pregunta técnica")
+	e.expectExpired("es")
+	if tk := e.ticket(1); tk.Nature != tickets.NatureAccess || tk.Urgency != tickets.UrgencyHigh {
+		t.Errorf("after submission: nature %v urgency %v", tk.Nature, tk.Urgency)
+	}
+}
+
+// The keyboards of a cancelled form have expired, in the customer's
+// language, and do not bring the form back.
+func TestCancelledFormKeyboardsExpire(t *testing.T) {
+	e := newEnv(t)
+	e.start()
+	e.acceptTerms(john)
+
+	e.fake.SendCommand(john, "new", "")
+	natures := e.expect(john, "nature of the problem")
+	e.press(john, natures, "Billing")
+	urgencies := e.expect(john, "How urgent is it?")
+	e.answers(1)
+	e.fake.SendCommand(john, "cancel", "")
+	e.expect(john, "Form cancelled")
+
+	e.press(john, urgencies, "Low")
+	e.expectExpired("en")
+	e.press(john, natures, "Service down")
+	e.expectExpired("en")
+	e.fake.SendText(john, "Is anyone there?")
+	e.expect(john, "You have no open tickets")
+	if n := e.countMessages(john, "How urgent is it?"); n != 1 {
+		t.Errorf("urgency asked %d times, want 1", n)
+	}
+}
+
+// A rated ticket's status shows the rating and offers no rating buttons;
+// close (or reopen) is still offered as the core allows.
+func TestStatusOfRatedTicketShowsRating(t *testing.T) {
+	e := newEnv(t)
+	e.start()
+	e.acceptTerms(maria)
+	e.open(maria, "Falla o error", "Normal", "La impresora no imprime")
+	ctx := ctx10(t)
+	if _, err := e.svc.Claim(ctx, ana, 1, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Resolve(ctx, ana, 1); err != nil {
+		t.Fatal(err)
+	}
+	e.pump()
+	e.expect(maria, "marcado como resuelto")
+
+	hasStars := func(m telegramtest.Message) bool {
+		for _, b := range m.Buttons() {
+			if strings.Contains(b.Text, "⭐") {
+				return true
+			}
+		}
+		return false
+	}
+	e.fake.SendCommand(maria, "status", "1")
+	m := e.expect(maria, "Ticket #1")
+	if !hasStars(m) || strings.Contains(m.PlainText, "Calificación") {
+		t.Fatalf("unrated resolved status = %q %v, want rating buttons", m.PlainText, m.Buttons())
+	}
+	e.press(maria, m, "5⭐")
+	e.expect(maria, "Calificó el ticket #1 con 5/5")
+	e.answers(1)
+
+	e.fake.SendCommand(maria, "status", "1")
+	m = e.expect(maria, "Ticket #1")
+	if !strings.Contains(m.PlainText, "Calificación: 5/5") {
+		t.Errorf("rated status = %q, want the rating", m.PlainText)
+	}
+	if hasStars(m) {
+		t.Errorf("rated status offers rating buttons: %v", m.Buttons())
+	}
+	found := false
+	for _, b := range m.Buttons() {
+		found = found || b.Text == "Cerrar"
+	}
+	if !found {
+		t.Errorf("rated status buttons = %v, want close still offered", m.Buttons())
+	}
+
+	// Closed after the rating: the push offers no rating buttons either.
+	if _, err := e.svc.Close(ctx, tickets.CustomerActor(e.ticket(1).Customer), 1); err != nil {
+		t.Fatal(err)
+	}
+	e.pump()
+	m = e.expect(maria, "fue cerrado")
+	if hasStars(m) {
+		t.Errorf("push after rating offers rating buttons: %v", m.Buttons())
+	}
+	e.fake.SendCommand(maria, "status", "1")
+	m = e.expect(maria, "Ticket #1")
+	if !strings.Contains(m.PlainText, "Calificación: 5/5") || hasStars(m) {
+		t.Errorf("closed rated status = %q %v", m.PlainText, m.Buttons())
+	}
+	if tk := e.ticket(1); tk.Rating.Stars != 5 {
+		t.Errorf("rating = %d, want 5", tk.Rating.Stars)
+	}
+}
