@@ -86,6 +86,13 @@ func card(t tickets.Ticket, now time.Time) []slackapi.Block {
 			":warning: *Customer unreachable* ("+escape(t.Unreachable)+"): messages to the customer are failing.\n"+
 				"Replies will not reach them."), nil, nil, slackapi.SectionBlockOptionBlockID("unreachable")))
 	}
+	if r := t.Rating; r.Stars > 0 {
+		line := fmt.Sprintf(":star: *Rated %d/5* by the customer", r.Stars)
+		if r.Comment != "" {
+			line += ": " + escape(r.Comment)
+		}
+		blocks = append(blocks, slackapi.NewSectionBlock(verbatim(line), nil, nil, slackapi.SectionBlockOptionBlockID("rating")))
+	}
 	desc := escapedChunks(t.Description, maxSectionChars)
 	if len(desc) > cardDescriptionSections {
 		desc = append(desc[:1:1], "_(The description continues in the thread.)_")

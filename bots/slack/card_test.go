@@ -46,3 +46,30 @@ func TestCardActions(t *testing.T) {
 		}
 	}
 }
+
+// The customer's rating shows on the card, the comment as escaped,
+// verbatim text.
+func TestCardShowsRating(t *testing.T) {
+	tk := tickets.Ticket{Number: 7, Status: tickets.StatusResolved, Priority: 3, Nature: tickets.NatureQuestion,
+		Subject: "x", Description: "y", Rating: tickets.Rating{Stars: 4, Comment: "<!channel> *bien*"}}
+	var found bool
+	for _, b := range card(tk, tk.CreatedAt) {
+		sec, ok := b.(*slackapi.SectionBlock)
+		if !ok || sec.BlockID != "rating" {
+			continue
+		}
+		found = true
+		if !sec.Text.Verbatim || !strings.Contains(sec.Text.Text, "Rated 4/5") || strings.Contains(sec.Text.Text, "<!channel>") {
+			t.Errorf("rating section = %+v", sec.Text)
+		}
+	}
+	if !found {
+		t.Fatal("no rating on the card of a rated ticket")
+	}
+	tk.Rating = tickets.Rating{}
+	for _, b := range card(tk, tk.CreatedAt) {
+		if sec, ok := b.(*slackapi.SectionBlock); ok && sec.BlockID == "rating" {
+			t.Fatal("a rating section on an unrated ticket")
+		}
+	}
+}
