@@ -113,14 +113,7 @@ func TestStatusOfRatedTicketShowsRating(t *testing.T) {
 	e.start()
 	e.acceptTerms(maria)
 	e.open(maria, "Falla o error", "Normal", "La impresora no imprime")
-	ctx := ctx10(t)
-	if _, err := e.svc.Claim(ctx, ana, 1, false); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.svc.Resolve(ctx, ana, 1); err != nil {
-		t.Fatal(err)
-	}
-	e.pump()
+	e.claimAndResolve(1)
 	e.expect(maria, "marcado como resuelto")
 
 	hasStars := func(m telegramtest.Message) bool {
@@ -157,7 +150,7 @@ func TestStatusOfRatedTicketShowsRating(t *testing.T) {
 	}
 
 	// Closed after the rating: the push offers no rating buttons either.
-	if _, err := e.svc.Close(ctx, tickets.CustomerActor(e.ticket(1).Customer), 1); err != nil {
+	if _, err := e.svc.Close(ctx10(t), tickets.CustomerActor(e.ticket(1).Customer), 1); err != nil {
 		t.Fatal(err)
 	}
 	e.pump()

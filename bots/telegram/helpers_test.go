@@ -304,3 +304,18 @@ func (e *env) answers(n int) []telegramtest.CallbackAnswer {
 	e.answered += n
 	return got
 }
+
+// claimAndResolve has the agent Ana claim ticket n and resolve it, then
+// delivers the events.
+func (e *env) claimAndResolve(n int64) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := e.svc.Claim(ctx, ana, n, false); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.svc.Resolve(ctx, ana, n); err != nil {
+		e.t.Fatal(err)
+	}
+	e.pump()
+}

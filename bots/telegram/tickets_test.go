@@ -97,14 +97,7 @@ func TestAnotherCustomersTicketIsNotFound(t *testing.T) {
 	e.start()
 	e.acceptTerms(maria)
 	e.open(maria, "Servicio caído", "Crítica", "Secreto de María")
-	ctx := ctx10(t)
-	if _, err := e.svc.Claim(ctx, ana, 1, false); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.svc.Resolve(ctx, ana, 1); err != nil {
-		t.Fatal(err)
-	}
-	e.pump()
+	e.claimAndResolve(1)
 	resolved := e.expect(maria, "resuelto")
 
 	e.fake.SendCommand(pedro, "status", "1")
@@ -162,14 +155,7 @@ func TestCloseReopenRate(t *testing.T) {
 	e.start()
 	e.acceptTerms(maria)
 	e.open(maria, "Pregunta técnica", "Normal", "¿Cómo configuro el VPN?")
-	ctx := ctx10(t)
-	if _, err := e.svc.Claim(ctx, ana, 1, false); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.svc.Resolve(ctx, ana, 1); err != nil {
-		t.Fatal(err)
-	}
-	e.pump()
+	e.claimAndResolve(1)
 	m := e.expect(maria, "marcado como resuelto")
 	e.press(maria, m, "Cerrar")
 	e.answers(1)
