@@ -308,6 +308,12 @@ func (b *Bot) flushAlbum(ctx context.Context, a albumRef, force, locked bool) (t
 		return time.Time{}, err
 	}
 	defer release()
+	// Once begun, a flush is carried to the end even when ctx ends
+	// meanwhile (deliverAlbum bounds it by UpdateTimeout), as updates
+	// are: a stop halfway through the sends would leave the album
+	// undelivered-looking and its next flush would answer the customer
+	// twice.
+	ctx = context.WithoutCancel(ctx)
 	parts, err := b.closeAlbum(ctx, a)
 	if err != nil {
 		return time.Time{}, err
@@ -323,8 +329,7 @@ func (b *Bot) flushAlbum(ctx context.Context, a albumRef, force, locked bool) (t
 				return err
 			}
 		}
-		// Written even when ctx ended meanwhile: what it records happened.
-		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		mctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
 		return b.state.SetValue(mctx, a.key("d"), "1", albumTTL)
 	})

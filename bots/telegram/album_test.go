@@ -196,3 +196,35 @@ func TestAlbumBeforeTheDescriptionJoinsTheTicket(t *testing.T) {
 		t.Errorf("conversation = %+v, want the album in the ticket, not after it", c)
 	}
 }
+
+// A bot stopped while it delivers an album finishes the delivery first,
+// as it does with updates: the customer's confirmation arrives before
+// the stop returns, and the next bot neither flushes the album again nor
+// answers twice.
+func TestStopDuringAlbumFlushFinishesIt(t *testing.T) {
+	e := newEnv(t)
+	e.start()
+	e.acceptTerms(maria)
+	e.open(maria, "Falla", "Alta", "Pantalla rota")
+	e.fake.SetLatency("sendMessage", 300*time.Millisecond)
+	e.fake.SendPhoto(maria, "p1", "Fotos del daño", "album-1")
+	e.fake.SendPhoto(maria, "p2", "", "album-1")
+	// Once the album is stored its confirmation is on its way, slowly.
+	waitFor(t, func() bool { return len(e.conversation(1)) == 1 })
+	e.stop()
+	if n := e.countMessages(maria, "Mensaje añadido al ticket #1"); n != 1 {
+		t.Fatalf("confirmations when the stop returned = %d, want 1", n)
+	}
+
+	e.fake.SetLatency("sendMessage", 0)
+	e.stop = e.run(e.newBot(e.cfg))
+	e.fake.SendText(maria, "Sigue igual")
+	waitFor(t, func() bool { return e.countMessages(maria, "Mensaje añadido al ticket #1") >= 2 })
+	c := e.conversation(1)
+	if len(c) != 2 || fileIDs(c[0]) != "p1,p2" || c[1].Text != "Sigue igual" {
+		t.Fatalf("conversation = %+v, want the album once and the text", c)
+	}
+	if n := e.countMessages(maria, "Mensaje añadido al ticket #1"); n != 2 {
+		t.Errorf("confirmations = %d, want one for the album and one for the text", n)
+	}
+}
