@@ -34,7 +34,10 @@ import (
 
 // benchOptions configure one bench run.
 type benchOptions struct {
-	URL     string
+	URL string
+	// Username and Password come from REDIS_USERNAME and REDIS_PASSWORD,
+	// as for serving.
+	Username, Password string
 	N       int
 	Workers int
 	Prefix  string
@@ -90,7 +93,7 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprint(fs.Output(), benchUsage)
 		fs.PrintDefaults()
 	}
-	o := benchOptions{URL: getenv("REDIS_URL")}
+	o := benchOptions{URL: getenv("REDIS_URL"), Username: getenv("REDIS_USERNAME"), Password: getenv("REDIS_PASSWORD")}
 	fs.IntVar(&o.N, "n", 10000, "tickets to open and claim")
 	fs.IntVar(&o.Workers, "w", 50, "concurrent workers")
 	fs.StringVar(&o.Prefix, "prefix", "", "key prefix (default a random ticketbot-bench-<hex>)")
@@ -130,8 +133,13 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 // and deletes every key it wrote.
 func runBench(ctx context.Context, o benchOptions, out io.Writer) (res benchResult, err error) {
 	uopts, _, err := parseRedis(func(name string) string {
-		if name == "REDIS_URL" {
+		switch name {
+		case "REDIS_URL":
 			return o.URL
+		case "REDIS_USERNAME":
+			return o.Username
+		case "REDIS_PASSWORD":
+			return o.Password
 		}
 		return ""
 	})
@@ -535,10 +543,11 @@ func compareRedisBenchmark(ctx context.Context, o benchOptions, rdb redis.Univer
 		fmt.Fprintln(out, "-compare: redis-benchmark is not on PATH; skipped")
 		return nil, nil
 	}
-	ropt, err := redis.ParseURL(o.URL)
-	if err != nil {
-		return nil, err
+	c, ok := rdb.(*redis.Client) // REDIS_URL: one server
+	if !ok {
+		return nil, errors.New("-compare needs a single Redis server")
 	}
+	ropt := c.Options()
 	host, port, err := net.SplitHostPort(ropt.Addr)
 	if err != nil {
 		return nil, err

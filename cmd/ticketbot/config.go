@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/mail"
@@ -233,6 +234,12 @@ func parseRedis(getenv func(string) string) (*redis.UniversalOptions, string, er
 		if err != nil {
 			return nil, "", configErr("REDIS_URL", "%s", redactURLError(err, u))
 		}
+		if err := redisAuthFromEnv(getenv, o); err != nil {
+			return nil, "", err
+		}
+		if tlsOn := strings.TrimSpace(getenv("REDIS_TLS")); tlsOn != "" {
+			return nil, "", configErr("REDIS_TLS", "applies to REDIS_ADDRS; with REDIS_URL use a rediss:// URL")
+		}
 		return &redis.UniversalOptions{
 			Addrs:           []string{o.Addr},
 			ClientName:      o.ClientName,
@@ -263,11 +270,69 @@ func parseRedis(getenv func(string) string) (*redis.UniversalOptions, string, er
 			}
 			list = append(list, a)
 		}
-		return &redis.UniversalOptions{Addrs: list, MasterName: master}, "REDIS_ADDRS", nil
+		opts := &redis.UniversalOptions{
+			Addrs:            list,
+			MasterName:       master,
+			Username:         getenv("REDIS_USERNAME"),
+			Password:         getenv("REDIS_PASSWORD"),
+			SentinelPassword: getenv("REDIS_SENTINEL_PASSWORD"),
+		}
+		if opts.SentinelPassword != "" && master == "" {
+			return nil, "", configErr("REDIS_SENTINEL_PASSWORD", "needs REDIS_MASTER_NAME (Sentinel)")
+		}
+		on, err := parseBoolVar(getenv, "REDIS_TLS")
+		if err != nil {
+			return nil, "", err
+		}
+		if on {
+			// The server name of each connection is its address' host
+			// (tls.DialWithDialer), which suits several nodes.
+			opts.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		}
+		return opts, "REDIS_ADDRS", nil
 	case master != "":
 		return nil, "", configErr("REDIS_MASTER_NAME", "needs REDIS_ADDRS (the Sentinel addresses)")
 	}
+	for _, name := range []string{"REDIS_USERNAME", "REDIS_PASSWORD", "REDIS_SENTINEL_PASSWORD", "REDIS_TLS"} {
+		if getenv(name) != "" {
+			return nil, "", configErr(name, "needs REDIS_URL or REDIS_ADDRS")
+		}
+	}
 	return nil, "", nil
+}
+
+// parseBoolVar reads variable name as a yes/no switch; unset is no.
+func parseBoolVar(getenv func(string) string, name string) (bool, error) {
+	switch v := strings.ToLower(strings.TrimSpace(getenv(name))); v {
+	case "", "0", "false", "no":
+		return false, nil
+	case "1", "true", "yes":
+		return true, nil
+	default:
+		return false, configErr(name, "%q is not true or false", v)
+	}
+}
+
+// redisAuthFromEnv completes the credentials of a REDIS_URL with
+// REDIS_USERNAME and REDIS_PASSWORD, which keep a secret out of the URL.
+// Credentials in both places are refused: one of them would be ignored.
+func redisAuthFromEnv(getenv func(string) string, o *redis.Options) error {
+	if p := getenv("REDIS_PASSWORD"); p != "" {
+		if o.Password != "" {
+			return configErr("REDIS_PASSWORD", "REDIS_URL holds a password already; set only one of them")
+		}
+		o.Password = p
+	}
+	if u := getenv("REDIS_USERNAME"); u != "" {
+		if o.Username != "" {
+			return configErr("REDIS_USERNAME", "REDIS_URL holds a user name already; set only one of them")
+		}
+		o.Username = u
+	}
+	if getenv("REDIS_SENTINEL_PASSWORD") != "" {
+		return configErr("REDIS_SENTINEL_PASSWORD", "needs REDIS_ADDRS and REDIS_MASTER_NAME (Sentinel)")
+	}
+	return nil
 }
 
 // redactURLError returns err's text with the URL's password removed.
@@ -322,12 +387,9 @@ func parseSlack(env func(string, string) string, warnings *[]string) (SlackConfi
 		QueueChannel:  env("SLACK_QUEUE_CHANNEL", ""),
 	}
 	agents := env("SLACK_AGENTS", "")
-	switch v := strings.ToLower(env("SLACK_ANONYMOUS_AGENTS", "")); v {
-	case "", "0", "false", "no":
-	case "1", "true", "yes":
-		c.AnonymousAgents = true
-	default:
-		return SlackConfig{}, configErr("SLACK_ANONYMOUS_AGENTS", "%q is not true or false", v)
+	var err error
+	if c.AnonymousAgents, err = parseBoolVar(func(name string) string { return env(name, "") }, "SLACK_ANONYMOUS_AGENTS"); err != nil {
+		return SlackConfig{}, err
 	}
 	c.TeamName = strings.TrimSpace(env("SLACK_TEAM_NAME", DefaultTeamName))
 	if c.TeamName == "" || len([]rune(c.TeamName)) > 64 {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"strings"
 	"testing"
@@ -90,6 +91,30 @@ func TestParseConfig(t *testing.T) {
 			}
 		}},
 		{name: "bad addr", env: map[string]string{"REDIS_ADDRS": "n1:6379,n2"}, wantVar: "REDIS_ADDRS"},
+		{name: "sentinel with auth and tls", env: map[string]string{
+			"REDIS_ADDRS": "s1:26379", "REDIS_MASTER_NAME": "m", "REDIS_USERNAME": "bot", "REDIS_PASSWORD": "pw",
+			"REDIS_SENTINEL_PASSWORD": "spw", "REDIS_TLS": "true",
+		}, check: func(t *testing.T, c Config) {
+			r := c.Redis
+			if r.Username != "bot" || r.Password != "pw" || r.SentinelPassword != "spw" || r.TLSConfig == nil || r.TLSConfig.MinVersion != tls.VersionTLS12 {
+				t.Errorf("Redis = %+v", r)
+			}
+		}},
+		{name: "cluster with password", env: map[string]string{"REDIS_ADDRS": "n1:6379,n2:6379", "REDIS_PASSWORD": "pw"}, check: func(t *testing.T, c Config) {
+			if c.Redis.Password != "pw" || c.Redis.TLSConfig != nil {
+				t.Errorf("Redis = %+v", c.Redis)
+			}
+		}},
+		{name: "bad tls", env: map[string]string{"REDIS_ADDRS": "n1:6379", "REDIS_TLS": "maybe"}, wantVar: "REDIS_TLS"},
+		{name: "sentinel password without sentinel", env: map[string]string{"REDIS_ADDRS": "n1:6379", "REDIS_SENTINEL_PASSWORD": "x"}, wantVar: "REDIS_SENTINEL_PASSWORD"},
+		{name: "url with password var", env: map[string]string{"REDIS_URL": "redis://localhost:6379/0", "REDIS_PASSWORD": "pw", "REDIS_USERNAME": "bot"}, check: func(t *testing.T, c Config) {
+			if c.Redis.Password != "pw" || c.Redis.Username != "bot" {
+				t.Errorf("Redis = %+v", c.Redis)
+			}
+		}},
+		{name: "url and password var both", env: map[string]string{"REDIS_URL": "redis://:a@localhost:6379", "REDIS_PASSWORD": "b"}, wantVar: "REDIS_PASSWORD"},
+		{name: "url with tls var", env: map[string]string{"REDIS_URL": url, "REDIS_TLS": "true"}, wantVar: "REDIS_TLS"},
+		{name: "password without redis", env: map[string]string{"REDIS_PASSWORD": "pw"}, demo: true, wantVar: "REDIS_PASSWORD"},
 		{name: "master without addrs", env: map[string]string{"REDIS_MASTER_NAME": "m"}, wantVar: "REDIS_MASTER_NAME"},
 		{name: "master with url", env: map[string]string{"REDIS_URL": url, "REDIS_MASTER_NAME": "m"}, wantVar: "REDIS_MASTER_NAME"},
 		{name: "prefix with brace", env: map[string]string{"REDIS_URL": url, "REDIS_PREFIX": "a{b"}, wantVar: "REDIS_PREFIX"},
