@@ -38,11 +38,11 @@ type benchOptions struct {
 	// Username and Password come from REDIS_USERNAME and REDIS_PASSWORD,
 	// as for serving.
 	Username, Password string
-	N       int
-	Workers int
-	Prefix  string
-	Desk    string
-	Compare bool
+	N                  int
+	Workers            int
+	Prefix             string
+	Desk               string
+	Compare            bool
 	// inspect, when set, is called after both phases and before the
 	// clean-up, so tests can look at what the run left in Redis.
 	inspect func(ctx context.Context, st *store.Store, rdb redis.UniversalClient) error

@@ -1,6 +1,8 @@
 // Package redistest gives tests a real Redis: the server in REDIS_URL, or a
 // redis-server started from PATH on a free port for the test binary. Each
 // test gets its own key prefix, and its keys are deleted when it ends.
+// StartCluster and StartSentinel start a Redis Cluster or a Sentinel setup
+// of the test's own, also from PATH (see topology.go).
 //
 // Without REDIS_URL and without redis-server on PATH the tests are skipped,
 // except under CI=true, where they fail: CI must never pass by skipping.
@@ -10,6 +12,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	mrand "math/rand/v2"
 	"net"
@@ -87,8 +90,23 @@ func Client(tb testing.TB) (*redis.Client, string) {
 	return rdb, prefix
 }
 
-// DeletePrefix deletes every key that starts with prefix.
+// DeletePrefix deletes every key that starts with prefix. On a Cluster
+// client it scans every master (a SCAN sees only the node it runs on) and
+// deletes key by key (the keys may hash to different slots).
 func DeletePrefix(ctx context.Context, rdb redis.UniversalClient, prefix string) {
+	if cc, ok := rdb.(*redis.ClusterClient); ok {
+		_ = cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+			iter := node.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+			_, err := node.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for iter.Next(ctx) {
+					p.Unlink(ctx, iter.Val())
+				}
+				return iter.Err()
+			})
+			return err
+		})
+		return
+	}
 	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
 	var batch []string
 	for iter.Next(ctx) {
@@ -109,10 +127,18 @@ func DeletePrefix(ctx context.Context, rdb redis.UniversalClient, prefix string)
 type Server struct {
 	mu   sync.Mutex
 	port int
-	dir  string
+	bus  int    // cluster bus port (--cluster-port), 0 for none
+	dir  string // data directory, with the log (redis.log)
+	conf string // config file, first on the command line ("" for none)
 	args []string
 	cmd  *exec.Cmd
+	done chan struct{} // closed when cmd has exited
 }
+
+// errPortTaken reports a server that could not have its port: the port was
+// free when picked but another process took it before the server bound it.
+// A first start then tries other ports.
+var errPortTaken = errors.New("port taken")
 
 // StartShared starts a redis-server that lives as long as the test binary
 // (it dies with it), for state shared by several tests or benchmarks.
@@ -124,16 +150,24 @@ func StartShared(args ...string) (*Server, error) {
 // example "--appendonly", "yes"), stopped at cleanup.
 func Start(tb testing.TB, args ...string) *Server {
 	tb.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		unavailable(tb, err)
-	}
-	dir := tb.TempDir()
-	s, err := startIn(dir, args...)
+	require(tb, "redis-server")
+	s, err := startIn(tb.TempDir(), spec{}, args...)
 	if err != nil {
 		tb.Fatalf("start redis-server: %v", err)
 	}
 	tb.Cleanup(s.Stop)
 	return s
+}
+
+// require skips or fails tb (see unavailable) unless every program is on
+// PATH.
+func require(tb testing.TB, programs ...string) {
+	tb.Helper()
+	for _, p := range programs {
+		if _, err := exec.LookPath(p); err != nil {
+			unavailable(tb, err)
+		}
+	}
 }
 
 func start(dir string, args ...string) (*Server, error) {
@@ -147,16 +181,35 @@ func start(dir string, args ...string) (*Server, error) {
 		}
 		dir = d
 	}
-	return startIn(dir, args...)
+	return startIn(dir, spec{}, args...)
 }
 
-func startIn(dir string, args ...string) (*Server, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
+// spec says how to run a server besides its arguments.
+type spec struct {
+	conf string // config file to start from (a sentinel needs one)
+	bus  bool   // a cluster node: pick a free cluster bus port too
+}
+
+// startIn starts a server in dir on free ports. A port can be taken between
+// the pick and the server's bind (by another test binary's server): then it
+// tries other ports.
+func startIn(dir string, sp spec, args ...string) (*Server, error) {
+	var err error
+	for range 5 {
+		s := &Server{dir: dir, conf: sp.conf, args: args}
+		if s.port, err = freePort(); err != nil {
+			return nil, err
+		}
+		for sp.bus && (s.bus == 0 || s.bus == s.port) {
+			if s.bus, err = freePort(); err != nil {
+				return nil, err
+			}
+		}
+		if err = s.Restart(); !errors.Is(err, errPortTaken) {
+			return s, err
+		}
 	}
-	s := &Server{port: port, dir: dir, args: args}
-	return s, s.Restart()
+	return nil, err
 }
 
 // URL returns the server's redis:// URL.
@@ -169,11 +222,16 @@ func (s *Server) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.It
 func (s *Server) Stop() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.kill()
+}
+
+// kill kills the process and waits for it; s.mu is held.
+func (s *Server) kill() {
 	if s.cmd == nil {
 		return
 	}
 	_ = s.cmd.Process.Kill()
-	_ = s.cmd.Wait()
+	<-s.done
 	s.cmd = nil
 }
 
@@ -185,21 +243,44 @@ func (s *Server) Restart() error {
 	if s.cmd != nil {
 		return nil
 	}
-	argv := append([]string{
+	var argv []string
+	if s.conf != "" {
+		argv = append(argv, s.conf) // redis-server reads a config file only as its first argument
+	}
+	argv = append(argv,
 		"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--save", "",
-		"--dir", s.dir, "--logfile", filepath.Join(s.dir, "redis.log"),
+		"--dir", s.dir, "--logfile", s.logFile(),
 		"--daemonize", "no", "--protected-mode", "no",
-	}, s.args...)
+	)
+	if s.bus != 0 {
+		argv = append(argv, "--cluster-port", strconv.Itoa(s.bus))
+	}
+	argv = append(argv, s.args...)
 	cmd := exec.Command("redis-server", argv...)
 	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	s.cmd = cmd
+	done := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(done)
+	}()
+	s.cmd, s.done = cmd, done
 	rdb := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1})
 	defer rdb.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
+		select {
+		case <-done:
+			s.cmd = nil
+			log := s.logTail()
+			if strings.Contains(log, "Address already in use") {
+				return fmt.Errorf("redis-server on port %d: %w: %s", s.port, errPortTaken, log)
+			}
+			return fmt.Errorf("redis-server on port %d exited: %s", s.port, log)
+		default:
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		info, err := rdb.Info(ctx, "server").Result()
 		cancel()
@@ -207,18 +288,32 @@ func (s *Server) Restart() error {
 			// The server answering must be ours, not another test's that
 			// took the port while ours was stopped.
 			if !strings.Contains(info, "process_id:"+strconv.Itoa(cmd.Process.Pid)+"\r\n") {
-				_ = cmd.Process.Kill()
-				_ = cmd.Wait()
-				s.cmd = nil
-				return fmt.Errorf("port %d was taken by another server while ours was stopped", s.port)
+				s.kill()
+				return fmt.Errorf("redis-server on port %d: %w by another server", s.port, errPortTaken)
 			}
 			return nil
 		}
 		if time.Now().After(deadline) {
+			s.kill()
 			return fmt.Errorf("redis-server on port %d did not answer: %w", s.port, err)
 		}
 		time.Sleep(20 * time.Millisecond) // polling a child process start-up, not synchronising tests
 	}
+}
+
+func (s *Server) logFile() string { return filepath.Join(s.dir, "redis.log") }
+
+// logTail returns the end of the server's log, for error messages.
+func (s *Server) logTail() string {
+	b, err := os.ReadFile(s.logFile())
+	if err != nil {
+		return "(no log: " + err.Error() + ")"
+	}
+	const max = 2000
+	if len(b) > max {
+		b = b[len(b)-max:]
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // freePort picks a free port below the kernel's ephemeral range (which
