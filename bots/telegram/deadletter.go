@@ -3,8 +3,13 @@ package telegram
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"strconv"
+	"strings"
+	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
@@ -63,7 +68,14 @@ func (b *Bot) saveDeadLetter(ctx context.Context, d DeadLetter) error {
 // DeadLetters returns up to limit of the inbound dead letters of the last
 // 30 days, newest first.
 func (b *Bot) DeadLetters(ctx context.Context, limit int) ([]DeadLetter, error) {
-	v, ok, err := b.state.Value(ctx, keyDeadCount)
+	return DeadLetters(ctx, b.state, limit)
+}
+
+// DeadLetters returns up to limit of the inbound dead letters kept in
+// state, newest first; operators read them with no Bot running
+// (`ticketbot deadletters inbound`).
+func DeadLetters(ctx context.Context, state State, limit int) ([]DeadLetter, error) {
+	v, ok, err := state.Value(ctx, keyDeadCount)
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -71,7 +83,7 @@ func (b *Bot) DeadLetters(ctx context.Context, limit int) ([]DeadLetter, error) 
 	var out []DeadLetter
 	seen := map[string]bool{}
 	for i, gap := n, 0; i > 0 && len(out) < limit && gap < deadScanGap; i-- {
-		key, ok, err := b.state.Value(ctx, keyDeadEntry(i))
+		key, ok, err := state.Value(ctx, keyDeadEntry(i))
 		if err != nil {
 			return out, err
 		}
@@ -84,7 +96,7 @@ func (b *Bot) DeadLetters(ctx context.Context, limit int) ([]DeadLetter, error) 
 			continue
 		}
 		seen[key] = true
-		raw, ok, err := b.state.Value(ctx, keyDead(key))
+		raw, ok, err := state.Value(ctx, keyDead(key))
 		if err != nil {
 			return out, err
 		}
@@ -152,4 +164,62 @@ func (b *Bot) tellLost(ctx context.Context, key string, from *tgbotapi.User, cha
 	t.setLanguage(lang)
 	t.sayf("%s", text(t.tx))
 	return t.finish(ctx)
+}
+
+// PrintDeadLetters writes ds as a table to out, for operators: what was
+// lost, from which chat, when and why. Each customer was asked to send it
+// again, so they are listed, not replayed.
+func PrintDeadLetters(out io.Writer, ds []DeadLetter) error {
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEY\tCHAT\tAT\tERROR\tCONTENT")
+	for _, d := range ds {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", d.Key, d.Chat, d.At.Format(time.RFC3339),
+			oneLine(d.Error, 100), oneLine(d.content(), 100))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(out, "%d inbound dead letters (Telegram)\n", len(ds))
+	return err
+}
+
+// content is what the customer sent, as an operator reads it: the text
+// or captions and the number of files; the raw JSON when it is neither an
+// update nor an album.
+func (d DeadLetter) content() string {
+	var texts []string
+	files := 0
+	var u tgbotapi.Update
+	var parts []albumPart
+	switch {
+	case d.Album == "" && json.Unmarshal(d.Raw, &u) == nil && u.Message != nil:
+		texts = append(texts, u.Message.Text, u.Message.Caption)
+		files = len(attachmentsOf(u.Message))
+	case d.Album == "" && json.Unmarshal(d.Raw, &u) == nil && u.CallbackQuery != nil:
+		return "button press"
+	case d.Album != "" && json.Unmarshal(d.Raw, &parts) == nil:
+		for _, p := range parts {
+			texts = append(texts, p.Caption)
+			files += len(p.Attachments)
+		}
+	default:
+		return string(d.Raw)
+	}
+	s := strings.TrimSpace(strings.Join(texts, " "))
+	if files > 0 {
+		s = strings.TrimSpace(fmt.Sprintf("%s [%d files]", s, files))
+	}
+	return s
+}
+
+// oneLine folds s to one line of at most n bytes (cut at a rune).
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

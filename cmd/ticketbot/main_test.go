@@ -443,6 +443,22 @@ func TestRunCommands(t *testing.T) {
 	}
 }
 
+func TestDeadLettersInboundCommand(t *testing.T) {
+	_, prefix := redistest.Client(t)
+	env := envOf(map[string]string{"REDIS_URL": redistest.URL(t), "REDIS_PREFIX": prefix})
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"deadletters", "inbound"}, env, &stdout, &stderr); code != 0 ||
+		!strings.Contains(stdout.String(), "0 inbound dead letters") {
+		t.Errorf("deadletters inbound = %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := run(context.Background(), []string{"deadletters", "inbound", "-limit", "0"}, env, &stdout, &stderr); code != 1 ||
+		!strings.Contains(stderr.String(), "usage: deadletters inbound") {
+		t.Errorf("deadletters inbound -limit 0 = %d, stderr %q", code, stderr.String())
+	}
+}
+
 func TestServeExitsZeroOnSignal(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
