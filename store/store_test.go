@@ -35,7 +35,7 @@ func (c *fixedClock) Advance(d time.Duration) {
 }
 
 type env struct {
-	rdb   *redis.Client
+	rdb   redis.UniversalClient
 	store *store.Store
 	svc   *tickets.Service
 	clock *fixedClock
@@ -44,7 +44,12 @@ type env struct {
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	rdb, prefix := redistest.Client(t)
-	st := store.New(rdb, store.Options{Prefix: prefix})
+	return newEnvOn(rdb, store.Options{Prefix: prefix})
+}
+
+// newEnvOn is newEnv over any client (Cluster, Sentinel) and desk.
+func newEnvOn(rdb redis.UniversalClient, opts store.Options) *env {
+	st := store.New(rdb, opts)
 	clock := &fixedClock{now: time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)}
 	svc := tickets.NewService(st, st, st, tickets.Config{Clock: clock})
 	return &env{rdb: rdb, store: st, svc: svc, clock: clock}

@@ -267,7 +267,11 @@ func (s *Server) Restart() error {
 		close(done)
 	}()
 	s.cmd, s.done = cmd, done
-	rdb := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1})
+	// Short timeouts: a listener that is not ours (the port was taken)
+	// must not hold the loop up while our process has already exited.
+	const try = 250 * time.Millisecond
+	rdb := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1,
+		DialTimeout: try, ReadTimeout: try, WriteTimeout: try})
 	defer rdb.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -281,7 +285,7 @@ func (s *Server) Restart() error {
 			return fmt.Errorf("redis-server on port %d exited: %s", s.port, log)
 		default:
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), try)
 		info, err := rdb.Info(ctx, "server").Result()
 		cancel()
 		if err == nil {
@@ -303,17 +307,17 @@ func (s *Server) Restart() error {
 
 func (s *Server) logFile() string { return filepath.Join(s.dir, "redis.log") }
 
-// logTail returns the end of the server's log, for error messages.
+// logTail returns the last lines of the server's log, for error messages.
 func (s *Server) logTail() string {
 	b, err := os.ReadFile(s.logFile())
 	if err != nil {
 		return "(no log: " + err.Error() + ")"
 	}
-	const max = 2000
-	if len(b) > max {
-		b = b[len(b)-max:]
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) > 3 {
+		lines = lines[len(lines)-3:]
 	}
-	return strings.TrimSpace(string(b))
+	return strings.Join(lines, " | ")
 }
 
 // freePort picks a free port below the kernel's ephemeral range (which
