@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/colombiainformatica/ticketbot/bots/slack/slacktest"
 	"github.com/colombiainformatica/ticketbot/bots/telegram/telegramtest"
 	"github.com/colombiainformatica/ticketbot/internal/redistest"
@@ -169,6 +171,42 @@ func TestMainWithRedis(t *testing.T) {
 	_, prefix := redistest.Client(t) // deletes the prefix's keys at cleanup
 	m := startMain(t, map[string]string{"REDIS_URL": redistest.URL(t), "REDIS_PREFIX": prefix}, false)
 	checkProduct(t, m)
+}
+
+// A Redis that requires a password is reached with REDIS_PASSWORD, kept
+// out of the URL; a wrong password leaves the product not ready.
+func TestMainWithRedisPassword(t *testing.T) {
+	srv := redistest.Start(t, "--requirepass", "s3cret-pw")
+	m := startMain(t, map[string]string{"REDIS_URL": srv.URL(), "REDIS_PASSWORD": "s3cret-pw"}, false)
+	checkProduct(t, m)
+
+	wrong := startMain(t, map[string]string{"REDIS_URL": srv.URL(), "REDIS_PASSWORD": "wrong"}, false)
+	waitStatus(t, wrong, "/readyz", 503)
+}
+
+// REDIS_ADDRS without a master name is Redis Cluster: the product runs on
+// a real three-master cluster.
+func TestMainOnRedisCluster(t *testing.T) {
+	c := redistest.StartCluster(t, 3)
+	m := startMain(t, map[string]string{"REDIS_ADDRS": strings.Join(c.Addrs(), ",")}, false)
+	if _, ok := m.Redis.(*redis.ClusterClient); !ok {
+		t.Fatalf("client = %T, want a cluster client", m.Redis)
+	}
+	checkProduct(t, m)
+}
+
+// REDIS_ADDRS with REDIS_MASTER_NAME is Sentinel: the product runs on the
+// master the sentinels name.
+func TestMainOnSentinel(t *testing.T) {
+	s := redistest.StartSentinel(t)
+	m := startMain(t, map[string]string{"REDIS_ADDRS": strings.Join(s.Addrs(), ","), "REDIS_MASTER_NAME": s.MasterName}, false)
+	checkProduct(t, m)
+	master := redis.NewClient(&redis.Options{Addr: s.Master.Addr()})
+	defer master.Close()
+	n, err := master.Exists(context.Background(), "ticketbot:{support}:t:1").Result()
+	if err != nil || n != 1 {
+		t.Errorf("ticket #1 on the master = %d, %v", n, err)
+	}
 }
 
 func TestMainDemo(t *testing.T) {

@@ -270,7 +270,7 @@ func (s *Server) Restart() error {
 	// Short timeouts: a listener that is not ours (the port was taken)
 	// must not hold the loop up while our process has already exited.
 	const try = 250 * time.Millisecond
-	rdb := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1,
+	rdb := redis.NewClient(&redis.Options{Addr: s.Addr(), Password: s.password(), MaxRetries: -1,
 		DialTimeout: try, ReadTimeout: try, WriteTimeout: try})
 	defer rdb.Close()
 	deadline := time.Now().Add(10 * time.Second)
@@ -303,6 +303,17 @@ func (s *Server) Restart() error {
 		}
 		time.Sleep(20 * time.Millisecond) // polling a child process start-up, not synchronising tests
 	}
+}
+
+// password is the server's --requirepass, if it was started with one
+// (URL does not hold it: tests give it apart, as REDIS_PASSWORD does).
+func (s *Server) password() string {
+	for i, a := range s.args {
+		if a == "--requirepass" && i+1 < len(s.args) {
+			return s.args[i+1]
+		}
+	}
+	return ""
 }
 
 func (s *Server) logFile() string { return filepath.Join(s.dir, "redis.log") }
