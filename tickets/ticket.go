@@ -82,13 +82,27 @@ func AgentActor(a Agent) Actor { return Actor{Role: RoleAgent, ID: a.ID, Name: a
 // example flagging an unreachable customer).
 var SystemActor = Actor{Role: RoleSystem, ID: "system", Name: "ticketbot"}
 
-// Attachment is a reference to a file kept by the chat platform; the product
-// never copies files.
+// Attachment is a reference to a file kept by a chat platform; the product
+// stores no file content (adapters copy a file from the platform that holds
+// it when they show it on another).
 type Attachment struct {
 	Kind   string `json:"k"`           // "photo", "document", "voice", "video", "audio"
-	FileID string `json:"f"`           // the platform's file reference
+	FileID string `json:"f"`           // the holding platform's file reference
 	Name   string `json:"n,omitempty"` // file name, when known
 	Size   int64  `json:"s,omitempty"` // bytes, when known
+	// Source is the platform that holds the file ("slack" for a file an
+	// agent shared); empty means the customer's platform, as for every
+	// attachment stored before the field existed.
+	Source string `json:"p,omitempty"`
+}
+
+// HeldBy returns the platform that holds a's file on a ticket of customer
+// c: its Source, else the customer's platform.
+func (a Attachment) HeldBy(c Customer) string {
+	if a.Source != "" {
+		return a.Source
+	}
+	return c.Platform
 }
 
 // MessageKind says who wrote a message and who may read it.
