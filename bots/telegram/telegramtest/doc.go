@@ -13,7 +13,7 @@
 // SendDocument, SendVoice, Reply, PressButton, PushUpdate, Block,
 // DeleteChat), reads what the bot did (Messages, AllMessages, Calls,
 // Commands, CallbackAnswers, Webhook, Stats), waits for it without sleeping
-// (Watch, WaitMessages, WaitCallbackAnswers), and injects faults (FailNext,
+// (Watch, WaitMessages, WaitCallbackAnswers, WaitFor), and injects faults (FailNext,
 // RateLimitNext, SetLatency, DuplicateUpdates, EnforceLimits).
 //
 // # Faithful to the Bot API
@@ -56,7 +56,13 @@
 //     (from users' messages or earlier sends), http(s) URLs and multipart
 //     uploads (attach:// too); unknown file_ids answer "wrong file
 //     identifier/HTTP URL specified". A media group (2-10 items) becomes one
-//     message per item sharing a media_group_id.
+//     message per item sharing a media_group_id. Uploaded files keep their
+//     bytes (FileData; Media.Uploaded tells an upload from a file_id), and an
+//     upload over 50 MB answers 413 "Request Entity Too Large".
+//   - Files: getFile answers file_size and file_path, and refuses a file
+//     over 20 MB with "Bad Request: file is too big"; the file URL serves
+//     the bytes with Content-Length. Users' messages carry file_size.
+//     AddFile gives a file the content a test wants.
 //   - Webhook: setWebhook records url, secret_token (validated as
 //     Telegram does: 1-256 of A-Z a-z 0-9 _ -), max_connections and
 //     allowed_updates; updates are POSTed as JSON with the
@@ -82,7 +88,8 @@
 //   - Commands are kept per scope type and language_code; Commands reads the
 //     default scope.
 //   - Error texts for rare cases (media group size, command validation,
-//     JSON parse errors) are plausible, not copied from Telegram.
+//     JSON parse errors) are plausible, not copied from Telegram. Photos
+//     are not checked against sendPhoto's 10 MB and dimension limits.
 //   - Flood limits count only sends (sendMessage, sendPhoto, sendDocument,
 //     one per sendMediaGroup); edits and answers are never limited. Time for
 //     the limits and dates comes from WithClock; long-poll timeouts,

@@ -465,7 +465,9 @@ func (s *Server) sendMedia(rq *request, kind string) (any, *apiError) {
 	if aerr := s.flood(chatID); aerr != nil {
 		return nil, aerr
 	}
-	m.Media = &Media{Type: kind, FileID: f.id, FileUniqueID: f.uniqueID, FileName: f.name}
+	_, uploaded := rq.files[kind]
+	uploaded = uploaded || strings.HasPrefix(p[kind], "attach://")
+	m.Media = &Media{Type: kind, FileID: f.id, FileUniqueID: f.uniqueID, FileName: f.name, Uploaded: uploaded}
 	s.addBotMessage(ch, m)
 	return s.wire(m), nil
 }
@@ -538,6 +540,9 @@ func (s *Server) getFile(rq *request) (any, *apiError) {
 	f := s.files[rq.params["file_id"]]
 	if f == nil {
 		return nil, badRequest("invalid file_id")
+	}
+	if len(f.data) > MaxDownloadSize {
+		return nil, badRequest("file is too big")
 	}
 	return map[string]any{
 		"file_id":        f.id,
@@ -727,17 +732,21 @@ func (s *Server) wire(m *Message) map[string]any {
 	textKey, entKey := "text", "entities"
 	if m.Media != nil {
 		textKey, entKey = "caption", "caption_entities"
+		size := 0
+		if f := s.files[m.Media.FileID]; f != nil {
+			size = len(f.data)
+		}
 		switch m.Media.Type {
 		case "photo":
 			out["photo"] = []any{
-				map[string]any{"file_id": m.Media.FileID, "file_unique_id": m.Media.FileUniqueID, "width": 90, "height": 90},
-				map[string]any{"file_id": m.Media.FileID, "file_unique_id": m.Media.FileUniqueID, "width": 800, "height": 800},
+				map[string]any{"file_id": m.Media.FileID, "file_unique_id": m.Media.FileUniqueID, "width": 90, "height": 90, "file_size": min(size, 2000)},
+				map[string]any{"file_id": m.Media.FileID, "file_unique_id": m.Media.FileUniqueID, "width": 800, "height": 800, "file_size": size},
 			}
 		case "voice":
 			out["voice"] = map[string]any{"file_id": m.Media.FileID, "file_unique_id": m.Media.FileUniqueID,
-				"duration": m.Media.Duration, "mime_type": "audio/ogg"}
+				"duration": m.Media.Duration, "mime_type": "audio/ogg", "file_size": size}
 		default:
-			doc := map[string]any{"file_id": m.Media.FileID, "file_unique_id": m.Media.FileUniqueID}
+			doc := map[string]any{"file_id": m.Media.FileID, "file_unique_id": m.Media.FileUniqueID, "file_size": size}
 			if m.Media.FileName != "" {
 				doc["file_name"] = m.Media.FileName
 			}

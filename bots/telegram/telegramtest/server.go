@@ -310,7 +310,19 @@ func init() {
 	}
 }
 
-const maxBody = 50 << 20
+// The Bot API's file limits for bots.
+const (
+	// MaxDownloadSize is the largest file getFile hands out (20 MB); a
+	// larger one answers 400 "Bad Request: file is too big".
+	MaxDownloadSize = 20 << 20
+	// MaxUploadSize is the largest file a bot may upload by multipart
+	// (50 MB); a larger request answers 413 "Request Entity Too Large".
+	MaxUploadSize = 50 << 20
+	// maxBody leaves room for the multipart framing and other fields.
+	maxBody = MaxUploadSize + 1<<20
+)
+
+var errTooLarge = &apiError{code: http.StatusRequestEntityTooLarge, desc: "Request Entity Too Large"}
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if rest, ok := strings.CutPrefix(r.URL.Path, "/file/bot"); ok {
@@ -333,7 +345,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	params, files, err := parseParams(r)
-	if err != nil {
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge) || errors.Is(err, errFileTooLarge):
+		s.record(&request{r: r, method: entry.name, params: map[string]string{}}, errTooLarge)
+		writeError(w, errTooLarge)
+		return
+	case err != nil:
 		writeError(w, badRequest("%v", err))
 		return
 	}
@@ -446,8 +464,13 @@ func parseParams(r *http.Request) (map[string]string, map[string]upload, error) 
 		}
 	case "multipart/form-data":
 		if err := r.ParseMultipartForm(maxBody); err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				return nil, nil, err
+			}
 			return nil, nil, fmt.Errorf("can't parse multipart body")
 		}
+		defer r.MultipartForm.RemoveAll()
 		for k, v := range r.MultipartForm.Value {
 			params[k] = v[0]
 		}
@@ -460,6 +483,9 @@ func parseParams(r *http.Request) (map[string]string, map[string]upload, error) 
 			f.Close()
 			if err != nil {
 				return nil, nil, err
+			}
+			if len(data) > MaxUploadSize {
+				return nil, nil, errFileTooLarge
 			}
 			files[k] = upload{name: fhs[0].Filename, data: data}
 		}
@@ -493,7 +519,32 @@ func (s *Server) serveFile(w http.ResponseWriter, rest string) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	_, _ = w.Write(data)
+}
+
+var errFileTooLarge = errors.New("file too large")
+
+// AddFile makes a file with content data known to getFile and the file
+// URLs under fileID, as if a user had sent it before; SendPhoto,
+// SendDocument and SendVoice with the same fileID then send it. An
+// existing fileID keeps its content.
+func (s *Server) AddFile(fileID, kind, name string, data []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.registerFile(fileID, kind, name, data)
+}
+
+// FileData returns the name and content of the file fileID: one a user
+// sent, or one the bot uploaded (see Media.Uploaded).
+func (s *Server) FileData(fileID string) (name string, data []byte, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.files[fileID]
+	if f == nil {
+		return "", nil, false
+	}
+	return f.name, append([]byte(nil), f.data...), true
 }
 
 // broadcast wakes everything waiting for a change. Callers hold s.mu.

@@ -37,7 +37,8 @@ type Media struct {
 	FileID       string
 	FileUniqueID string
 	FileName     string
-	Duration     int // seconds, for voice
+	Duration     int  // seconds, for voice
+	Uploaded     bool // the bot uploaded the file (multipart), not a file_id or URL
 }
 
 // Message is a message recorded by the fake: one sent by the bot, or one sent

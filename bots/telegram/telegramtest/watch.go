@@ -140,3 +140,24 @@ func (s *Server) WaitCallbackAnswers(ctx context.Context, n int) ([]CallbackAnsw
 		}
 	}
 }
+
+// WaitFor blocks until cond reports true, checking it at once and after
+// every change, or returns ctx's error or ErrClosed. cond may call the
+// Server's accessors.
+func (s *Server) WaitFor(ctx context.Context, cond func() bool) error {
+	for {
+		s.mu.Lock()
+		changed := s.changed
+		s.mu.Unlock()
+		if cond() {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.closed:
+			return ErrClosed
+		}
+	}
+}
