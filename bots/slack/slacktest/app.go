@@ -146,6 +146,12 @@ func (s *Server) send(ctx context.Context, kind, target, contentType string, bod
 // message event is delivered to the app. It returns the message's ts, and a
 // *StatusError when the app did not answer 200.
 func (s *Server) PostUserMessage(ctx context.Context, userID, channelID, text, threadTS string) (string, error) {
+	return s.postUser(ctx, userID, channelID, text, threadTS, nil)
+}
+
+// postUser posts a user's message, with the files they share, and delivers
+// its event.
+func (s *Server) postUser(ctx context.Context, userID, channelID, text, threadTS string, files []File) (string, error) {
 	s.mu.Lock()
 	if s.app.eventsURL == "" {
 		s.mu.Unlock()
@@ -169,7 +175,7 @@ func (s *Server) PostUserMessage(ctx context.Context, userID, channelID, text, t
 		}
 		parentUser = p.User
 	}
-	m := &Message{Channel: c.id, TS: s.nextTSLocked(), ThreadTS: threadTS, User: userID, Text: text}
+	m := &Message{Channel: c.id, TS: s.nextTSLocked(), ThreadTS: threadTS, User: userID, Text: text, Files: files}
 	s.insertLocked(c, m)
 	cp := m.clone()
 	s.changedLocked(Event{Kind: MessagePosted, Channel: c.id, TS: m.TS, User: userID, Message: &cp})
@@ -188,6 +194,16 @@ func (s *Server) PostUserMessage(ctx context.Context, userID, channelID, text, t
 	if threadTS != "" {
 		ev["thread_ts"] = threadTS
 		ev["parent_user_id"] = parentUser
+	}
+	if len(files) > 0 {
+		var fs []any
+		for _, f := range files {
+			fs = append(fs, s.fileJSONLocked(f))
+		}
+		ev["subtype"], ev["files"], ev["upload"], ev["display_as_bot"] = "file_share", fs, false, false
+		if text == "" {
+			delete(ev, "blocks")
+		}
 	}
 	envelope := map[string]any{
 		"token": s.cfg.verification, "team_id": s.cfg.teamID, "context_team_id": s.cfg.teamID,

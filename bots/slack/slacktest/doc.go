@@ -10,13 +10,16 @@
 // It serves auth.test, chat.postMessage, chat.update, chat.postEphemeral,
 // chat.delete, chat.getPermalink, conversations.info, conversations.history,
 // conversations.replies, users.info, usergroups.users.list, views.open,
-// views.update, views.publish, reactions.add and files.info, keeps a model of
+// views.update, views.publish, reactions.add, files.info and the upload flow
+// (files.getUploadURLExternal, the upload URL, files.completeUploadExternal,
+// which shares the file in a channel or thread), serves files' private
+// download URLs to the bot token only (401 otherwise), keeps a model of
 // the channels (Messages, Thread, Ephemerals, Views, Responses), records every
 // call (Calls, Stats), and injects faults (FailNext, RateLimitNext, SetLatency,
 // EnforceLimits).
 //
 // The client side plays the people in Slack: once SetApp says where the app
-// listens, PostUserMessage, ClickButton, SelectOption, SubmitView and
+// listens, PostUserMessage, PostUserFiles (a file_share message), ClickButton, SelectOption, SubmitView and
 // SlashCommand post signed Events API, interactivity and slash command
 // requests to the app, and RetryLastEvent repeats an event as Slack retries
 // it. Watch and WaitMessages follow the changes without sleeping.
@@ -65,7 +68,14 @@
 //     every channel (chat.postEphemeral only checks that the user exists).
 //     No DMs, no private channels, no Enterprise Grid.
 //   - The bot's own messages are not echoed to the app as message events, and
-//     user messages carry no files, edits or deletions from the user side.
+//     user messages carry no edits or deletions from the user side.
+//   - Files: uploads complete and are shared at once (Slack processes them
+//     asynchronously); a file is at most 1 GB (MaxFileSize, refused as
+//     file_upload_size_restricted); an upload URL takes one upload (then
+//     404), and a file ID is completed once (then file_not_found); the
+//     declared length is not checked against the bytes. Private URLs answer
+//     401 to a missing or wrong token (Slack redirects to a sign-in page).
+//     UploadEndpoint names the upload URL for FailNext and RateLimitNext.
 //   - Block Kit validation covers the limits above, not the whole schema;
 //     mrkdwn is stored as sent, never rendered, and BlocksText does not
 //     unescape it. Attachments are stored, not validated.

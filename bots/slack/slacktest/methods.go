@@ -400,10 +400,7 @@ func (s *Server) filesInfo(p params) (map[string]any, error) {
 		return nil, apiError("file_not_found")
 	}
 	return map[string]any{
-		"file": map[string]any{
-			"id": f.ID, "name": f.Name, "title": f.Title, "mimetype": f.Mimetype, "size": f.Size,
-			"user": f.User, "url_private": f.URLPrivate, "created": s.now().Unix(), "is_public": false,
-		},
+		"file":     s.fileJSONLocked(f),
 		"comments": []any{},
 		"paging":   map[string]any{"count": 100, "total": 1, "page": 1, "pages": 1},
 	}, nil
@@ -431,6 +428,16 @@ func (s *Server) messageJSONLocked(m *Message) map[string]any {
 	}
 	if len(m.Attachments) > 0 {
 		j["attachments"] = m.Attachments
+	}
+	if len(m.Files) > 0 {
+		var fs []any
+		for _, f := range m.Files {
+			fs = append(fs, s.fileJSONLocked(f))
+		}
+		j["files"] = fs
+		if m.BotID == "" {
+			j["subtype"], j["upload"] = "file_share", true
+		}
 	}
 	if m.ThreadTS != "" {
 		j["thread_ts"] = m.ThreadTS

@@ -40,7 +40,8 @@ type Message struct {
 	Edits       int    // how many times chat.update (or replace_original) changed it
 	Recipient   string // for an ephemeral message, the only user who sees it
 	Reactions   []Reaction
-	ReplyCount  int // for a thread parent, its number of replies
+	ReplyCount  int    // for a thread parent, its number of replies
+	Files       []File // files shared in the message (without their Data)
 }
 
 // Reaction is an emoji reaction on a message.
@@ -67,6 +68,10 @@ func (m Message) Actions() []Action { return BlockActions(m.Blocks) }
 func (m *Message) clone() Message {
 	c := *m
 	c.Reactions = slices.Clone(m.Reactions)
+	c.Files = slices.Clone(m.Files)
+	for i := range c.Files {
+		c.Files[i].Data = nil
+	}
 	for i := range c.Reactions {
 		c.Reactions[i].Users = slices.Clone(c.Reactions[i].Users)
 	}
@@ -105,15 +110,18 @@ type View struct {
 	Errors          map[string]string // the last response_action "errors"
 }
 
-// File is a file known to files.info.
+// File is a file known to files.info: shared by a user (PostUserFiles),
+// uploaded by the app, or added by a test (AddFile).
 type File struct {
-	ID         string
-	Name       string
-	Title      string
-	Mimetype   string
-	Size       int
-	User       string
-	URLPrivate string
+	ID                 string
+	Name               string
+	Title              string
+	Mimetype           string
+	Size               int
+	User               string
+	URLPrivate         string
+	URLPrivateDownload string // served to the bot token only
+	Data               []byte // the content; nil when only its metadata is known
 }
 
 type trigger struct {
@@ -156,10 +164,17 @@ func (s *Server) AddChannel(id, name string) {
 	s.addChannelLocked(id, name)
 }
 
-// AddFile makes a file known to files.info.
+// AddFile makes a file known to files.info; with Data and
+// URLPrivateDownload empty, the file is served at a private URL of the
+// fake.
 func (s *Server) AddFile(f File) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if f.Data != nil && f.URLPrivateDownload == "" {
+		base := s.baseURL + "/files-pri/" + s.cfg.teamID + "-" + f.ID + "/"
+		f.URLPrivate, f.URLPrivateDownload = base+escapeName(f.Name), base+"download/"+escapeName(f.Name)
+		f.Size = len(f.Data)
+	}
 	s.files[f.ID] = f
 }
 

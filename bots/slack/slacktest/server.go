@@ -53,6 +53,7 @@ type Server struct {
 	users    map[string]*user
 	groups   map[string][]string
 	files    map[string]File
+	uploads  map[string]*pendingUpload // by upload URL key
 	views    map[string]*View
 	viewIDs  []string
 	triggers map[string]*trigger
@@ -135,6 +136,7 @@ func New(opts ...Option) (*Server, error) {
 		users:    map[string]*user{},
 		groups:   map[string][]string{},
 		files:    map[string]File{},
+		uploads:  map[string]*pendingUpload{},
 		views:    map[string]*View{},
 		triggers: map[string]*trigger{},
 		respURLs: map[string]*responseURL{},
@@ -218,6 +220,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/api/{method}", s.serveAPI)
 	mux.HandleFunc("POST /actions/", s.serveResponseURL)
 	mux.HandleFunc("POST /commands/", s.serveResponseURL)
+	mux.HandleFunc("POST /upload/v1/{key}", s.serveUpload)
+	mux.HandleFunc("GET /files-pri/{ref}/", s.serveFileDownload)
 	return mux
 }
 
@@ -245,6 +249,9 @@ var methods = map[string]handlerFunc{
 	"views.publish":         (*Server).viewsPublish,
 	"reactions.add":         (*Server).reactionsAdd,
 	"files.info":            (*Server).filesInfo,
+
+	"files.getUploadURLExternal":   (*Server).filesGetUploadURLExternal,
+	"files.completeUploadExternal": (*Server).filesCompleteUploadExternal,
 }
 
 // params are a call's arguments: form values, query values, or the top-level
