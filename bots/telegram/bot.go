@@ -97,6 +97,10 @@ type Deps struct {
 	State   State
 	Outbox  Outbox
 	Logger  zerolog.Logger
+	// Files opens the files agents attach on another platform (Slack), to
+	// upload them to the customer's chat; without it such a file reaches
+	// the customer as its name only.
+	Files Files
 }
 
 // Bot is the Telegram adapter: it turns customers' updates into Service
@@ -107,6 +111,7 @@ type Bot struct {
 	svc    *tickets.Service
 	state  State
 	outbox Outbox
+	files  Files
 	log    zerolog.Logger
 	api    *tgbotapi.BotAPI
 	http   *http.Client
@@ -198,6 +203,10 @@ func New(cfg Config, deps Deps) (*Bot, error) {
 		}
 		logger.Warn().Err(redactErr(err, cfg.Token)).Msg("getMe failed; starting anyway, Telegram calls will be retried")
 	}
+	var files Files = noFiles{}
+	if deps.Files != nil {
+		files = deps.Files
+	}
 	mac := sha256.Sum256([]byte("ticketbot telegram callbacks\x00" + cfg.Token))
 	var hb [6]byte
 	_, _ = rand.Read(hb[:])
@@ -206,6 +215,7 @@ func New(cfg Config, deps Deps) (*Bot, error) {
 		svc:    deps.Service,
 		state:  deps.State,
 		outbox: deps.Outbox,
+		files:  files,
 		log:    logger,
 		api:    api,
 		http:   hc,

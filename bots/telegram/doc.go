@@ -60,6 +60,16 @@
 // answerCallbackQuery, setMyCommands, getUpdates and setWebhook are called
 // directly.
 //
+// Files: an agent reply's attachments that Telegram holds are sent by
+// file_id; those another platform holds (Source "slack") are read through
+// Files.OpenFile (the Slack adapter) and uploaded by multipart, an image up
+// to 10 MB as a photo, anything else as a document. A file over the 50 MB
+// bots may upload is announced to the customer by name instead, and one
+// that can never be sent (gone, refused) is replaced by a text naming it,
+// so the reply still completes. The other way, OpenFile reads a customer's
+// file for the Slack adapter: getFile, then the file URL; Telegram hands
+// bots files up to 20 MB, a larger one is a permanent failure.
+//
 // Texts are in texts.go, in Spanish and English, as HTML with every
 // user-supplied string escaped; long texts are split at line or word
 // boundaries below 4096 UTF-16 units, never cut. The bot token never

@@ -18,7 +18,7 @@ import (
 const (
 	kindText  = "text"  // sendMessage
 	kindEdit  = "edit"  // editMessageText
-	kindMedia = "media" // sendPhoto, sendDocument, ... by file_id
+	kindMedia = "media" // sendPhoto, sendDocument, ...: by file_id, or uploaded from the platform that holds it
 )
 
 // payload is the data of an outbound message (delivery.Message.Payload).
@@ -35,6 +35,9 @@ type payload struct {
 	// Reply is the agent reply this message completes; Sent marks it
 	// delivered.
 	Reply int64 `json:"rp,omitempty"`
+	// Fallback is the HTML text sent instead of a file another platform
+	// holds when that file can never be sent (gone, too big, refused).
+	Fallback string `json:"fb,omitempty"`
 }
 
 type button struct {
@@ -83,6 +86,14 @@ func (b *Bot) Send(ctx context.Context, m delivery.Message) error {
 	case kindMedia:
 		if p.Media == nil {
 			return delivery.Permanent("bad_payload", fmt.Errorf("media message without media"))
+		}
+		if p.Media.Source != "" && p.Media.Source != Platform {
+			// Its errors are mapped for delivery already.
+			sent, err = b.sendRemote(ctx, api, p)
+			if err != nil {
+				return err
+			}
+			break
 		}
 		sent, err = api.Send(mediaConfig(p))
 	default:
@@ -283,8 +294,8 @@ func (b *Bot) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, er
 		}
 		msgs := planText(chat, n, "reply", r, nil)
 		for i, a := range m.Attachments {
-			a := a
-			msgs = append(msgs, newMessage(chat, n, fmt.Sprintf("reply.att%d", i+1), kindMedia, payload{Chat: chat, Media: &a, Ticket: n}))
+			key := fmt.Sprintf("reply.att%d", i+1)
+			msgs = append(msgs, b.planAttachment(chat, n, key, tx, t.Customer, a))
 		}
 		last := &msgs[len(msgs)-1]
 		var p payload
@@ -294,6 +305,27 @@ func (b *Bot) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, er
 		return msgs, nil
 	}
 	return planText(chat, n, "push", r, kb), nil
+}
+
+// planAttachment is the message that sends attachment a of an agent reply
+// to chat: by file_id when Telegram holds it, as an upload from the
+// platform that holds it otherwise (with a text naming it as fallback),
+// or, for a file larger than bots may upload, a text naming it.
+func (b *Bot) planAttachment(chat, n int64, key string, tx *texts, c tickets.Customer, a tickets.Attachment) delivery.Message {
+	if a.HeldBy(c) == Platform {
+		a.Source = ""
+		return newMessage(chat, n, key, kindMedia, payload{Chat: chat, Media: &a, Ticket: n})
+	}
+	name := a.Name
+	if name == "" {
+		name = a.Kind
+	}
+	if a.Size > MaxUploadSize {
+		text := fmt.Sprintf(tx.FileTooBigF, esc(name), humanSize(a.Size))
+		return newMessage(chat, n, key, kindText, payload{Chat: chat, Text: text, Ticket: n})
+	}
+	fallback := fmt.Sprintf(tx.FileNotSentF, esc(name))
+	return newMessage(chat, n, key, kindMedia, payload{Chat: chat, Media: &a, Ticket: n, Fallback: fallback})
 }
 
 // customerButtons are the buttons offered to customer a on ticket t, those

@@ -86,6 +86,8 @@ type texts struct {
 	PushReopenedF    string
 	PushPriorityF    string // number, old, new
 	PushReplyF       string // number, agent
+	FileTooBigF      string // file name, size: an agent's file too large for bots to send
+	FileNotSentF     string // file name: an agent's file that could not be sent
 	AgoF             string // duration
 	Natures          map[tickets.Nature]string
 	Urgencies        map[tickets.Urgency]string
@@ -170,6 +172,8 @@ var textsByLang = map[string]*texts{
 		PushReopenedF:    "Su ticket <b>#%d</b> fue reabierto y volvió a la cola.",
 		PushPriorityF:    "La prioridad de su ticket <b>#%d</b> cambió de %s a %s.",
 		PushReplyF:       "💬 <b>#%d</b> — %s:",
+		FileTooBigF:      "📎 <b>%s</b> (%s) es demasiado grande para enviarlo por este chat (máximo 50 MB). Su agente le indicará otra forma de recibirlo.",
+		FileNotSentF:     "📎 No se pudo enviar el archivo <b>%s</b> por este chat.",
 		AgoF:             "hace %s",
 		Natures: map[tickets.Nature]string{
 			tickets.NatureOutage:      "Servicio caído",
@@ -276,6 +280,8 @@ var textsByLang = map[string]*texts{
 		PushReopenedF:    "Your ticket <b>#%d</b> was reopened and is back in the queue.",
 		PushPriorityF:    "The priority of your ticket <b>#%d</b> changed from %s to %s.",
 		PushReplyF:       "💬 <b>#%d</b> — %s:",
+		FileTooBigF:      "📎 <b>%s</b> (%s) is too large to send in this chat (at most 50 MB). Your agent will tell you another way to get it.",
+		FileNotSentF:     "📎 The file <b>%s</b> could not be sent in this chat.",
 		AgoF:             "%s ago",
 		Natures: map[tickets.Nature]string{
 			tickets.NatureOutage:      "Service down",
