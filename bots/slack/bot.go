@@ -51,6 +51,11 @@ type Config struct {
 	// how long display names are cached (1 hour).
 	AgentsTTL time.Duration
 	NamesTTL  time.Duration
+	// MaxCustomerFile is the largest file the customers' chat accepts from
+	// the product (Telegram: 50 MB); 0 means no known limit. An agent who
+	// shares a larger file is told privately that the customer gets only
+	// its name.
+	MaxCustomerFile int64
 }
 
 // State keeps the adapter's small state. *store.Store satisfies it.
@@ -66,6 +71,10 @@ type Deps struct {
 	Service *tickets.Service
 	State   State
 	Logger  zerolog.Logger
+	// Files opens the files customers attach, to copy them into tickets'
+	// threads; without it a customer's file shows by name only, with a
+	// note.
+	Files Files
 }
 
 // Bot is the Slack adapter: it turns agents' clicks, thread messages and
@@ -76,6 +85,7 @@ type Bot struct {
 	cfg    Config
 	svc    *tickets.Service
 	state  State
+	files  Files
 	log    zerolog.Logger
 	api    *slackapi.Client
 	http   *http.Client
@@ -155,11 +165,15 @@ func New(cfg Config, deps Deps) (*Bot, error) {
 		cfg:   cfg,
 		svc:   deps.Service,
 		state: deps.State,
+		files: noFiles{},
 		log:   deps.Logger,
 		api:   api,
 		http:  cfg.HTTPClient,
 		now:   time.Now,
 		sem:   make(chan struct{}, maxConcurrent),
+	}
+	if deps.Files != nil {
+		b.files = deps.Files
 	}
 	b.people = newDirectory(api, agents, cfg.AgentsTTL, cfg.NamesTTL, time.Now)
 	return b, nil

@@ -31,14 +31,15 @@ type envelope struct {
 
 // messageEvent is the part of a message event the adapter reads.
 type messageEvent struct {
-	Type     string `json:"type"`
-	Subtype  string `json:"subtype"`
-	User     string `json:"user"`
-	BotID    string `json:"bot_id"`
-	Text     string `json:"text"`
-	TS       string `json:"ts"`
-	ThreadTS string `json:"thread_ts"`
-	Channel  string `json:"channel"`
+	Type     string      `json:"type"`
+	Subtype  string      `json:"subtype"`
+	User     string      `json:"user"`
+	BotID    string      `json:"bot_id"`
+	Text     string      `json:"text"`
+	TS       string      `json:"ts"`
+	ThreadTS string      `json:"thread_ts"`
+	Channel  string      `json:"channel"`
+	Files    []eventFile `json:"files"` // subtype file_share
 }
 
 // errBadRequest is a request that cannot be parsed (answered 400).
@@ -149,12 +150,16 @@ func (b *Bot) onThreadMessage(ctx context.Context, eventID string, ev messageEve
 		return "Your message was *not* sent to the customer: " + b.errText(ctx, n, err), nil
 	}
 	text := plainFromSlack(ev.Text, func(id string) string { return b.people.name(ctx, id) })
-	in := tickets.MessageInput{Kind: tickets.MessageReply, Ref: ev.TS}
+	atts, skipped := attachmentsOf(ev.Files)
+	in := tickets.MessageInput{Kind: tickets.MessageReply, Ref: ev.TS, Attachments: atts}
 	if body, note := noteText(text); note {
 		in.Kind, in.Text = tickets.MessageNote, body
 	} else {
 		in.Text = text
 		actor = b.replier(actor)
+	}
+	if strings.TrimSpace(in.Text) == "" && len(in.Attachments) == 0 && len(skipped) > 0 {
+		return "Nothing was sent: " + fileList(skipped) + " cannot be sent on; only files uploaded to Slack can.", nil
 	}
 	ctx = tickets.WithRequestID(ctx, "slack:ev:"+eventID)
 	if _, _, err := b.svc.AddMessage(ctx, actor, n, in); err != nil {
@@ -167,7 +172,44 @@ func (b *Bot) onThreadMessage(ctx context.Context, eventID string, ev messageEve
 		return "Your message was *not* sent to the customer: " + b.errText(ctx, n, err) +
 			"\nStart a message with `" + NoteMarker + "` to keep it as an internal note.", nil
 	}
-	return "", nil
+	return b.filesTold(in, skipped), nil
+}
+
+// filesTold is what an agent is told privately about the files of their
+// stored thread message: those that cannot reach the customer.
+func (b *Bot) filesTold(in tickets.MessageInput, skipped []string) string {
+	var lines []string
+	if len(skipped) > 0 {
+		lines = append(lines, fileList(skipped)+" not attached: only files uploaded to Slack can be.")
+	}
+	if in.Kind == tickets.MessageReply && b.cfg.MaxCustomerFile > 0 {
+		for _, a := range in.Attachments {
+			if a.Size > b.cfg.MaxCustomerFile {
+				lines = append(lines, fmt.Sprintf("*%s* (%s) is larger than %s, the most the customer's chat accepts from the bot: "+
+					"the customer gets only its name. Share it another way (for example a link).",
+					escape(a.Name), sizeText(a.Size), sizeText(b.cfg.MaxCustomerFile)))
+			}
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func fileList(names []string) string {
+	for i, n := range names {
+		names[i] = "*" + escape(n) + "*"
+	}
+	return strings.Join(names, ", ")
+}
+
+// sizeText renders a size for agents: 820 KB, 61 MB.
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%d MB", (n+1<<19)>>20)
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KB", (n+1<<9)>>10)
+	}
+	return fmt.Sprintf("%d B", n)
 }
 
 // onInteraction handles an interactivity payload before the ack, within

@@ -22,11 +22,13 @@ const (
 	kindDescription = "description" // a description too long for the card, in the thread
 	kindUnreachable = "unreachable" // a thread line: the customer cannot be reached
 	kindDelivered   = "delivered"   // mark a reply delivered (a reaction)
+	kindFile        = "file"        // copy an attachment into the card's thread
 )
 
 // payload is the data of an outbound message.
 type payload struct {
 	Message int64 `json:"m,omitempty"` // a conversation entry
+	File    int   `json:"f,omitempty"` // its attachment (1-based)
 }
 
 // State names. The card maps both ways (the ticket's card, the ticket of a
@@ -69,17 +71,25 @@ func (b *Bot) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, er
 		if e.StatusChange() {
 			out = append(out, cardMsg)
 		}
-		if e.Kind != tickets.EventMessage {
+		m, err := b.svc.Message(ctx, tickets.SystemActor, e.Number, e.MessageID)
+		switch {
+		case tickets.ErrorCode(err) == tickets.ENOTFOUND:
+			return append(out, msg("thread", kindPost, &payload{Message: e.MessageID})), nil
+		case err != nil:
+			return nil, err
+		case e.Kind != tickets.EventMessage && m.Ref != "":
 			// A reply or note typed in the thread is already there.
-			m, err := b.svc.Message(ctx, tickets.SystemActor, e.Number, e.MessageID)
-			if err != nil {
-				return nil, err
-			}
-			if m.Ref != "" {
-				return out, nil
+			return out, nil
+		}
+		out = append(out, msg("thread", kindPost, &payload{Message: e.MessageID}))
+		// Each file another platform holds is copied in a message of its
+		// own, after the text: a file that fails never holds the text.
+		for i, a := range m.Attachments {
+			if a.Source != Platform {
+				out = append(out, msg("thread.file"+strconv.Itoa(i+1), kindFile, &payload{Message: e.MessageID, File: i + 1}))
 			}
 		}
-		return append(out, msg("thread", kindPost, &payload{Message: e.MessageID})), nil
+		return out, nil
 	case tickets.EventDelivered:
 		return []delivery.Message{msg("mark", kindDelivered, &payload{Message: e.MessageID})}, nil
 	case tickets.EventUnreachable:
@@ -110,6 +120,8 @@ func (b *Bot) Send(ctx context.Context, m delivery.Message) error {
 		err = b.sendUnreachable(ctx, m.Target, m.Number)
 	case kindDelivered:
 		err = b.sendDelivered(ctx, m.Target, m.Number, p.Message)
+	case kindFile:
+		err = b.sendFile(ctx, m.Target, m.Number, p.Message, p.File)
 	default:
 		return delivery.Permanent("unknown_kind", fmt.Errorf("unknown message kind %q", m.Kind))
 	}
@@ -290,6 +302,9 @@ var permanentCodes = map[string]bool{
 	"no_text": true, "invalid_blocks": true, "invalid_blocks_format": true, "too_many_attachments": true,
 	"cant_update_message": true, "edit_window_closed": true, "message_not_found": true,
 	"thread_not_found": true, "invalid_name": true, "team_access_not_granted": true,
+	"file_not_found": true, "file_deleted": true, "invalid_arguments": true, "missing_argument": true,
+	"file_upload_size_restricted": true, "file_uploads_disabled": true, "file_uploads_except_images_disabled": true,
+	"file_type_not_allowed": true,
 }
 
 // sendError classifies err for delivery: wait on 429, give up on what
