@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"github.com/colombiainformatica/ticketbot/bots/telegram"
 	"github.com/colombiainformatica/ticketbot/internal/demo"
 	"github.com/colombiainformatica/ticketbot/store"
+	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
 // adapters builds delivery and the chat adapters the configuration turns
@@ -41,6 +43,11 @@ func (m *Main) adapters() ([]Component, error) {
 		comps    []Component
 		channels []delivery.Channel
 		outbox   = &lateOutbox{}
+		// Files cross between the chats: Slack copies the customers'
+		// files from Telegram, Telegram uploads the agents' files from
+		// Slack (built after it, hence late).
+		agentFiles = &lateFiles{}
+		tgBot      *telegram.Bot
 	)
 	if tg.Enabled() {
 		agentName := ""
@@ -51,23 +58,30 @@ func (m *Main) adapters() ([]Component, error) {
 			Token: tg.Token, APIEndpoint: tg.APIEndpoint, WebhookURL: tg.WebhookURL, WebhookSecret: tg.WebhookSecret,
 			DefaultLanguage: cfg.Language, TermsURL: cfg.TermsURL, TermsVersion: cfg.TermsVersion,
 			SupportEmail: cfg.SupportEmail, AgentName: agentName,
-		}, telegram.Deps{Service: m.Service, State: m.Store, Outbox: outbox, Logger: *m.component("telegram")})
+		}, telegram.Deps{Service: m.Service, State: m.Store, Outbox: outbox, Logger: *m.component("telegram"), Files: agentFiles})
 		if err != nil {
 			return nil, err
 		}
+		tgBot = bot
 		m.component("telegram").Info().Str("mode", tg.Mode()).Msg("telegram on")
 		comps, channels = append(comps, bot), append(channels, bot)
 	} else {
 		m.component("telegram").Info().Msg("telegram off: TELEGRAM_BOT_TOKEN is not set")
 	}
 	if sl.Enabled() {
-		bot, err := slack.New(slack.Config{
+		slCfg := slack.Config{
 			BotToken: sl.BotToken, AppToken: sl.AppToken, SigningSecret: sl.SigningSecret, APIURL: sl.APIURL,
 			QueueChannel: sl.QueueChannel, Agents: sl.Agents, AnonymousAgents: sl.AnonymousAgents, TeamName: sl.TeamName,
-		}, slack.Deps{Service: m.Service, State: m.Store, Logger: *m.component("slack")})
+		}
+		deps := slack.Deps{Service: m.Service, State: m.Store, Logger: *m.component("slack")}
+		if tgBot != nil {
+			deps.Files, slCfg.MaxCustomerFile = tgBot, telegram.MaxUploadSize
+		}
+		bot, err := slack.New(slCfg, deps)
 		if err != nil {
 			return nil, err
 		}
+		agentFiles.set(bot)
 		m.component("slack").Info().Str("mode", sl.Mode()).Msg("slack on")
 		comps, channels = append(comps, bot), append(channels, bot)
 	} else {
@@ -137,3 +151,31 @@ func (o *lateOutbox) Enqueue(ctx context.Context, msgs ...delivery.Message) erro
 	}
 	return w.Enqueue(ctx, msgs...)
 }
+
+// lateFiles lets the Telegram adapter open the files agents share in
+// Slack, whose adapter is built after it.
+type lateFiles struct {
+	mu sync.Mutex
+	f  telegram.Files
+}
+
+func (l *lateFiles) set(f telegram.Files) {
+	l.mu.Lock()
+	l.f = f
+	l.mu.Unlock()
+}
+
+func (l *lateFiles) OpenFile(ctx context.Context, a tickets.Attachment) (io.ReadCloser, tickets.Attachment, error) {
+	l.mu.Lock()
+	f := l.f
+	l.mu.Unlock()
+	if f == nil {
+		return nil, a, delivery.Permanent("no_source", fmt.Errorf("files held by %q cannot be fetched: that chat is off", a.Source))
+	}
+	return f.OpenFile(ctx, a)
+}
+
+var (
+	_ slack.Files    = (*telegram.Bot)(nil)
+	_ telegram.Files = (*slack.Bot)(nil)
+)
