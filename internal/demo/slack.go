@@ -29,6 +29,7 @@ type slackMessage struct {
 	Edits      int             `json:"edits,omitempty"`
 	ReplyCount int             `json:"replyCount,omitempty"`
 	Reactions  []string        `json:"reactions,omitempty"`
+	Files      []string        `json:"files,omitempty"` // names of the files shared
 }
 
 // slackView is an open modal of the current agent.
@@ -79,6 +80,9 @@ func (s *Server) slackMessages(ms []slacktest.Message, names map[string]string) 
 		}
 		for _, r := range m.Reactions {
 			sm.Reactions = append(sm.Reactions, r.Name)
+		}
+		for _, f := range m.Files {
+			sm.Files = append(sm.Files, f.Name)
 		}
 		out = append(out, sm)
 	}

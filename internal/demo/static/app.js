@@ -459,6 +459,7 @@ function slackMessage(m, opts) {
   if (opts.eph) body.append(el("div", { class: "only", text: "Only visible to you" }));
   if (m.blocks && m.blocks.length && m.bot) body.append(renderBlocks(m.blocks, { ts: m.ts }));
   else body.append(el("div", { class: "text" }, mrkdwn(m.text)));
+  for (const f of m.files || []) body.append(el("div", { class: "file", text: "📎 " + f }));
   if (m.reactions && m.reactions.length) body.append(el("div", { class: "reactions", text: m.reactions.map((r) => ":" + r + ":").join(" ") }));
   if (opts.thread && !m.threadTs) {
     body.append(el("button", {
