@@ -265,6 +265,37 @@ func TestNonAgentRefused(t *testing.T) {
 	}
 }
 
+// The app's own posts in a thread that Slack reports without a bot_id
+// (a file it copied there) are its echo: nothing is stored and nobody is
+// told anything.
+func TestOwnEchoIgnored(t *testing.T) {
+	h := newHarness(t)
+	tk := h.open("help", tickets.NatureQuestion, tickets.UrgencyLow)
+	self := h.fake.BotUserID()
+	if _, err := h.fake.PostUserMessage(h.ctx, self, queue, "captura.png", h.cardTS(tk.Number)); err != nil {
+		t.Fatal(err)
+	}
+	// A message by an agent after it shows the echo was worked (events of
+	// one thread are worked in order) and left no trace.
+	click(h, ana, tk.Number, actClaim)
+	if _, err := h.fake.PostUserMessage(h.ctx, ana, queue, "Revisando", h.cardTS(tk.Number)); err != nil {
+		t.Fatal(err)
+	}
+	h.settle()
+	msgs, err := h.svc.Conversation(h.ctx, tickets.SystemActor, tk.Number, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 1 || msgs[0].Text != "Revisando" {
+		t.Errorf("conversation = %+v, want the agent's reply only", msgs)
+	}
+	for _, c := range h.fake.Calls("chat.postEphemeral") {
+		if c.Params.Get("user") == self {
+			t.Errorf("the app told itself %q", c.Params.Get("text"))
+		}
+	}
+}
+
 func TestSignatureRequired(t *testing.T) {
 	h := newHarness(t)
 	tk := h.open("help", tickets.NatureQuestion, tickets.UrgencyLow)

@@ -84,6 +84,9 @@ func (b *Bot) onEvent(ctx context.Context, body []byte, retry int) (any, job, er
 	}
 	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
 	defer cancel()
+	if b.isSelf(ctx, ev.User) {
+		return nil, nil, nil
+	}
 	here := place{channel: ev.Channel, user: ev.User, threadTS: ev.ThreadTS}
 	text, worked, err := b.workEvent(ctx, env.EventID, ev)
 	if err != nil {
