@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -79,7 +81,10 @@ func (b *Bot) sendFile(ctx context.Context, channel string, n, id int64, i int) 
 			return err
 		}
 	}
-	return b.state.SetValue(ctx, key, "done", 0)
+	// Written even when ctx ended meanwhile: the file is in the thread.
+	mctx, mcancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer mcancel()
+	return b.state.SetValue(mctx, key, "done", 0)
 }
 
 // notCopiedError is a file that can never be copied, and why (for agents).
@@ -185,17 +190,19 @@ func (b *Bot) OpenFile(ctx context.Context, a tickets.Attachment) (io.ReadCloser
 		pw.CloseWithError(err)
 		done <- err
 	}()
+	// Never more than files.info said: a longer download fails.
+	body := http.MaxBytesReader(nil, pr, a.Size)
 	// The download answers before the first byte is written: a refusal
 	// (401, 404) is an error of OpenFile, not of the reader.
 	select {
 	case <-started:
-		return pr, a, nil
+		return body, a, nil
 	case err := <-done:
 		if err != nil {
 			pr.Close()
 			return nil, a, sendError(err)
 		}
-		return pr, a, nil // an empty file
+		return body, a, nil // an empty file
 	}
 }
 
