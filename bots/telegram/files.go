@@ -108,7 +108,8 @@ func (b *Bot) OpenFile(ctx context.Context, a tickets.Attachment) (io.ReadCloser
 		a.Size = int64(len(data))
 		return io.NopCloser(bytes.NewReader(data)), a, nil
 	}
-	return tokenSafeBody{ReadCloser: resp.Body, token: b.cfg.Token}, a, nil
+	// Never more than Telegram said: a longer download fails.
+	return tokenSafeBody{ReadCloser: http.MaxBytesReader(nil, resp.Body, a.Size), token: b.cfg.Token}, a, nil
 }
 
 var errTooBigToDownload = delivery.Permanent("file_too_big",

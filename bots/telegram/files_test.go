@@ -3,10 +3,12 @@ package telegram_test
 import (
 	"bytes"
 	"io"
+	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/colombiainformatica/ticketbot/bots/delivery"
+	"github.com/colombiainformatica/ticketbot/bots/telegram"
 	"github.com/colombiainformatica/ticketbot/bots/telegram/telegramtest"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
@@ -53,5 +55,42 @@ func TestOpenFileRefusals(t *testing.T) {
 	_, _, err = e.bot.OpenFile(ctx10(t), tickets.Attachment{Kind: "document", FileID: "F1", Source: "slack"})
 	if _, ok := delivery.IsPermanent(err); !ok {
 		t.Errorf("a Slack file: %v", err)
+	}
+}
+
+// appendTransport appends extra bytes to the answers of file downloads,
+// as a file server whose file is longer than getFile said would.
+type appendTransport struct{ extra []byte }
+
+func (t appendTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if err != nil || !strings.Contains(r.URL.Path, "/file/bot") {
+		return resp, err
+	}
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(resp.Body, bytes.NewReader(t.extra)), resp.Body}
+	resp.ContentLength = -1
+	resp.Header.Del("Content-Length")
+	return resp, nil
+}
+
+// OpenFile never reads more than getFile said the file holds: a download
+// longer than that fails instead of streaming without bound.
+func TestOpenFileCapsMisreportedSize(t *testing.T) {
+	e := newEnv(t, withConfig(func(c *telegram.Config) {
+		c.HTTPClient = &http.Client{Transport: appendTransport{extra: bytes.Repeat([]byte("x"), 1<<20)}}
+	}))
+	data := bytes.Repeat([]byte("pdf "), 1000)
+	e.fake.AddFile("doc-long-1", "document", "a.pdf", data)
+	rc, a, err := e.bot.OpenFile(ctx10(t), tickets.Attachment{Kind: "document", FileID: "doc-long-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	got, err := io.ReadAll(rc)
+	if err == nil || int64(len(got)) > a.Size || strings.Contains(err.Error(), testToken) {
+		t.Fatalf("read %d bytes of a file of %d, err %v: want an error at the reported size", len(got), a.Size, err)
 	}
 }
