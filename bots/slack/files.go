@@ -165,14 +165,22 @@ func displayName(a tickets.Attachment) string {
 // with Name, Size and Kind as files.info tells them. The content is read
 // from the file's url_private_download with the bot token (slack-go's
 // GetFileContext) while the caller reads it. Errors follow Files: a file
-// that is gone or refused to the token is a *delivery.PermanentError.
+// that is gone or refused to the token is a *delivery.PermanentError; the
+// app's own token or scopes refused (files:read missing) is transient.
 func (b *Bot) OpenFile(ctx context.Context, a tickets.Attachment) (io.ReadCloser, tickets.Attachment, error) {
 	if a.Source != Platform {
 		return nil, a, delivery.Permanent("not_slack", fmt.Errorf("the file is held by %q, not Slack", a.Source))
 	}
 	f, _, _, err := b.api.GetFileInfoContext(ctx, a.FileID, 0, 0)
 	if err != nil {
-		return nil, a, sendError(err)
+		err = sendError(err)
+		if p, ok := delivery.IsPermanent(err); ok && uploadAuthFailure(p.Reason) {
+			// The app's token or scopes (files:read), not the file: left
+			// to retry and dead-letter, replayable once fixed, rather
+			// than the file replaced by its name for good.
+			return nil, a, p.Err
+		}
+		return nil, a, err
 	}
 	if f.IsExternal {
 		return nil, a, delivery.Permanent("external_file", errors.New("the file is a link to another service"))

@@ -123,3 +123,32 @@ func TestOpenFileCapsMisreportedSize(t *testing.T) {
 		t.Fatalf("read %d bytes of a file of %d, err %v: want an error at the reported size", len(got), a.Size, err)
 	}
 }
+
+// A files.info refused for the app's scopes (files:read missing, as on an
+// app installed before files crossed the chats) is not the file's fault:
+// it is not a permanent failure, which would have the customer's platform
+// send the file's name in its place for good.
+func TestOpenFileMissingScopeNotPermanent(t *testing.T) {
+	hook := &hookTransport{}
+	h := newHarness(t, withTransport(hook))
+	h.fake.AddFile(slacktest.File{ID: "F0GUIDE", Name: "guide.txt", Mimetype: "text/plain", Data: []byte("guide")})
+	hook.set(func(r *http.Request, body []byte) []byte {
+		if strings.HasSuffix(r.URL.Path, "/files.info") {
+			return []byte(`{"ok":false,"error":"missing_scope","needed":"files:read"}`)
+		}
+		return body
+	})
+	_, _, err := h.bot.OpenFile(h.ctx, tickets.Attachment{Kind: "document", FileID: "F0GUIDE", Source: Platform})
+	if err == nil {
+		t.Fatal("OpenFile succeeded without files:read")
+	}
+	if p, ok := delivery.IsPermanent(err); ok {
+		t.Fatalf("missing scope is a permanent failure (%s): the file would be lost", p.Reason)
+	}
+	// A file that is gone stays permanent.
+	hook.set(nil)
+	_, _, err = h.bot.OpenFile(h.ctx, tickets.Attachment{Kind: "document", FileID: "F0NONE", Source: Platform})
+	if p, ok := delivery.IsPermanent(err); !ok || p.Reason != "file_not_found" {
+		t.Fatalf("unknown file: %v", err)
+	}
+}
