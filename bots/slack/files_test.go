@@ -152,3 +152,33 @@ func TestOpenFileMissingScopeNotPermanent(t *testing.T) {
 		t.Fatalf("unknown file: %v", err)
 	}
 }
+
+// statusTransport answers the requests match picks with status, without
+// Retry-After, as an edge in front of files.slack.com may.
+type statusTransport struct {
+	status int
+	match  func(*http.Request) bool
+}
+
+func (t statusTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if t.match(r) {
+		return &http.Response{StatusCode: t.status, Status: http.StatusText(t.status), Header: http.Header{},
+			Body: io.NopCloser(strings.NewReader("slow down")), Request: r}, nil
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// A download answered 429 without Retry-After is retried, not a permanent
+// failure that would replace the agent's file with its name.
+func TestOpenFileRateLimitedNotPermanent(t *testing.T) {
+	h := newHarness(t, withTransport(statusTransport{status: http.StatusTooManyRequests,
+		match: func(r *http.Request) bool { return strings.Contains(r.URL.Path, "/files-pri/") }}))
+	h.fake.AddFile(slacktest.File{ID: "F0GUIDE", Name: "guide.txt", Mimetype: "text/plain", Data: []byte("guide")})
+	_, _, err := h.bot.OpenFile(h.ctx, tickets.Attachment{Kind: "document", FileID: "F0GUIDE", Source: Platform})
+	if err == nil {
+		t.Fatal("OpenFile succeeded")
+	}
+	if p, ok := delivery.IsPermanent(err); ok {
+		t.Fatalf("a 429 is a permanent failure (%s): the file would be lost", p.Reason)
+	}
+}

@@ -328,7 +328,8 @@ func sendError(err error) error {
 		return err
 	}
 	var sc slackapi.StatusCodeError
-	if errors.As(err, &sc) && sc.Code >= 400 && sc.Code < 500 && sc.Code != 408 {
+	// 429 without Retry-After (a file download or upload URL): transient.
+	if errors.As(err, &sc) && sc.Code >= 400 && sc.Code < 500 && sc.Code != 408 && sc.Code != 429 {
 		return delivery.Permanent("http_"+strconv.Itoa(sc.Code), err)
 	}
 	var ne net.Error
