@@ -92,8 +92,9 @@ type Bot struct {
 	people *directory
 	now    func() time.Time
 
-	selfMu sync.Mutex
-	self   string // the app's bot user ID (auth.test), once known
+	selfMu   sync.Mutex
+	selfUser string // the app's bot user ID (auth.test), once known
+	selfBot  string // the app's bot ID
 
 	work sync.WaitGroup // Socket Mode requests, and what is told after an ack
 	sem  chan struct{}  // bounds the inbound work running at once
@@ -251,21 +252,28 @@ func (b *Bot) replier(a tickets.Actor) tickets.Actor {
 
 var errNotAgent = &tickets.Error{Code: tickets.EFORBIDDEN, Message: "only support agents can do this"}
 
-// isSelf reports whether user is the app's own bot user, asked of
-// auth.test once. Slack may report the files the app copies into a thread
-// as a file_share message by that user, without a bot_id; such a message
-// is the app's echo, not an agent's. When auth.test fails, user is taken
-// for someone else and the agent checks decide, as before.
-func (b *Bot) isSelf(ctx context.Context, user string) bool {
+// whoAmI returns the app's bot user ID and bot ID, asked of auth.test
+// once; ok is false when auth.test fails (it is asked again next time).
+func (b *Bot) whoAmI(ctx context.Context) (user, bot string, ok bool) {
 	b.selfMu.Lock()
 	defer b.selfMu.Unlock()
-	if b.self == "" {
+	if b.selfUser == "" {
 		r, err := b.api.AuthTestContext(ctx)
 		if err != nil {
 			b.log.Warn().Err(err).Msg("auth.test")
-			return false
+			return "", "", false
 		}
-		b.self = r.UserID
+		b.selfUser, b.selfBot = r.UserID, r.BotID
 	}
-	return user == b.self
+	return b.selfUser, b.selfBot, true
+}
+
+// isSelf reports whether user is the app's own bot user. Slack may report
+// the files the app copies into a thread as a file_share message by that
+// user, without a bot_id; such a message is the app's echo, not an
+// agent's. When auth.test fails, user is taken for someone else and the
+// agent checks decide, as before.
+func (b *Bot) isSelf(ctx context.Context, user string) bool {
+	self, _, ok := b.whoAmI(ctx)
+	return ok && user == self
 }

@@ -265,6 +265,48 @@ func TestNonAgentRefused(t *testing.T) {
 	}
 }
 
+// A reply in a card's thread is not lost when the card's record is
+// missing (the reply came in the instant between the post and its record,
+// or the record failed after the post): the card is known from Slack, and
+// recorded again. A thread under someone else's message is asked about
+// once and ignored.
+func TestReplyInCardThreadWithoutItsRecord(t *testing.T) {
+	h := newHarness(t)
+	tk := h.open("Cannot log in", tickets.NatureAccess, tickets.UrgencyHigh)
+	click(h, ana, tk.Number, actClaim)
+	h.settle()
+	ts := h.cardTS(tk.Number)
+	if err := h.st.DeleteValue(h.ctx, threadKey(queue, ts)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.fake.PostUserMessage(h.ctx, ana, queue, "Ya lo reviso", ts); err != nil {
+		t.Fatal(err)
+	}
+	if evs := h.settle(); !hasKind(evs, tickets.EventReply) {
+		t.Fatalf("events %v, want the reply", kinds(evs))
+	}
+	if v, ok, err := h.st.Value(h.ctx, threadKey(queue, ts)); err != nil || !ok || v != strconv.FormatInt(tk.Number, 10) {
+		t.Errorf("thread record = %q, %v, %v; want the ticket's number again", v, ok, err)
+	}
+
+	other, err := h.fake.PostUserMessage(h.ctx, ana, queue, "lunch?", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	asked := len(h.fake.Calls("conversations.replies"))
+	for _, text := range []string{"yes", "at one"} {
+		if _, err := h.fake.PostUserMessage(h.ctx, ana, queue, text, other); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if evs := h.settle(); len(evs) != 0 {
+		t.Errorf("events %v for a thread that is not a card's", kinds(evs))
+	}
+	if n := len(h.fake.Calls("conversations.replies")) - asked; n != 1 {
+		t.Errorf("Slack asked %d times about a thread that is not a card's, want once", n)
+	}
+}
+
 // The app's own posts in a thread that Slack reports without a bot_id
 // (a file it copied there) are its echo: nothing is stored and nobody is
 // told anything.

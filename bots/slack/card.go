@@ -24,9 +24,12 @@ const (
 	actPriority = "ticket_priority"
 
 	cardBlockPrefix = "card:"
-	replyCallback   = "ticket_reply"
-	replyBlock      = "reply"
-	replyInput      = "text"
+	// cardHeaderPrefix and the number are the block_id of a card's header,
+	// by which a card is known from Slack alone (cardNumber).
+	cardHeaderPrefix = "ticket:"
+	replyCallback    = "ticket_reply"
+	replyBlock       = "reply"
+	replyInput       = "text"
 )
 
 // cardDescriptionSections is how many description sections the card holds;
@@ -58,7 +61,8 @@ func card(t tickets.Ticket, now time.Time) []slackapi.Block {
 	blocks := []slackapi.Block{
 		// The header holds no customer text: plain_text is not escaped.
 		slackapi.NewHeaderBlock(slackapi.NewTextBlockObject(slackapi.PlainTextType,
-			fmt.Sprintf("#%d · %s · %s", t.Number, t.Priority, t.Nature), false, false)),
+			fmt.Sprintf("#%d · %s · %s", t.Number, t.Priority, t.Nature), false, false),
+			slackapi.HeaderBlockOptionBlockID(cardHeaderPrefix+n)),
 		slackapi.NewSectionBlock(verbatim("*"+escape(t.Subject)+"*"), nil, nil, slackapi.SectionBlockOptionBlockID("subject")),
 	}
 	assignee := "—"
@@ -231,4 +235,24 @@ func textPosts(heading, text string, attachments []tickets.Attachment) [][]slack
 		posts = append(posts, blocks)
 	}
 	return posts
+}
+
+// cardNumber returns the ticket number a card's blocks carry (its header,
+// or its actions on cards posted before headers carried it), or 0.
+func cardNumber(blocks []slackapi.Block) int64 {
+	for _, bl := range blocks {
+		var id string
+		switch b := bl.(type) {
+		case *slackapi.HeaderBlock:
+			id = strings.TrimPrefix(b.BlockID, cardHeaderPrefix)
+		case *slackapi.ActionBlock:
+			id = strings.TrimPrefix(b.BlockID, cardBlockPrefix)
+		default:
+			continue
+		}
+		if n, err := strconv.ParseInt(id, 10, 64); err == nil && n > 0 {
+			return n
+		}
+	}
+	return 0
 }

@@ -137,14 +137,10 @@ func notStoredText(retry int) string {
 // returns what to tell the author privately: why nothing reached the
 // customer when they may not reply. Internal failures are returned.
 func (b *Bot) onThreadMessage(ctx context.Context, eventID string, ev messageEvent) (string, error) {
-	v, ok, err := b.state.Value(ctx, threadKey(ev.Channel, ev.ThreadTS))
-	if err != nil {
-		return "", err
+	n, err := b.cardThread(ctx, ev.Channel, ev.ThreadTS)
+	if err != nil || n == 0 {
+		return "", err // n == 0: not a card's thread
 	}
-	if !ok {
-		return "", nil // not a card's thread
-	}
-	n, _ := strconv.ParseInt(v, 10, 64)
 	actor, err := b.actor(ctx, ev.User)
 	if err != nil {
 		if tickets.ErrorCode(err) == tickets.EINTERNAL {
@@ -213,6 +209,47 @@ func sizeText(n int64) string {
 		return fmt.Sprintf("%d KB", (n+1<<9)>>10)
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// nonCardMemory is how long a thread found not to be a card's is
+// remembered as such.
+const nonCardMemory = 24 * time.Hour
+
+// cardThread returns the number of the ticket whose card starts thread ts
+// of channel, or 0 when it is not a card's thread. The record written when
+// the card was posted answers. Without it (a reply in the instant between
+// the post and its record, or a record that failed after the post), Slack
+// is asked for the thread's first message: a card is the app's own
+// message whose header block names the ticket. The answer is recorded.
+// When Slack cannot be asked, the error is returned, and the event is
+// retried rather than dropped.
+func (b *Bot) cardThread(ctx context.Context, channel, ts string) (int64, error) {
+	v, ok, err := b.state.Value(ctx, threadKey(channel, ts))
+	if err != nil {
+		return 0, err
+	}
+	if ok {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		return n, nil
+	}
+	msgs, _, _, err := b.api.GetConversationRepliesContext(ctx, &slackapi.GetConversationRepliesParameters{
+		ChannelID: channel, Timestamp: ts, Inclusive: true, Limit: 1,
+	})
+	if err != nil && !isSlackError(err, "thread_not_found") {
+		return 0, fmt.Errorf("find the thread's first message: %w", err)
+	}
+	var n int64
+	if len(msgs) > 0 && msgs[0].Timestamp == ts && msgs[0].BotID != "" {
+		if _, bot, ok := b.whoAmI(ctx); !ok {
+			return 0, errors.New("auth.test failed: cannot tell the app's own messages")
+		} else if msgs[0].BotID == bot {
+			n = cardNumber(msgs[0].Blocks.BlockSet)
+		}
+	}
+	if n > 0 {
+		return n, b.state.SetValue(ctx, threadKey(channel, ts), strconv.FormatInt(n, 10), 0)
+	}
+	return 0, b.state.SetValue(ctx, threadKey(channel, ts), "0", nonCardMemory)
 }
 
 // onInteraction handles an interactivity payload before the ack, within

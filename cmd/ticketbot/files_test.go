@@ -147,7 +147,8 @@ func (e *filesEnv) waitSlack(what string, cond func() bool) {
 func (e *filesEnv) waitTelegram(what string, cond func() bool) {
 	e.t.Helper()
 	if err := e.tg.WaitFor(e.ctx, cond); err != nil {
-		e.t.Fatalf("waiting for %s in Telegram: %v\nchat:\n%s", what, err, e.chatText())
+		conv, _ := e.m.Service.Conversation(context.Background(), tickets.SystemActor, e.n, 20)
+		e.t.Fatalf("waiting for %s in Telegram: %v\nchat:\n%s\nconversation: %+v", what, err, e.chatText(), conv)
 	}
 }
 
