@@ -33,6 +33,10 @@ type stubBot struct {
 	fakes  *Fakes
 	client *http.Client
 
+	// cardMu makes postCard one step, as the adapter's per-card lease
+	// does: a claim clicked the instant the card appears updates it
+	// rather than posting a second one.
+	cardMu sync.Mutex
 	mu     sync.Mutex
 	cardTS string
 	posts  []url.Values // what reached the app, for assertions
@@ -176,6 +180,8 @@ func (b *stubBot) must(_ json.RawMessage, err error) {
 
 // postCard posts the ticket card, or updates it when it exists.
 func (b *stubBot) postCard(status, assignee string) {
+	b.cardMu.Lock()
+	defer b.cardMu.Unlock()
 	blocks := []any{
 		map[string]any{"type": "header", "text": map[string]any{"type": "plain_text", "text": "#1 La impresora no imprime"}},
 		map[string]any{"type": "section", "text": map[string]any{"type": "mrkdwn", "text": "*P2* · hardware · from Carla &lt;!channel&gt; <!channel>"},
