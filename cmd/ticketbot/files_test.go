@@ -240,6 +240,8 @@ func TestCustomerFilesReachTheThread(t *testing.T) {
 	if got, _ := e.sl.FileData(f.ID); f.Name != "factura.pdf" || !bytes.Equal(got, doc) {
 		t.Fatalf("document %q with %d bytes, want factura.pdf with the customer's %d", f.Name, len(got), len(doc))
 	}
+	// The fake records a call just after its effect.
+	e.waitSlack("the second upload's record", func() bool { return len(e.sl.Calls("files.completeUploadExternal")) >= 2 })
 	if n := len(e.sl.Calls("files.completeUploadExternal")); n != 2 {
 		t.Errorf("%d uploads completed, want 2", n)
 	}

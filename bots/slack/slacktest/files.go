@@ -122,8 +122,8 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 		} else {
 			call.Error = http.StatusText(status)
 		}
+		s.record(call) // before the answer, which the client may act upon at once
 		http.Error(w, http.StatusText(status), status)
-		s.record(call)
 		return
 	}
 	data, err := readUpload(r)

@@ -286,18 +286,20 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if status, retry, ok := s.takeFault(method); ok {
+		// Recorded before the answer, which the client may act upon at once.
 		call.Status = status
 		if status == http.StatusTooManyRequests {
-			w.Header().Set("Retry-After", fmt.Sprint(retry))
 			call.Error = "ratelimited"
+			s.record(call)
+			w.Header().Set("Retry-After", fmt.Sprint(retry))
 			http.Error(w, "ratelimited", status)
 		} else {
 			call.Error = http.StatusText(status)
+			s.record(call)
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(status)
 			_, _ = io.WriteString(w, "<html><body>Slack is having trouble</body></html>")
 		}
-		s.record(call)
 		return
 	}
 
@@ -317,12 +319,12 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		err = apiError("unknown_method")
 	default:
 		if retry, limited := s.checkLimit(method, values.Get("channel")); limited {
+			call.Status, call.Error = http.StatusTooManyRequests, "ratelimited"
+			s.record(call)
 			w.Header().Set("Retry-After", fmt.Sprint(retry))
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusTooManyRequests)
 			_, _ = io.WriteString(w, `{"ok":false,"error":"ratelimited"}`)
-			call.Status, call.Error = http.StatusTooManyRequests, "ratelimited"
-			s.record(call)
 			return
 		}
 		resp, err = h(s, params{values})
@@ -410,6 +412,9 @@ func (s *Server) record(c Call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = append(s.calls, c)
+	// A call is recorded after its effect: wake WaitFor on it too.
+	close(s.changed)
+	s.changed = make(chan struct{})
 	s.stats.Calls[c.Method]++
 	switch {
 	case c.Status == http.StatusTooManyRequests:
