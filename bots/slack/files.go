@@ -42,8 +42,8 @@ func fileKey(n, id int64, i int) string {
 	return "slack:file:" + strconv.FormatInt(n, 10) + ":" + strconv.FormatInt(id, 10) + ":" + strconv.Itoa(i)
 }
 
-// sendFile copies attachment i of conversation entry id of ticket n into
-// the card's thread, once: an upload with files.getUploadURLExternal, the
+// sendFile copies attachment i of conversation entry id of ticket n (of
+// the ticket itself when id is 0) into the card's thread, once: an upload with files.getUploadURLExternal, the
 // bytes to the upload URL and files.completeUploadExternal in the thread
 // (slack-go's UploadFileContext). A file that can never be copied is
 // named in the thread with the reason instead. Transient failures are
@@ -55,14 +55,14 @@ func (b *Bot) sendFile(ctx context.Context, channel string, n, id int64, i int) 
 	if _, done, err := b.state.Value(ctx, key); err != nil || done {
 		return err
 	}
-	m, err := b.svc.Message(ctx, tickets.SystemActor, n, id)
+	atts, err := b.attachments(ctx, n, id)
 	if err != nil {
 		return err
 	}
-	if i < 1 || i > len(m.Attachments) {
+	if i < 1 || i > len(atts) {
 		return nil
 	}
-	a := m.Attachments[i-1]
+	a := atts[i-1]
 	ch, parent, err := b.thread(ctx, channel, n)
 	if err != nil {
 		return err
@@ -85,6 +85,17 @@ func (b *Bot) sendFile(ctx context.Context, channel string, n, id int64, i int) 
 	mctx, mcancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer mcancel()
 	return b.state.SetValue(mctx, key, "done", 0)
+}
+
+// attachments returns the files of conversation entry id of ticket n, or
+// with id 0 the ticket's own (attached in the form that opened it).
+func (b *Bot) attachments(ctx context.Context, n, id int64) ([]tickets.Attachment, error) {
+	if id == 0 {
+		t, err := b.svc.Get(ctx, tickets.SystemActor, n)
+		return t.Attachments, err
+	}
+	m, err := b.svc.Message(ctx, tickets.SystemActor, n, id)
+	return m.Attachments, err
 }
 
 // notCopiedError is a file that can never be copied, and why (for agents).

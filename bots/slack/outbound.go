@@ -28,7 +28,7 @@ const (
 // payload is the data of an outbound message.
 type payload struct {
 	Message int64 `json:"m,omitempty"` // a conversation entry
-	File    int   `json:"f,omitempty"` // its attachment (1-based)
+	File    int   `json:"f,omitempty"` // its attachment (1-based); of the ticket itself when Message is 0
 }
 
 // State names. The card maps both ways (the ticket's card, the ticket of a
@@ -64,6 +64,12 @@ func (b *Bot) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, er
 		}
 		if descriptionTooLong(t) {
 			out = append(out, msg("description", kindDescription, nil))
+		}
+		// The files attached in the form are the ticket's own (entry 0).
+		for i, a := range t.Attachments {
+			if a.Source != Platform {
+				out = append(out, msg("file"+strconv.Itoa(i+1), kindFile, &payload{File: i + 1}))
+			}
 		}
 		return out, nil
 	case tickets.EventMessage, tickets.EventReply, tickets.EventNote:

@@ -247,6 +247,42 @@ func TestCustomerFilesReachTheThread(t *testing.T) {
 	}
 }
 
+// The files attached in the form that opened a ticket are copied into its
+// thread too, after the card, each once.
+func TestFormFilesReachTheThread(t *testing.T) {
+	e := newFilesEnv(t)
+	shot := content("\x89PNG form screenshot ", 120<<10)
+	log := content("router log line\n", 30<<10)
+	e.tg.AddFile("form-photo-1", "photo", "", shot)
+	e.tg.AddFile("form-doc-1", "document", "router.log", log)
+	c := tickets.Customer{Platform: "telegram", UserID: strconv.FormatInt(filesCustomer.ID, 10),
+		ChatID: strconv.FormatInt(filesCustomer.ID, 10), Name: "María", Language: "es"}
+	tk, err := e.m.Service.Open(e.ctx, tickets.OpenRequest{Customer: c, Nature: tickets.NatureMalfunction,
+		Urgency: tickets.UrgencyHigh, Description: "El router se reinicia",
+		Attachments: []tickets.Attachment{{Kind: "photo", FileID: "form-photo-1"}, {Kind: "document", FileID: "form-doc-1", Name: "router.log"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.n = tk.Number
+	e.waitSlack("the form's two files", func() bool { return e.cardTS() != "" && len(e.threadFiles()) == 2 })
+	fs := e.threadFiles()
+	got0, _ := e.sl.FileData(fs[0].ID)
+	got1, _ := e.sl.FileData(fs[1].ID)
+	if !bytes.Equal(got0, shot) || fs[1].Name != "router.log" || !bytes.Equal(got1, log) {
+		t.Fatalf("thread files %q (%d bytes) and %q (%d bytes), want the form's photo and router.log", fs[0].Name, len(got0), fs[1].Name, len(got1))
+	}
+	// A later message reaching the thread shows the queue moved on: each
+	// file is there once. (The customer has two open tickets: the message
+	// goes to this one directly.)
+	if _, _, err := e.m.Service.AddMessage(e.ctx, tickets.CustomerActor(c), tk.Number, tickets.MessageInput{Text: "sigue igual"}); err != nil {
+		t.Fatal(err)
+	}
+	e.waitSlack("the next message", func() bool { return strings.Contains(e.threadText(), "sigue igual") })
+	if n := len(e.threadFiles()); n != 2 {
+		t.Errorf("%d files in the thread, want the form's 2 once", n)
+	}
+}
+
 // A file larger than Telegram lets bots download (20 MB) is named in the
 // thread with the reason; the message's text is posted all the same, and
 // nothing is uploaded.
