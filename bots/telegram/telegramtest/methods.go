@@ -822,6 +822,23 @@ func (s *Server) Messages(chatID int64) []Message {
 	return s.botMessages(chatID)
 }
 
+// UserMessages returns the messages the user of chatID sent to the bot
+// (SendText, Reply, SendPhoto and friends), in order, each with the Date the
+// fake gave it.
+func (s *Server) UserMessages(chatID int64) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Message
+	if ch := s.chats[chatID]; ch != nil {
+		for _, m := range ch.messages {
+			if !m.FromBot {
+				out = append(out, m.clone())
+			}
+		}
+	}
+	return out
+}
+
 func (s *Server) botMessages(chatID int64) []Message {
 	var out []Message
 	if ch := s.chats[chatID]; ch != nil {

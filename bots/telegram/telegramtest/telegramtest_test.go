@@ -13,6 +13,7 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/google/go-cmp/cmp"
 )
 
 var alice = User{ID: 1001, FirstName: "Alice", Username: "alice", LanguageCode: "es"}
@@ -102,6 +103,38 @@ func TestGetMeAndToken(t *testing.T) {
 
 	_, err = bot.MakeRequest("noSuchMethod", nil)
 	apiErr(t, err, 404, "Not Found")
+}
+
+// UserMessages lists what the user sent, with the fake's dates, and not the
+// bot's messages.
+func TestUserMessagesCarryTheirDate(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	s := newServer(t, WithClock(clock.Now))
+	bot := newBot(t, s)
+	s.SendText(alice, "hola")
+	clock.Advance(time.Minute)
+	if _, err := bot.Send(tgbotapi.NewMessage(alice.ID, "answer")); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Minute)
+	s.Reply(alice, 2, "gracias")
+
+	type short struct {
+		ID   int
+		Text string
+		Date time.Time
+	}
+	var got []short
+	for _, m := range s.UserMessages(alice.ID) {
+		got = append(got, short{m.MessageID, m.PlainText, m.Date})
+	}
+	want := []short{
+		{1, "hola", time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)},
+		{3, "gracias", time.Date(2026, 1, 2, 3, 6, 5, 0, time.UTC)},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("UserMessages (-want +got):\n%s", diff)
+	}
 }
 
 func TestSendEditAnswerWithInlineKeyboard(t *testing.T) {
