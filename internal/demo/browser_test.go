@@ -162,6 +162,18 @@ func TestPageInBrowser(t *testing.T) {
 
 	b.run(chromedp.Navigate(srv.URL + "/"))
 	b.waitJS("the live stream", `document.querySelector("#live").classList.contains("on")`)
+	b.waitText("#sl-messages > .hint", "No tickets yet")
+	if pad := eval[float64](b, `parseFloat(getComputedStyle(document.querySelector("#sl-messages > .hint")).paddingLeft)`); pad < 4 {
+		t.Errorf("the empty channel's hint has %vpx of padding", pad)
+	}
+	// Primary buttons of the modal and the confirm dialog read as primary:
+	// white on the primary green, not white on white.
+	for _, sel := range []string{"#sl-modal-submit", "#confirm-yes"} {
+		got := eval[string](b, fmt.Sprintf(`(() => { const s = getComputedStyle(document.querySelector(%s)); return s.color + " on " + s.backgroundColor; })()`, jsString(sel)))
+		if want := "rgb(255, 255, 255) on rgb(0, 122, 90)"; got != want {
+			t.Errorf("%s is %s, want %s", sel, got, want)
+		}
+	}
 	b.shot("empty")
 
 	// /start: the bot's HTML is formatted, its escaped text stays text.
@@ -172,6 +184,18 @@ func TestPageInBrowser(t *testing.T) {
 	}
 	b.waitText("#tg-chat .bubble", "<script>alert(1)</script>")
 	b.waitJS("the terms link", `document.querySelector('#tg-chat a[href="https://example.com/terms"][rel~="noopener"]') !== null`)
+	// The customer's /start shows the time it was sent, not the refresh's:
+	// never later than the bot's answer to it.
+	if msg := eval[string](b, `(() => {
+		const ms = state.tg.messages, me = ms.find((m) => !m.fromBot), bot = ms.find((m) => m.fromBot && m.id > me.id);
+		const shown = document.querySelector('#tg-chat .bubble.me[data-id="' + me.id + '"] .meta').textContent;
+		if (!me.date) return "the customer's message has no date";
+		if (new Date(me.date) > new Date(bot.date)) return "the customer's message " + me.date + " is later than the answer " + bot.date;
+		if (shown !== hhmm(me.date)) return "the customer's message shows " + shown + ", not its time " + hhmm(me.date);
+		return "";
+	})()`); msg != "" {
+		t.Error(msg)
+	}
 	b.shot("start")
 
 	// The inline button: the message is edited in place, the card appears.
@@ -238,6 +262,16 @@ func TestPageInBrowser(t *testing.T) {
 	b.waitJS("the agents pane", `getComputedStyle(document.querySelector("#agents")).display !== "none" && getComputedStyle(document.querySelector("#customer")).display === "none"`)
 	if eval[bool](b, `document.documentElement.scrollWidth > window.innerWidth + 1`) {
 		t.Error("the page scrolls sideways at phone width")
+	}
+	// The /tickets input's placeholder fits in it.
+	if msg := eval[string](b, `(() => {
+		const i = document.querySelector("#sl-command-input"), s = getComputedStyle(i);
+		const c = document.createElement("canvas").getContext("2d");
+		c.font = s.font;
+		const need = c.measureText(i.placeholder).width, room = i.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+		return need <= room ? "" : "the /tickets placeholder needs " + need + "px, has " + room + "px";
+	})()`); msg != "" {
+		t.Error(msg)
 	}
 	b.shot("phone-agents")
 }

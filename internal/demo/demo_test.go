@@ -154,6 +154,18 @@ func TestCustomerMessageReachesTelegram(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("chat (-want +got):\n%s", diff)
 	}
+	// The customer's messages carry the time they were sent, not the
+	// time of the snapshot: none is later than the message after it.
+	for i, m := range snap.Messages {
+		if m.Date.IsZero() {
+			t.Errorf("message %d has no date", m.ID)
+		} else if i > 0 && m.Date.Before(snap.Messages[i-1].Date) {
+			t.Errorf("message %d (%v) is dated before message %d (%v)", m.ID, m.Date, snap.Messages[i-1].ID, snap.Messages[i-1].Date)
+		}
+	}
+	if again := get[chatSnapshot](t, srv, "/demo/api/telegram"); !again.Messages[0].Date.Equal(snap.Messages[0].Date) {
+		t.Errorf("the customer's message moved from %v to %v between snapshots", snap.Messages[0].Date, again.Messages[0].Date)
+	}
 	if e := snap.Messages[1].Entities; len(e) != 1 || e[0].Type != "bold" || e[0].Length != 4 {
 		t.Errorf("bot entities = %+v", e)
 	}

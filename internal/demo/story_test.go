@@ -40,6 +40,11 @@ func runStory(t *testing.T, b *browser, base string) {
 	b.waitText("#sl-messages .msg.app", "<b>nada</b>") // customer text stays text
 	b.waitJS("ticket #1 first in the queue", `(() => { const r = document.querySelector('#q-open tr[data-number="1"]'); return r && r.cells[0].textContent === "1"; })()`)
 	b.waitText(`#q-counts [data-status="open"]`, "1")
+	// At 1280 px the ticket's number stays on one line.
+	b.run(chromedp.EmulateViewport(1280, 900))
+	if lines := eval[int](b, `(() => { const r = document.createRange(); r.selectNodeContents(document.querySelector('#q-open tr[data-number="1"] .num')); return r.getClientRects().length; })()`); lines != 1 {
+		t.Errorf("at 1280px the queue's #1 takes %d lines", lines)
+	}
 	b.shot("card")
 
 	// Ana claims it; the card is updated in place; the customer is told.
@@ -57,6 +62,11 @@ func runStory(t *testing.T, b *browser, base string) {
 	b.waitJS("the thread", `!document.querySelector("#sl-thread").hidden`)
 	b.fill("#sl-reply-input", "Hola Carla, reinicie la impresora por favor.")
 	b.waitText("#tg-chat .bubble", "reinicie la impresora por favor")
+	// Delivered: the reaction is drawn as its emoji, not as its name.
+	b.waitText("#sl-thread-body .reactions", "✅")
+	if eval[bool](b, `document.querySelector("#agents").textContent.includes(":white_check_mark:")`) {
+		t.Error("a reaction shows as its name")
+	}
 	b.shot("reply")
 
 	// An internal note stays in Slack.

@@ -58,6 +58,7 @@ func (s *Server) customerInfo() customerInfo {
 // customer sent through the page. Message IDs are shared by both sides of a
 // private chat and increase by one per message, so the IDs the bot's
 // messages do not take belong to the customer's, in the order they were
+// sent. A customer's message has the date the fake gave it when it was
 // sent.
 func (s *Server) chat() chatSnapshot {
 	info := s.customerInfo()
@@ -65,6 +66,12 @@ func (s *Server) chat() chatSnapshot {
 	s.mu.Lock()
 	sent := slices.Clone(s.sent)
 	s.mu.Unlock()
+	// Read after sent: every message in sent is already in the fake, as
+	// the handlers append and send under s.mu.
+	dates := make(map[int]time.Time)
+	for _, m := range s.tg.UserMessages(info.ID) {
+		dates[m.MessageID] = m.Date
+	}
 
 	taken := make(map[int]bool, len(bot))
 	out := make([]chatMessage, 0, len(bot)+len(sent))
@@ -86,7 +93,7 @@ func (s *Server) chat() chatSnapshot {
 		for taken[id] {
 			id++
 		}
-		cm := chatMessage{ID: id, Text: u.Text, ReplyTo: u.ReplyTo}
+		cm := chatMessage{ID: id, Text: u.Text, ReplyTo: u.ReplyTo, Date: dates[id]}
 		if strings.HasPrefix(u.Text, "/") {
 			cmd, _, _ := strings.Cut(u.Text, " ")
 			cm.Entities = []telegramtest.Entity{{Type: "bot_command", Length: utf16Len(cmd)}}

@@ -206,7 +206,8 @@ function bubble(m, byID) {
   if (m.media) b.append(el("span", { class: "media", text: (m.media.type === "photo" ? "🖼 " : "📄 ") + (m.media.name || m.media.type) }));
   if (m.deleted) b.append("message deleted");
   else b.append(el("span", { class: "content" }, renderEntities(m.text || "", m.entities)));
-  b.append(el("span", { class: "meta", text: (m.edited ? "edited " : "") + hhmm(m.date || new Date()) }));
+  // Only the message's own date: an undated one shows no time rather than now.
+  b.append(el("span", { class: "meta", text: (m.edited ? "edited " : "") + (m.date ? hhmm(m.date) : "") }));
   return b;
 }
 
@@ -460,7 +461,10 @@ function slackMessage(m, opts) {
   if (m.blocks && m.blocks.length && m.bot) body.append(renderBlocks(m.blocks, { ts: m.ts }));
   else body.append(el("div", { class: "text" }, mrkdwn(m.text)));
   for (const f of m.files || []) body.append(el("div", { class: "file", text: "📎 " + f }));
-  if (m.reactions && m.reactions.length) body.append(el("div", { class: "reactions", text: m.reactions.map((r) => ":" + r + ":").join(" ") }));
+  if (m.reactions && m.reactions.length) {
+    body.append(el("div", { class: "reactions" }, m.reactions.map((r) =>
+      el("span", { title: ":" + r + ":", dataset: { reaction: r }, text: EMOJI[r] || ":" + r + ":" }))));
+  }
   if (opts.thread && !m.threadTs) {
     body.append(el("button", {
       type: "button", class: "thread-link", dataset: { thread: m.ts },
@@ -581,7 +585,7 @@ async function refreshQueue() {
   open.replaceChildren();
   for (const t of q.queue || []) {
     open.append(el("tr", { dataset: { number: t.number } },
-      el("td", { text: t.position }), el("td", { text: "#" + t.number }),
+      el("td", { text: t.position }), el("td", { class: "num", text: "#" + t.number }),
       el("td", {}, el("span", { class: "prio " + t.priority, text: t.priority })),
       el("td", { text: t.subject }), el("td", { text: age(t.created, now) })));
   }
@@ -590,7 +594,7 @@ async function refreshQueue() {
   working.replaceChildren();
   for (const t of q.working || []) {
     working.append(el("tr", { dataset: { number: t.number } },
-      el("td", { text: "#" + t.number }), el("td", { text: t.status }), el("td", { text: t.assignee || "—" }),
+      el("td", { class: "num", text: "#" + t.number }), el("td", { text: t.status }), el("td", { text: t.assignee || "—" }),
       el("td", {}, el("span", { class: "prio " + t.priority, text: t.priority })),
       el("td", { text: age(t.created, now) })));
   }
