@@ -92,5 +92,8 @@ func checkRate(a Actor, t Ticket) error {
 	if t.Status != StatusResolved && t.Status != StatusClosed {
 		return Errorf(EINVALID, "ticket #%d can be rated once it is resolved", t.Number).withReason(ReasonNotRateable, t.Status)
 	}
+	if t.Rating.Stars != 0 {
+		return Errorf(EINVALID, "ticket #%d is rated already", t.Number).withReason(ReasonRated, t.Status)
+	}
 	return nil
 }

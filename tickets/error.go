@@ -46,6 +46,7 @@ const (
 	ReasonTermsOutdated = "terms_outdated" // accepting a terms version that is no longer current
 	ReasonRating        = "rating"         // a rating outside 1..5
 	ReasonNotRateable   = "not_rateable"   // rating a ticket that is not resolved yet
+	ReasonRated         = "rated"          // rating a ticket again: a rating is given once
 )
 
 // withReason returns e with its Reason (and Status) set.

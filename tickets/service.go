@@ -495,6 +495,13 @@ func (s *Service) Rate(ctx context.Context, a Actor, number int64, stars int, co
 		return Ticket{}, Errorf(EINVALID, "the comment is too long (at most %d characters)", MaxRatingComment).withReason(ReasonTooLong, 0)
 	}
 	return s.mutate(ctx, a, number, func(t *Ticket, c *Change) error {
+		// A rating is given once; its comment may follow, once, with the
+		// same stars (the comment step of a chat).
+		if r := t.Rating; r.Stars != 0 && r.Stars == stars && r.Comment == "" && comment != "" {
+			t.Rating.Comment = comment
+			c.Event.Kind = EventRated
+			return nil
+		}
 		if err := checkRate(a, *t); err != nil {
 			return err
 		}

@@ -822,21 +822,60 @@ func TestRate(t *testing.T) {
 	}
 	e.expectNoEvent(t, m)
 
-	for stars := 1; stars <= 5; stars++ {
-		m := e.mark()
-		got, err := e.svc.Rate(e.ctx, aliceA, tk.Number, stars, " great ")
-		if err != nil {
-			t.Fatalf("Rate(%d): %v", stars, err)
+	// The stars, then the comment that completes them (a chat's two steps).
+	m = e.mark()
+	got, err := e.svc.Rate(e.ctx, aliceA, tk.Number, 4, "")
+	if err != nil {
+		t.Fatalf("Rate(4): %v", err)
+	}
+	rated := tickets.Rating{Stars: 4, At: e.clock.Now()}
+	if got.Rating != rated {
+		t.Errorf("rating = %+v; want %+v", got.Rating, rated)
+	}
+	e.expectEvent(t, m, tk.Number, tickets.EventRated, tickets.StatusResolved, tickets.StatusResolved)
+	m = e.mark()
+	if got, err = e.svc.Rate(e.ctx, aliceA, tk.Number, 4, " great "); err != nil {
+		t.Fatalf("comment: %v", err)
+	}
+	rated.Comment = "great"
+	if got.Rating != rated {
+		t.Errorf("rating with its comment = %+v; want %+v", got.Rating, rated)
+	}
+	e.expectEvent(t, m, tk.Number, tickets.EventRated, tickets.StatusResolved, tickets.StatusResolved)
+	// A rating is given once: other stars, another comment, or a rating
+	// after the close are refused, and the first stays.
+	m = e.mark()
+	for _, r := range []struct {
+		stars   int
+		comment string
+	}{{5, ""}, {1, "bad"}, {4, "changed my mind"}} {
+		_, err := e.svc.Rate(e.ctx, aliceA, tk.Number, r.stars, r.comment)
+		wantCode(t, err, tickets.EINVALID)
+		if te := (*tickets.Error)(nil); !errors.As(err, &te) || te.Reason != tickets.ReasonRated {
+			t.Errorf("Rate(%d, %q) = %v; want the reason %q", r.stars, r.comment, err, tickets.ReasonRated)
 		}
-		if want := (tickets.Rating{Stars: stars, Comment: "great", At: e.clock.Now()}); got.Rating != want {
-			t.Errorf("rating = %+v; want %+v", got.Rating, want)
-		}
-		e.expectEvent(t, m, tk.Number, tickets.EventRated, tickets.StatusResolved, tickets.StatusResolved)
 	}
 	if _, err := e.svc.Close(e.ctx, aliceA, tk.Number); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := e.svc.Rate(e.ctx, aliceA, tk.Number, 2, ""); err != nil || got.Rating.Stars != 2 {
+	_, err = e.svc.Rate(e.ctx, aliceA, tk.Number, 2, "")
+	wantCode(t, err, tickets.EINVALID)
+	if got := e.get(t, tk.Number); got.Rating != rated {
+		t.Errorf("rating after refusals = %+v; want %+v", got.Rating, rated)
+	}
+
+	// A closed ticket not rated yet can be rated.
+	other := e.open(t, alice, tickets.NatureAccess, tickets.UrgencyHigh)
+	if _, err := e.svc.Claim(e.ctx, anaA, other.Number, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Resolve(e.ctx, anaA, other.Number); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Close(e.ctx, aliceA, other.Number); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := e.svc.Rate(e.ctx, aliceA, other.Number, 2, ""); err != nil || got.Rating.Stars != 2 {
 		t.Errorf("Rate on a closed ticket = %+v, %v", got.Rating, err)
 	}
 }

@@ -345,9 +345,9 @@ func (b *Bot) customerButtons(tx *texts, user int64, a tickets.Actor, t tickets.
 	if len(row) > 0 {
 		kb = append(kb, row)
 	}
-	// A rated ticket shows its rating (status) instead: rating buttons are
-	// offered until the customer rated, never again after.
-	if t.Rating.Stars == 0 && tickets.Can(a, t, tickets.ActionRate) {
+	// A rated ticket shows its rating (status) instead: the core takes a
+	// rating once.
+	if tickets.Can(a, t, tickets.ActionRate) {
 		stars := make([]button, 5)
 		for i := range stars {
 			stars[i] = button{Text: strconv.Itoa(i+1) + "⭐", Data: b.data(user, actRate, n+"."+strconv.Itoa(i+1))}

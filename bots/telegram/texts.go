@@ -76,6 +76,7 @@ type texts struct {
 	ErrTermsOutdated string
 	ErrRating        string
 	ErrNotRateableF  string // number
+	ErrRatedF        string // number
 	NotPossible      string // any other refusal
 	PushClaimedF     string // number, agent
 	PushReleasedF    string
@@ -162,6 +163,7 @@ var textsByLang = map[string]*texts{
 		ErrTermsOutdated: "Esa versión de los términos ya no está vigente. Use /start para ver la actual.",
 		ErrRating:        "La calificación debe ser de 1 a 5.",
 		ErrNotRateableF:  "El ticket #%d se podrá calificar cuando esté resuelto.",
+		ErrRatedF:        "El ticket #%d ya tiene su calificación. ¡Gracias!",
 		NotPossible:      "Eso no es posible en este momento.",
 		PushClaimedF:     "👤 Su ticket <b>#%d</b> está siendo atendido por %s.",
 		PushReleasedF:    "Su ticket <b>#%d</b> volvió a la cola; lo atenderá el próximo agente disponible.",
@@ -270,6 +272,7 @@ var textsByLang = map[string]*texts{
 		ErrTermsOutdated: "That version of the terms is no longer current. Use /start to see the current one.",
 		ErrRating:        "The rating must be from 1 to 5.",
 		ErrNotRateableF:  "Ticket #%d can be rated once it is resolved.",
+		ErrRatedF:        "Ticket #%d is rated already. Thank you!",
 		NotPossible:      "That is not possible right now.",
 		PushClaimedF:     "👤 Your ticket <b>#%d</b> is being handled by %s.",
 		PushReleasedF:    "Your ticket <b>#%d</b> is back in the queue; the next available agent will take it.",
@@ -401,6 +404,10 @@ func (t *texts) refusal(number int64, err error) string {
 	case tickets.ReasonNotRateable:
 		if number > 0 {
 			return fmt.Sprintf(t.ErrNotRateableF, number)
+		}
+	case tickets.ReasonRated:
+		if number > 0 {
+			return fmt.Sprintf(t.ErrRatedF, number)
 		}
 	}
 	return t.NotPossible

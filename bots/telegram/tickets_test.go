@@ -172,6 +172,15 @@ func TestCloseReopenRate(t *testing.T) {
 		t.Errorf("rating = %+v", r)
 	}
 	e.answers(1) // the rating
+	// A rating is given once: another star on the same message is refused,
+	// and the rating keeps its comment.
+	e.press(maria, m, "2⭐")
+	if got := e.answers(1)[0].Text; got != "El ticket #1 ya tiene su calificación. ¡Gracias!" {
+		t.Errorf("answer to a second rating = %q", got)
+	}
+	if r := e.ticket(1).Rating; r.Stars != 4 || r.Comment != "Muy <b>amable</b>" {
+		t.Errorf("rating after a second press = %+v", r)
+	}
 	e.press(maria, m, "Reabrir")
 	e.answers(1)
 	e.pump()
