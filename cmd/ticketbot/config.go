@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -227,6 +228,9 @@ func parseRedis(getenv func(string) string) (*redis.UniversalOptions, string, er
 		if err != nil {
 			return nil, "", configErr("REDIS_URL", "not a valid URL")
 		}
+		if u.Hostname() == "" {
+			return nil, "", configErr("REDIS_URL", "no host: want redis://host:port")
+		}
 		if u.Scheme != "redis" && u.Scheme != "rediss" {
 			return nil, "", configErr("REDIS_URL", "scheme %q: want redis:// or rediss://", u.Scheme)
 		}
@@ -263,9 +267,13 @@ func parseRedis(getenv func(string) string) (*redis.UniversalOptions, string, er
 		}, "REDIS_URL", nil
 	case addrs != "":
 		var list []string
-		for _, a := range strings.Split(addrs, ",") {
+		for i, a := range strings.Split(addrs, ",") {
 			a = strings.TrimSpace(a)
-			if _, port, err := net.SplitHostPort(a); err != nil || port == "" {
+			if a == "" {
+				return nil, "", configErr("REDIS_ADDRS", "entry %d is empty", i+1)
+			}
+			host, port, err := net.SplitHostPort(a)
+			if p, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || p < 1 || p > 65535 {
 				return nil, "", configErr("REDIS_ADDRS", "%q is not a host:port address", a)
 			}
 			list = append(list, a)
@@ -365,6 +373,9 @@ func parseTelegram(env func(string, string) string, warnings *[]string) (Telegra
 	if c.WebhookURL != "" {
 		if !isWebURL(c.WebhookURL) {
 			return TelegramConfig{}, configErr("TELEGRAM_WEBHOOK_URL", "not an http(s) URL")
+		}
+		if strings.HasPrefix(strings.ToLower(c.WebhookURL), "http://") && c.APIEndpoint == DefaultTelegramEndpoint {
+			return TelegramConfig{}, configErr("TELEGRAM_WEBHOOK_URL", "Telegram calls only https:// webhooks (http:// works with a local Bot API server in TELEGRAM_API_ENDPOINT)")
 		}
 		if c.WebhookSecret == "" {
 			return TelegramConfig{}, configErr("TELEGRAM_WEBHOOK_SECRET", "required with TELEGRAM_WEBHOOK_URL: every webhook request is checked against it")

@@ -91,6 +91,19 @@ func TestParseConfig(t *testing.T) {
 			}
 		}},
 		{name: "bad addr", env: map[string]string{"REDIS_ADDRS": "n1:6379,n2"}, wantVar: "REDIS_ADDRS"},
+		{name: "port out of range", env: map[string]string{"REDIS_ADDRS": "n1:99999"}, wantVar: "REDIS_ADDRS"},
+		{name: "empty addr", env: map[string]string{"REDIS_ADDRS": "n1:6379,,n2:6379"}, wantVar: "REDIS_ADDRS"},
+		{name: "no host in addr", env: map[string]string{"REDIS_ADDRS": ":6379"}, wantVar: "REDIS_ADDRS"},
+		{name: "url without host", env: map[string]string{"REDIS_URL": "redis://"}, wantVar: "REDIS_URL"},
+		{name: "http webhook to telegram", env: map[string]string{"REDIS_URL": url, "TELEGRAM_BOT_TOKEN": "1:AA",
+			"TELEGRAM_WEBHOOK_URL": "http://bot.example.com/telegram/webhook", "TELEGRAM_WEBHOOK_SECRET": "s"}, wantVar: "TELEGRAM_WEBHOOK_URL"},
+		{name: "http webhook to a local bot api", env: map[string]string{"REDIS_URL": url, "TELEGRAM_BOT_TOKEN": "1:AA",
+			"TELEGRAM_API_ENDPOINT": "http://localhost:8081/bot%s/%s",
+			"TELEGRAM_WEBHOOK_URL":  "http://ticketbot:8080/telegram/webhook", "TELEGRAM_WEBHOOK_SECRET": "s"}, check: func(t *testing.T, c Config) {
+			if c.Telegram.Mode() != "webhook" {
+				t.Errorf("Telegram = %+v", c.Telegram)
+			}
+		}},
 		{name: "sentinel with auth and tls", env: map[string]string{
 			"REDIS_ADDRS": "s1:26379", "REDIS_MASTER_NAME": "m", "REDIS_USERNAME": "bot", "REDIS_PASSWORD": "pw",
 			"REDIS_SENTINEL_PASSWORD": "spw", "REDIS_TLS": "true",
