@@ -82,21 +82,28 @@ func RunDeadLetters(ctx context.Context, q DeadLetterQueue, args []string, out i
 					break
 				}
 			}
-		} else {
-			for _, id := range ids {
-				ok, err := q.Replay(ctx, id, time.Now())
-				if err != nil {
-					return err
-				}
-				if !ok {
-					fmt.Fprintf(out, "%s: no such dead letter\n", id)
-					continue
-				}
-				n++
-			}
 		}
-		_, err := fmt.Fprintf(out, "replayed %d\n", n)
-		return err
+		var missing []string
+		for _, id := range ids {
+			ok, err := q.Replay(ctx, id, time.Now())
+			if err != nil {
+				return err
+			}
+			if !ok {
+				fmt.Fprintf(out, "%s: no such dead letter\n", id)
+				missing = append(missing, id)
+				continue
+			}
+			n++
+		}
+		if _, err := fmt.Fprintf(out, "replayed %d\n", n); err != nil {
+			return err
+		}
+		if len(missing) > 0 {
+			// A script replaying a list learns that part of it was not there.
+			return fmt.Errorf("no such dead letter: %s", strings.Join(missing, ", "))
+		}
+		return nil
 	}
 	return fmt.Errorf("unknown deadletters command %q (list, replay)", args[0])
 }
