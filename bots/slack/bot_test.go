@@ -461,6 +461,11 @@ func TestCustomerTextEscaped(t *testing.T) {
 			}
 		}
 	}
+	// The thread message's fallback text (notifications) starts the
+	// message, escaped the same way.
+	if fb := thread[0].Text; !strings.Contains(fb, "again &lt;!here&gt; &lt;#C999&gt;") || strings.ContainsAny(strings.TrimPrefix(fb, ":speech_balloon:"), "<>") {
+		t.Errorf("thread fallback text %q, want the message's start escaped", fb)
+	}
 	all := strings.Join(blockTexts(t, h.card(tk.Number).Blocks), "\n")
 	if !strings.Contains(all, "&lt;https://evil.example|click here&gt;") || !strings.Contains(all, "\u200b*\u200bbold\u200b*\u200b") {
 		t.Errorf("link or bold not shown as text:\n%q", all)

@@ -243,10 +243,16 @@ func (b *Bot) postThread(ctx context.Context, channel string, n int64, key, head
 	if err != nil {
 		return err
 	}
+	// The fallback text (notifications, search) names the author and
+	// starts the message, escaped like the blocks.
+	fallback := heading
+	if s := tickets.DerivedSubject(text); s != "" {
+		fallback += " " + escape(s)
+	}
 	first := ""
 	for _, blocks := range textPosts(heading, text, atts) {
 		_, ts, err := b.api.PostMessageContext(ctx, ch, slackapi.MsgOptionTS(parent),
-			slackapi.MsgOptionBlocks(blocks...), slackapi.MsgOptionText(heading, false),
+			slackapi.MsgOptionBlocks(blocks...), slackapi.MsgOptionText(fallback, false),
 			slackapi.MsgOptionDisableLinkUnfurl(), slackapi.MsgOptionDisableMediaUnfurl())
 		if err != nil {
 			return err
