@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -478,6 +479,23 @@ func TestRunCommands(t *testing.T) {
 				t.Errorf("stderr %q is not one line", stderr.String())
 			}
 		})
+	}
+}
+
+func TestVersionOf(t *testing.T) {
+	for _, tt := range []struct {
+		main     string
+		settings []debug.BuildSetting
+		want     string
+	}{
+		{main: "v1.2.3", settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "abc"}}, want: "v1.2.3"},
+		{main: "(devel)", settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.modified", Value: "true"}}, want: "(devel) 0123456789ab+dirty"},
+		{main: "(devel)", settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.modified", Value: "false"}}, want: "(devel) 0123456789ab"},
+		{main: "", want: "(devel)"},
+	} {
+		if got := versionOf(&debug.BuildInfo{Main: debug.Module{Version: tt.main}, Settings: tt.settings}); got != tt.want {
+			t.Errorf("versionOf(%q, %v) = %q, want %q", tt.main, tt.settings, got, tt.want)
+		}
 	}
 }
 
