@@ -1,35 +1,72 @@
 package tickets
 
-// The actions that are not status transitions, for Can.
+import "fmt"
+
+// Permission is something an actor may do to a ticket that is not a change
+// of its status (those are Actions, checked by Can). The zero value is
+// invalid.
+type Permission uint8
+
+// The permissions adapters ask about with Permitted.
 const (
-	ActionReply    Action = iota + 100 // answer the customer (agents)
-	ActionPriority                     // change the priority (agents)
-	ActionRate                         // rate the ticket (its customer)
+	PermissionReply    Permission = iota + 1 // answer the customer: the owner of a claimed or waiting ticket
+	PermissionNote                           // add an internal note: any agent
+	PermissionPriority                       // change the priority of an active ticket: any agent while queued, then its owner
+	PermissionRate                           // rate a resolved or closed ticket, once: its customer
 )
 
-// Can reports whether a may do action on ticket t as it is now, by the same
-// rules the Service applies when the action comes: adapters use it to offer
-// only the buttons that will work. The Service checks again on the action
-// itself, so a stale button is refused, never obeyed.
+var permissionNames = [...]string{"", "reply", "note", "priority", "rate"}
+
+// String returns the permission's name.
+func (p Permission) String() string {
+	if p.Valid() {
+		return permissionNames[p]
+	}
+	return fmt.Sprintf("permission(%d)", uint8(p))
+}
+
+// Valid reports whether p is one of the defined permissions.
+func (p Permission) Valid() bool { return p >= PermissionReply && p <= PermissionRate }
+
+// Can reports whether a may move ticket t with action as it is now, by the
+// same rules the Service applies when the action comes: adapters use it to
+// offer only the buttons that will work. The Service checks again on the
+// action itself, so a stale button is refused, never obeyed. Claiming a
+// ticket one owns already changes nothing and is not offered; taking a
+// ticket from another agent is a takeover, asked for explicitly (Service.Claim),
+// and not offered either.
 func Can(a Actor, t Ticket, action Action) bool {
 	if !visible(a, t) {
 		return false
 	}
-	switch action {
-	case ActionClaim:
-		// Claiming an open ticket, or the owner taking a waiting one back;
-		// taking a ticket from another agent is a takeover, asked for
-		// explicitly.
+	if action == ActionClaim {
 		return requireAgent(a) == nil && (t.Status == StatusOpen || (t.Status == StatusWaiting && t.Assignee.ID == a.ID))
-	case ActionReply:
-		return checkReply(a, t) == nil
-	case ActionPriority:
-		return checkPriority(a, t) == nil
-	case ActionRate:
-		return checkRate(a, t) == nil
 	}
 	_, err := checkTransition(a, t, action)
 	return err == nil
+}
+
+// Permitted reports whether a may do p on ticket t as it is now, by the
+// same rules the Service applies (see Can): adapters use it to offer only
+// what will work, and the Service checks again when it is asked.
+func Permitted(a Actor, t Ticket, p Permission) bool {
+	return visible(a, t) && checkPermission(a, t, p) == nil
+}
+
+// checkPermission applies the rule of p to a on ticket t; the Service
+// calls it on the action itself, Permitted to offer it.
+func checkPermission(a Actor, t Ticket, p Permission) error {
+	switch p {
+	case PermissionReply:
+		return checkReply(a, t)
+	case PermissionNote:
+		return requireAgent(a)
+	case PermissionPriority:
+		return checkPriority(a, t)
+	case PermissionRate:
+		return checkRate(a, t)
+	}
+	return Errorf(EINVALID, "unknown permission %s", p)
 }
 
 // checkTransition applies who may move ticket t with action, and the
@@ -84,7 +121,8 @@ func checkPriority(a Actor, t Ticket) error {
 	return nil
 }
 
-// checkRate: the customer rates their ticket once it is resolved or closed.
+// checkRate: the customer rates their ticket once it is resolved or closed,
+// and only once (the comment that may follow is Service.Rate's business).
 func checkRate(a Actor, t Ticket) error {
 	if a.Role != RoleCustomer {
 		return Errorf(EFORBIDDEN, "only the customer rates a ticket")

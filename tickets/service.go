@@ -324,12 +324,12 @@ func (s *Service) AddMessage(ctx context.Context, a Actor, number int64, in Mess
 				t.Status = StatusClaimed
 			}
 		case MessageReply:
-			if err := checkReply(a, *t); err != nil {
+			if err := checkPermission(a, *t, PermissionReply); err != nil {
 				return err
 			}
 			c.Event.Kind = EventReply
 		case MessageNote:
-			if err := requireAgent(a); err != nil {
+			if err := checkPermission(a, *t, PermissionNote); err != nil {
 				return err
 			}
 			c.Event.Kind = EventNote
@@ -464,7 +464,7 @@ func (s *Service) SetPriority(ctx context.Context, a Actor, number int64, p Prio
 		return Ticket{}, Errorf(EINVALID, "priority must be P1 to P%d", MaxPriority)
 	}
 	return s.mutate(ctx, a, number, func(t *Ticket, c *Change) error {
-		if err := checkPriority(a, *t); err != nil {
+		if err := checkPermission(a, *t, PermissionPriority); err != nil {
 			return err
 		}
 		if t.Priority == p {
@@ -502,7 +502,7 @@ func (s *Service) Rate(ctx context.Context, a Actor, number int64, stars int, co
 			c.Event.Kind = EventRated
 			return nil
 		}
-		if err := checkRate(a, *t); err != nil {
+		if err := checkPermission(a, *t, PermissionRate); err != nil {
 			return err
 		}
 		t.Rating = Rating{Stars: stars, Comment: comment, At: c.Event.At}

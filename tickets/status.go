@@ -41,7 +41,9 @@ func ParseStatus(name string) (Status, error) {
 	return 0, Errorf(EINVALID, "unknown status %q", name)
 }
 
-// Action is a change of status that someone asks for.
+// Action is a change of status that someone asks for: the closed set of
+// the lifecycle's transitions (what else an actor may do is a Permission).
+// The zero value is invalid.
 type Action uint8
 
 // The actions that move a ticket between statuses.
@@ -59,19 +61,14 @@ var actionNames = [...]string{"", "claim", "release", "wait", "resume", "resolve
 
 // String returns the action's name.
 func (a Action) String() string {
-	if int(a) < len(actionNames) && a != 0 {
+	if a.Valid() {
 		return actionNames[a]
-	}
-	switch a {
-	case ActionReply:
-		return "reply"
-	case ActionPriority:
-		return "priority"
-	case ActionRate:
-		return "rate"
 	}
 	return fmt.Sprintf("action(%d)", uint8(a))
 }
+
+// Valid reports whether a is one of the defined actions.
+func (a Action) Valid() bool { return a >= ActionClaim && a <= ActionReopen }
 
 // transitions lists every allowed (from, action) → to. Anything else is
 // refused by Transition.

@@ -117,8 +117,15 @@ func TestActionNames(t *testing.T) {
 			t.Errorf("Action(%d).String() = %q; want %q", a, a.String(), want[i])
 		}
 	}
-	if got := tickets.Action(0).String(); got != "action(0)" {
-		t.Errorf("Action(0).String() = %q", got)
+	for _, a := range allActions {
+		if !a.Valid() {
+			t.Errorf("%s.Valid() = false", a)
+		}
+	}
+	for _, a := range []tickets.Action{0, tickets.ActionReopen + 1, 100} {
+		if a.Valid() || a.String() != fmt.Sprintf("action(%d)", uint8(a)) {
+			t.Errorf("Action(%d) = %q, valid %v; want invalid", a, a.String(), a.Valid())
+		}
 	}
 }
 

@@ -133,7 +133,7 @@ func cardActions(t tickets.Ticket, n string) []slackapi.BlockElement {
 		return err == nil
 	}
 	// Replying is the owner's: offered while the owner may reply.
-	if tickets.Can(tickets.AgentActor(t.Assignee), t, tickets.ActionReply) {
+	if tickets.Permitted(tickets.AgentActor(t.Assignee), t, tickets.PermissionReply) {
 		button(actReply, "Reply to customer", "primary")
 	}
 	switch {

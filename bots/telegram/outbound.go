@@ -329,9 +329,9 @@ func (b *Bot) planAttachment(chat, n int64, key string, tx *texts, c tickets.Cus
 }
 
 // customerButtons are the buttons offered to customer a on ticket t, those
-// the core allows (tickets.Can): close, reopen, and a 1-5 rating; nil when
-// it allows none; the rating buttons only while the ticket is not rated.
-// The Service checks again when one is pressed.
+// the core allows (tickets.Can, tickets.Permitted): close, reopen, and a 1-5
+// rating; nil when it allows none; the rating buttons only while the ticket
+// is not rated. The Service checks again when one is pressed.
 func (b *Bot) customerButtons(tx *texts, user int64, a tickets.Actor, t tickets.Ticket) [][]button {
 	n := strconv.FormatInt(t.Number, 10)
 	var kb [][]button
@@ -347,7 +347,7 @@ func (b *Bot) customerButtons(tx *texts, user int64, a tickets.Actor, t tickets.
 	}
 	// A rated ticket shows its rating (status) instead: the core takes a
 	// rating once.
-	if tickets.Can(a, t, tickets.ActionRate) {
+	if tickets.Permitted(a, t, tickets.PermissionRate) {
 		stars := make([]button, 5)
 		for i := range stars {
 			stars[i] = button{Text: strconv.Itoa(i+1) + "⭐", Data: b.data(user, actRate, n+"."+strconv.Itoa(i+1))}
