@@ -5,12 +5,9 @@ import (
 	"time"
 )
 
-// EventDelivered records that an agent's reply reached the customer's chat,
-// so agents can see it (for example a mark on the reply in Slack).
-const EventDelivered EventKind = "delivered"
-
 // MarkDelivered records that reply messageID of ticket number reached the
-// customer. It is called by delivery, as the system, once the platform
+// customer, with an EventDelivered, so agents can see it (for example a
+// mark on the reply in Slack). It is called by delivery, as the system, once the platform
 // confirmed the send; repeated calls for the same message emit one event.
 func (s *Service) MarkDelivered(ctx context.Context, number, messageID int64) (t Ticket, err error) {
 	defer s.observe("mark_delivered", time.Now(), &err)

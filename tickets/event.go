@@ -21,7 +21,25 @@ const (
 	EventPriority    EventKind = "priority"
 	EventRated       EventKind = "rated"
 	EventUnreachable EventKind = "unreachable" // messages to the customer fail permanently
+	EventDelivered   EventKind = "delivered"   // an agent's reply reached the customer's chat (see Service.MarkDelivered)
 )
+
+// EventKinds lists every kind of event, in the order above.
+var EventKinds = []EventKind{
+	EventOpened, EventMessage, EventReply, EventNote, EventClaimed, EventReleased, EventWaiting,
+	EventResumed, EventResolved, EventClosed, EventReopened, EventPriority, EventRated,
+	EventUnreachable, EventDelivered,
+}
+
+// Valid reports whether k is one of EventKinds.
+func (k EventKind) Valid() bool {
+	for _, v := range EventKinds {
+		if k == v {
+			return true
+		}
+	}
+	return false
+}
 
 // Event records one change of one ticket. It is written in the same atomic
 // step as the change, so delivery can never miss a change.
