@@ -7,8 +7,9 @@ import (
 
 // MarkDelivered records that reply messageID of ticket number reached the
 // customer, with an EventDelivered, so agents can see it (for example a
-// mark on the reply in Slack). It is called by delivery, as the system, once the platform
-// confirmed the send; repeated calls for the same message emit one event.
+// mark on the reply in Slack). It is called by delivery, as the system,
+// once the platform confirmed the send; repeated calls for the same message
+// (or an earlier one) emit nothing. Errors: EINVALID, ENOTFOUND, EINTERNAL.
 func (s *Service) MarkDelivered(ctx context.Context, number, messageID int64) (t Ticket, err error) {
 	defer s.observe("mark_delivered", time.Now(), &err)
 	if messageID <= 0 {

@@ -25,7 +25,10 @@ func pageLimit(limit int) int {
 }
 
 // Conversation returns the last limit messages of ticket number that a may
-// read, oldest first: customers never see internal notes.
+// read, oldest first (limit 0 means DefaultPageSize, at most MaxPageSize).
+// Customers never see internal notes: for them the messages come from the
+// last 4×limit entries, so many notes can make the answer shorter than
+// limit. Errors: ENOTFOUND, EINTERNAL.
 func (s *Service) Conversation(ctx context.Context, a Actor, number int64, limit int) (msgs []Message, err error) {
 	defer s.observe("conversation", time.Now(), &err)
 	if _, err := s.get(ctx, a, number); err != nil {
@@ -52,7 +55,9 @@ func (s *Service) Conversation(ctx context.Context, a Actor, number int64, limit
 	return msgs, nil
 }
 
-// Message returns message id of ticket number if a may read it.
+// Message returns message id of ticket number if a may read it: a customer
+// asking for an internal note gets ENOTFOUND, as for a message that does
+// not exist. Errors: ENOTFOUND, EINTERNAL.
 func (s *Service) Message(ctx context.Context, a Actor, number, id int64) (m Message, err error) {
 	defer s.observe("message", time.Now(), &err)
 	if _, err := s.get(ctx, a, number); err != nil {
@@ -73,8 +78,8 @@ func (s *Service) Message(ctx context.Context, a Actor, number, id int64) (m Mes
 	return msgs[0], nil
 }
 
-// CustomerTickets returns customer customerKey's tickets, newest first. A
-// customer may only list their own.
+// CustomerTickets returns a page of customer customerKey's tickets, newest
+// first. A customer may only list their own. Errors: EFORBIDDEN, EINTERNAL.
 func (s *Service) CustomerTickets(ctx context.Context, a Actor, customerKey string, offset, limit int) (ts []Ticket, err error) {
 	defer s.observe("customer_tickets", time.Now(), &err)
 	if a.Role == RoleCustomer && a.ID != customerKey {
@@ -85,7 +90,8 @@ func (s *Service) CustomerTickets(ctx context.Context, a Actor, customerKey stri
 }
 
 // ActiveTickets returns the customer's tickets that are still open,
-// claimed or waiting, newest first; adapters route free text with it.
+// claimed or waiting, newest first, among their MaxPageSize newest tickets;
+// adapters route free text with it. Errors: EFORBIDDEN, EINTERNAL.
 func (s *Service) ActiveTickets(ctx context.Context, a Actor, customerKey string) ([]Ticket, error) {
 	all, err := s.CustomerTickets(ctx, a, customerKey, 0, MaxPageSize)
 	if err != nil {
@@ -100,7 +106,8 @@ func (s *Service) ActiveTickets(ctx context.Context, a Actor, customerKey string
 	return active, nil
 }
 
-// AgentTickets returns the tickets agentID owns. Only agents list them.
+// AgentTickets returns a page of the tickets agentID owns, oldest claim
+// first. Only agents list them. Errors: EFORBIDDEN, EINTERNAL.
 func (s *Service) AgentTickets(ctx context.Context, a Actor, agentID string, offset, limit int) (ts []Ticket, err error) {
 	defer s.observe("agent_tickets", time.Now(), &err)
 	if err := requireAgent(a); err != nil {
@@ -117,7 +124,7 @@ type QueueEntry struct {
 }
 
 // QueuePage returns a page of the queue in order and the queue length.
-// Only agents see the queue.
+// Only agents see the queue. Errors: EFORBIDDEN, EINTERNAL.
 func (s *Service) QueuePage(ctx context.Context, a Actor, offset, limit int) (entries []QueueEntry, total int64, err error) {
 	defer s.observe("queue_page", time.Now(), &err)
 	if err := requireAgent(a); err != nil {
@@ -135,7 +142,8 @@ func (s *Service) QueuePage(ctx context.Context, a Actor, offset, limit int) (en
 	return entries, total, nil
 }
 
-// QueueLengths returns the number of queued tickets by priority.
+// QueueLengths returns the number of queued tickets by priority, for
+// metrics; it asks for no actor. Errors: EINTERNAL.
 func (s *Service) QueueLengths(ctx context.Context) (map[Priority]int64, error) {
 	m, err := s.queue.Lengths(ctx)
 	return m, wrapNil("read queue lengths", err)
@@ -164,7 +172,8 @@ type Placement struct {
 }
 
 // Position returns ticket number with its place in the queue and a wait
-// estimate, for a customer who owns it or an agent.
+// estimate, for a customer who owns it or an agent. Errors: ENOTFOUND,
+// EINTERNAL.
 func (s *Service) Position(ctx context.Context, a Actor, number int64) (p Placement, err error) {
 	defer s.observe("position", time.Now(), &err)
 	if number <= 0 {

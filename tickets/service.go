@@ -107,7 +107,8 @@ func (s *Service) observe(op string, start time.Time, err *error) {
 	s.cfg.Observer.Observe(op, time.Since(start), *err)
 }
 
-// Profile returns what is remembered of customer c.
+// Profile returns what is remembered of customer c: a customer never seen
+// has a zero Profile with CustomerKey set. Errors: EINTERNAL.
 func (s *Service) Profile(ctx context.Context, c Customer) (p Profile, err error) {
 	defer s.observe("profile", time.Now(), &err)
 	p, err = s.profiles.Profile(ctx, c.Key())
@@ -125,7 +126,8 @@ func (s *Service) NeedsTerms(p Profile) bool {
 }
 
 // AcceptTerms records that customer c accepted terms version; only the
-// current version can be accepted (an old button pressed late is refused).
+// current version can be accepted (an old button pressed late is refused
+// with ReasonTermsOutdated). Errors: EINVALID, EINTERNAL.
 func (s *Service) AcceptTerms(ctx context.Context, c Customer, version string) (p Profile, err error) {
 	defer s.observe("accept_terms", time.Now(), &err)
 	if version != s.cfg.TermsVersion {
@@ -142,6 +144,7 @@ func (s *Service) AcceptTerms(ctx context.Context, c Customer, version string) (
 }
 
 // SetLanguage records the language customer c chose ("es" or "en").
+// Errors: EINVALID, EINTERNAL.
 func (s *Service) SetLanguage(ctx context.Context, c Customer, lang string) (p Profile, err error) {
 	defer s.observe("set_language", time.Now(), &err)
 	if lang != "es" && lang != "en" {
@@ -170,7 +173,9 @@ type OpenRequest struct {
 
 // Open validates r, ranks it with the priority policy and queues it.
 // Chat intake requires the current terms to be accepted (policy §7); an
-// e-mail request accepts them by being sent. Errors: EINVALID, ETERMS.
+// e-mail request accepts them by being sent. A repeated call with the same
+// request ID (WithRequestID) returns the ticket the first call opened, as
+// it is now. Errors: EINVALID, ETERMS, EINTERNAL.
 func (s *Service) Open(ctx context.Context, r OpenRequest) (t Ticket, err error) {
 	defer s.observe("open", time.Now(), &err)
 	if r.Intake == "" {
@@ -253,7 +258,7 @@ func checkText(text string, attachments int) error {
 }
 
 // Get returns ticket number if a may see it. A customer asking for another
-// customer's ticket gets ErrNotFound.
+// customer's ticket gets ErrNotFound. Errors: ENOTFOUND, EINTERNAL.
 func (s *Service) Get(ctx context.Context, a Actor, number int64) (t Ticket, err error) {
 	defer s.observe("get", time.Now(), &err)
 	return s.get(ctx, a, number)
@@ -292,10 +297,12 @@ type MessageInput struct {
 }
 
 // AddMessage adds a message to ticket number. A customer writes to their own
-// active ticket; their message to a ticket waiting on them gives it back to
-// its agent (waiting → claimed). An agent replies (delivered to the
-// customer) only on a ticket they own; any agent may add an internal note.
-// Errors: ENOTFOUND, EINVALID, ECONFLICT.
+// active ticket (whatever in.Kind says, it is a customer message); their
+// message to a ticket waiting on them gives it back to its agent (waiting →
+// claimed). An agent replies (delivered to the customer) only on a claimed
+// or waiting ticket they own (PermissionReply); any agent may add an
+// internal note, on any ticket (PermissionNote). Errors: ENOTFOUND,
+// EINVALID, ECONFLICT (another agent owns it), EFORBIDDEN, EINTERNAL.
 func (s *Service) AddMessage(ctx context.Context, a Actor, number int64, in MessageInput) (t Ticket, m Message, err error) {
 	defer s.observe("add_message", time.Now(), &err)
 	if a.Role == RoleCustomer {
@@ -352,7 +359,10 @@ func (s *Service) AddMessage(ctx context.Context, a Actor, number int64, in Mess
 // Claim gives ticket number to agent a. Claiming an open ticket races
 // safely: exactly one agent wins, the others get ECONFLICT naming the
 // holder. The owner claiming a ticket waiting on the customer takes it back
-// to claimed. With takeover an agent takes a ticket another agent owns.
+// to claimed; the owner claiming a claimed ticket changes nothing. With
+// takeover an agent takes a claimed or waiting ticket another agent owns
+// (it is claimed after). Errors: EFORBIDDEN, ENOTFOUND, ECONFLICT, EINVALID
+// (a resolved or closed ticket), EINTERNAL.
 func (s *Service) Claim(ctx context.Context, a Actor, number int64, takeover bool) (t Ticket, err error) {
 	defer s.observe("claim", time.Now(), &err)
 	if err := requireAgent(a); err != nil {
@@ -387,8 +397,10 @@ func (s *Service) Claim(ctx context.Context, a Actor, number int64, takeover boo
 	})
 }
 
-// ClaimNext gives agent a the first ticket of the queue: the oldest of the
-// highest priority. Errors: ErrQueueEmpty.
+// ClaimNext gives agent a the first ticket of the queue (see QueueScore):
+// the oldest of the highest priority, chat before e-mail. A repeated call
+// with the same request ID returns the ticket the first call claimed.
+// Errors: EFORBIDDEN, ErrQueueEmpty, EINTERNAL.
 func (s *Service) ClaimNext(ctx context.Context, a Actor) (t Ticket, err error) {
 	defer s.observe("claim_next", time.Now(), &err)
 	if err := requireAgent(a); err != nil {
@@ -407,30 +419,34 @@ func (s *Service) ClaimNext(ctx context.Context, a Actor) (t Ticket, err error) 
 	return t, nil
 }
 
-// Release gives a claimed or waiting ticket back to the queue, at its
-// original arrival position. Only the owner releases.
+// Release gives a claimed or waiting ticket back to the queue, unowned, at
+// its original arrival position. Only the owner releases. Errors:
+// EFORBIDDEN, ENOTFOUND, ECONFLICT, EINVALID, EINTERNAL.
 func (s *Service) Release(ctx context.Context, a Actor, number int64) (Ticket, error) {
 	return s.transition(ctx, "release", a, number, ActionRelease, EventReleased)
 }
 
-// SetWaiting marks a claimed ticket as waiting on the customer.
+// SetWaiting marks a claimed ticket as waiting on the customer. Only the
+// owner does. Errors: EFORBIDDEN, ENOTFOUND, ECONFLICT, EINVALID, EINTERNAL.
 func (s *Service) SetWaiting(ctx context.Context, a Actor, number int64) (Ticket, error) {
 	return s.transition(ctx, "wait", a, number, ActionWait, EventWaiting)
 }
 
 // Resolve marks a claimed or waiting ticket resolved. Only the owner
-// resolves.
+// resolves. Errors: EFORBIDDEN, ENOTFOUND, ECONFLICT, EINVALID, EINTERNAL.
 func (s *Service) Resolve(ctx context.Context, a Actor, number int64) (Ticket, error) {
 	return s.transition(ctx, "resolve", a, number, ActionResolve, EventResolved)
 }
 
-// Close closes a resolved ticket: its customer confirms, or an agent closes.
+// Close closes a resolved ticket: its customer confirms, or any agent
+// closes. Errors: EFORBIDDEN, ENOTFOUND, EINVALID, EINTERNAL.
 func (s *Service) Close(ctx context.Context, a Actor, number int64) (Ticket, error) {
 	return s.transition(ctx, "close", a, number, ActionClose, EventClosed)
 }
 
 // Reopen puts a resolved or closed ticket back in the queue, unowned, at its
-// original arrival position. Its customer or any agent may reopen.
+// original arrival position. Its customer or any agent may reopen. Errors:
+// EFORBIDDEN, ENOTFOUND, EINVALID, EINTERNAL.
 func (s *Service) Reopen(ctx context.Context, a Actor, number int64) (Ticket, error) {
 	return s.transition(ctx, "reopen", a, number, ActionReopen, EventReopened)
 }
@@ -453,8 +469,10 @@ func (s *Service) transition(ctx context.Context, op string, a Actor, number int
 }
 
 // SetPriority changes the priority of an active ticket; a queued ticket
-// moves to its new place (keeping its arrival time). On a claimed ticket
-// only the owner changes it.
+// moves to its new place (keeping its arrival time). Any agent changes it
+// while it is queued, only the owner once it is claimed
+// (PermissionPriority); the same priority again changes nothing. Errors:
+// EFORBIDDEN, EINVALID, ENOTFOUND, ECONFLICT, EINTERNAL.
 func (s *Service) SetPriority(ctx context.Context, a Actor, number int64, p Priority) (t Ticket, err error) {
 	defer s.observe("set_priority", time.Now(), &err)
 	if err := requireAgent(a); err != nil {
@@ -481,7 +499,11 @@ func (s *Service) SetPriority(ctx context.Context, a Actor, number int64, p Prio
 }
 
 // Rate records the customer's 1-5 rating (and optional comment) of their
-// resolved or closed ticket; rating again replaces it.
+// resolved or closed ticket (PermissionRate). A rating is given once: a
+// second one is refused with ReasonRated and the first stays, except the
+// comment, which may follow once with the same stars (a chat asks for the
+// stars, then the comment). Errors: EFORBIDDEN, EINVALID, ENOTFOUND,
+// EINTERNAL.
 func (s *Service) Rate(ctx context.Context, a Actor, number int64, stars int, comment string) (t Ticket, err error) {
 	defer s.observe("rate", time.Now(), &err)
 	if a.Role != RoleCustomer {
@@ -513,7 +535,7 @@ func (s *Service) Rate(ctx context.Context, a Actor, number int64, stars int, co
 
 // FlagUnreachable records that messages to the ticket's customer fail
 // permanently (reason says why), so agents see it. Flagging again with the
-// same reason changes nothing.
+// same reason changes nothing. Errors: ENOTFOUND, EINTERNAL.
 func (s *Service) FlagUnreachable(ctx context.Context, number int64, reason string) (t Ticket, err error) {
 	defer s.observe("flag_unreachable", time.Now(), &err)
 	if reason == "" {
