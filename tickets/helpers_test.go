@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/colombiainformatica/ticketbot/tickets"
+	"github.com/colombiainformatica/ticketbot/tickets/ticketstest"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -73,10 +74,11 @@ var (
 	betoA  = tickets.AgentActor(beto)
 )
 
-// env is a Service over a memStore with a fixed clock and a recorder.
+// env is a Service over a ticketstest.MemStore with a fixed clock and a
+// recorder.
 type env struct {
 	svc   *tickets.Service
-	store *memStore
+	store *ticketstest.MemStore
 	obs   *recorder
 	clock *fixedClock
 	ctx   context.Context
@@ -84,7 +86,7 @@ type env struct {
 
 func newEnv(t testing.TB, cfg tickets.Config) *env {
 	t.Helper()
-	e := &env{store: newMemStore(), obs: &recorder{}, clock: &fixedClock{now: start}, ctx: context.Background()}
+	e := &env{store: ticketstest.NewMemStore(), obs: &recorder{}, clock: &fixedClock{now: start}, ctx: context.Background()}
 	cfg.Clock, cfg.Observer = e.clock, e.obs
 	e.svc = tickets.NewService(e.store, e.store, e.store, cfg)
 	return e
@@ -111,14 +113,14 @@ func (e *env) open(t testing.TB, c tickets.Customer, n tickets.Nature, u tickets
 type mark struct{ emitted, stored int }
 
 func (e *env) mark() mark {
-	return mark{len(e.obs.emitted()), len(e.store.eventLog())}
+	return mark{len(e.obs.emitted()), len(e.store.Events())}
 }
 
 // expectEvent checks that since m exactly one event was emitted and exactly
 // one was stored, that they are the same, and that it has kind, from, to.
 func (e *env) expectEvent(t testing.TB, m mark, number int64, kind tickets.EventKind, from, to tickets.Status) tickets.Event {
 	t.Helper()
-	emitted, stored := e.obs.emitted()[m.emitted:], e.store.eventLog()[m.stored:]
+	emitted, stored := e.obs.emitted()[m.emitted:], e.store.Events()[m.stored:]
 	if len(emitted) != 1 || len(stored) != 1 {
 		t.Fatalf("%s: %d events emitted and %d stored; want exactly one of each\nemitted: %+v\nstored: %+v", kind, len(emitted), len(stored), emitted, stored)
 	}

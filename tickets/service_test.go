@@ -104,7 +104,7 @@ func TestOpenValidation(t *testing.T) {
 			_, err := e.svc.Open(e.ctx, r)
 			wantCode(t, err, tickets.EINVALID)
 			wantMessage(t, err, c.msg)
-			if n := e.store.ticketCount(); n != 0 {
+			if n := e.store.Len(); n != 0 {
 				t.Errorf("%d tickets stored; want none", n)
 			}
 			e.expectNoEvent(t, mark{})
@@ -154,7 +154,7 @@ func TestOpenTerms(t *testing.T) {
 		t.Fatalf("Open before accepting the terms: %v; want ErrTermsNotAccepted", err)
 	}
 	wantCode(t, err, tickets.ETERMS)
-	if n := e.store.ticketCount(); n != 0 {
+	if n := e.store.Len(); n != 0 {
 		t.Fatalf("%d tickets stored without terms", n)
 	}
 	e.expectNoEvent(t, mark{})
@@ -230,10 +230,10 @@ func TestOpenRequestID(t *testing.T) {
 	if diff := cmp.Diff(first, again); diff != "" {
 		t.Errorf("the repeated Open returned another ticket (-first +again):\n%s", diff)
 	}
-	if n := e.store.ticketCount(); n != 1 {
+	if n := e.store.Len(); n != 1 {
 		t.Errorf("%d tickets stored; want 1", n)
 	}
-	if n := len(e.store.eventLog()); n != 1 {
+	if n := len(e.store.Events()); n != 1 {
 		t.Errorf("%d events stored; want 1", n)
 	}
 	if got := e.queueNumbers(t); !cmp.Equal(got, []int64{1}) {
@@ -265,7 +265,7 @@ func TestClaim(t *testing.T) {
 		t.Errorf("claimed ticket = %+v", got)
 	}
 	e.expectEvent(t, m, tk.Number, tickets.EventClaimed, tickets.StatusOpen, tickets.StatusClaimed)
-	changes := e.store.appliedChanges()
+	changes := e.store.Changes()
 	if c := changes[len(changes)-1]; c.Queue != tickets.QueueRemove || c.PreviousAssignee != "" || c.Ticket.Assignee != ana || c.Message != nil {
 		t.Errorf("store received %+v; want QueueRemove to ana", c)
 	}
@@ -326,7 +326,7 @@ func TestTakeover(t *testing.T) {
 	if !ev.Takeover || ev.Previous != ana || ev.Actor != betoA {
 		t.Errorf("takeover event = %+v", ev)
 	}
-	changes := e.store.appliedChanges()
+	changes := e.store.Changes()
 	if c := changes[len(changes)-1]; c.PreviousAssignee != ana.ID || c.Queue != tickets.QueueKeep {
 		t.Errorf("store received PreviousAssignee %q, queue op %d; want %q, keep", c.PreviousAssignee, c.Queue, ana.ID)
 	}
@@ -348,7 +348,7 @@ func TestClaimRace(t *testing.T) {
 	e := newEnv(t, tickets.Config{})
 	tk := e.open(t, alice, tickets.NatureAccess, tickets.UrgencyHigh)
 	var once sync.Once
-	e.store.beforeApply = func(c tickets.Change) {
+	e.store.OnApply(func(c tickets.Change) {
 		if c.Event.Actor == anaA {
 			once.Do(func() {
 				if _, err := e.svc.Claim(e.ctx, betoA, tk.Number, false); err != nil {
@@ -356,7 +356,7 @@ func TestClaimRace(t *testing.T) {
 				}
 			})
 		}
-	}
+	})
 	m := e.mark()
 	_, err := e.svc.Claim(e.ctx, anaA, tk.Number, false)
 	if ce := wantCode(t, err, tickets.ECONFLICT); ce.Holder != "Beto" {
@@ -400,7 +400,7 @@ func TestClaimConcurrent(t *testing.T) {
 	if wins != 1 {
 		t.Errorf("%d agents won the claim; want exactly 1", wins)
 	}
-	if got := e.store.eventLog(); len(got) != 2 {
+	if got := e.store.Events(); len(got) != 2 {
 		t.Errorf("%d events stored; want opened and one claim", len(got))
 	}
 }
@@ -497,7 +497,7 @@ func TestRelease(t *testing.T) {
 		t.Errorf("released ticket = %s, %+v, created %v", got.Status, got.Assignee, got.CreatedAt)
 	}
 	e.expectEvent(t, m, first.Number, tickets.EventReleased, tickets.StatusClaimed, tickets.StatusOpen)
-	changes := e.store.appliedChanges()
+	changes := e.store.Changes()
 	if c := changes[len(changes)-1]; c.Queue != tickets.QueueAdd || c.PreviousAssignee != ana.ID {
 		t.Errorf("store received queue op %d, previous %q; want QueueAdd, %q", c.Queue, c.PreviousAssignee, ana.ID)
 	}
@@ -621,7 +621,7 @@ func TestReplyOnlyOwner(t *testing.T) {
 		t.Errorf("reply = %+v", msg)
 	}
 	e.expectEvent(t, m, tk.Number, tickets.EventReply, tickets.StatusClaimed, tickets.StatusClaimed)
-	changes := e.store.appliedChanges()
+	changes := e.store.Changes()
 	if c := changes[len(changes)-1]; c.Message == nil || c.Message.Text != reply.Text || c.Queue != tickets.QueueKeep {
 		t.Errorf("store received message %+v, queue op %d", c.Message, c.Queue)
 	}
@@ -755,7 +755,7 @@ func TestResolveCloseReopen(t *testing.T) {
 		t.Errorf("reopened = %s, %+v, created %v", got.Status, got.Assignee, got.CreatedAt)
 	}
 	e.expectEvent(t, m, tk.Number, tickets.EventReopened, tickets.StatusClosed, tickets.StatusOpen)
-	changes := e.store.appliedChanges()
+	changes := e.store.Changes()
 	if c := changes[len(changes)-1]; c.Queue != tickets.QueueAdd || c.PreviousAssignee != ana.ID {
 		t.Errorf("store received queue op %d, previous %q", c.Queue, c.PreviousAssignee)
 	}
@@ -898,7 +898,7 @@ func TestSetPriority(t *testing.T) {
 	if ev.OldPriority != 4 || ev.Priority != 2 {
 		t.Errorf("priority event %s→%s; want P4→P2", ev.OldPriority, ev.Priority)
 	}
-	changes := e.store.appliedChanges()
+	changes := e.store.Changes()
 	if ch := changes[len(changes)-1]; ch.Queue != tickets.QueueAdd {
 		t.Errorf("store received queue op %d; want QueueAdd", ch.Queue)
 	}
@@ -936,7 +936,7 @@ func TestSetPriority(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.expectEvent(t, m, a.Number, tickets.EventPriority, tickets.StatusClaimed, tickets.StatusClaimed)
-	changes = e.store.appliedChanges()
+	changes = e.store.Changes()
 	if ch := changes[len(changes)-1]; ch.Queue != tickets.QueueKeep {
 		t.Errorf("store received queue op %d for a claimed ticket; want QueueKeep", ch.Queue)
 	}
@@ -1169,7 +1169,7 @@ func TestMutateRetries(t *testing.T) {
 		t.Fatal(err)
 	}
 	var once sync.Once
-	e.store.beforeApply = func(c tickets.Change) {
+	e.store.OnApply(func(c tickets.Change) {
 		if c.Event.Actor == anaA {
 			once.Do(func() {
 				if _, _, err := e.svc.AddMessage(e.ctx, betoA, tk.Number, tickets.MessageInput{Kind: tickets.MessageNote, Text: "note"}); err != nil {
@@ -1177,7 +1177,7 @@ func TestMutateRetries(t *testing.T) {
 				}
 			})
 		}
-	}
+	})
 	m := e.mark()
 	got, msg, err := e.svc.AddMessage(e.ctx, anaA, tk.Number, tickets.MessageInput{Kind: tickets.MessageReply, Text: "reply"})
 	if err != nil {
@@ -1186,7 +1186,7 @@ func TestMutateRetries(t *testing.T) {
 	if msg.ID != 2 || got.Messages != 2 || got.Version != 4 {
 		t.Errorf("reply #%d, ticket has %d messages at v%d; want message 2, 2 messages, v4", msg.ID, got.Messages, got.Version)
 	}
-	events := e.store.eventLog()[m.stored:]
+	events := e.store.Events()[m.stored:]
 	if len(events) != 2 || events[0].Kind != tickets.EventNote || events[1].Kind != tickets.EventReply {
 		t.Errorf("stored events %+v; want one note then one reply", events)
 	}
@@ -1205,7 +1205,7 @@ func TestApplyRequestID(t *testing.T) {
 	if _, err := e.svc.Claim(ctx, anaA, tk.Number, false); err != nil {
 		t.Fatal(err)
 	}
-	c := e.store.appliedChanges()[0]
+	c := e.store.Changes()[0]
 	if c.RequestID != "slack:action:1" {
 		t.Errorf("store received request ID %q", c.RequestID)
 	}
@@ -1217,7 +1217,7 @@ func TestApplyRequestID(t *testing.T) {
 	if _, err := e.store.Apply(ctx, c); !errors.Is(err, tickets.ErrVersionConflict) {
 		t.Errorf("stale Apply with another request ID: %v; want ErrVersionConflict", err)
 	}
-	if n := len(e.store.eventLog()); n != 2 {
+	if n := len(e.store.Events()); n != 2 {
 		t.Errorf("%d events stored; want 2", n)
 	}
 }
@@ -1270,7 +1270,7 @@ func TestAddMessageRequestID(t *testing.T) {
 	if msgs, _ := e.svc.Conversation(e.ctx, anaA, tk.Number, 0); len(msgs) != 1 {
 		t.Errorf("conversation has %d messages; want 1", len(msgs))
 	}
-	if n := len(e.store.eventLog()); n != 2 {
+	if n := len(e.store.Events()); n != 2 {
 		t.Errorf("%d events stored; want opened and one message", n)
 	}
 }

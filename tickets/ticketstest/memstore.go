@@ -1,4 +1,4 @@
-package tickets_test
+package ticketstest
 
 import (
 	"cmp"
@@ -10,15 +10,17 @@ import (
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
-// memStore is an in-memory tickets.Store, tickets.Queue and tickets.Profiles
-// for the core's tests only; the real store is Redis. It follows the
-// documented contracts: conditional writes on the version, request IDs that
-// turn a repeated write into a no-op, the queue ordered by Ticket.Score()
-// then ticket number, and the customer and agent indexes.
+// MemStore is an in-memory tickets.Store, tickets.Queue and
+// tickets.Profiles for tests; the real store is Redis. It follows the
+// documented contracts, checked by Run against both: conditional writes on
+// the version, request IDs that turn a repeated write into a no-op, the
+// queue ordered by Ticket.Score() then ticket number, and the customer and
+// agent indexes. It also lets a test read what was written (Events,
+// Changes, Len) and step into a write (OnApply).
 //
 // Request IDs are remembered per operation: Create and ClaimNext by the ID
-// alone, Apply by ticket number and ID.
-type memStore struct {
+// alone, Apply by ticket number and ID. Nothing expires.
+type MemStore struct {
 	mu       sync.Mutex
 	next     int64
 	tickets  map[int64]tickets.Ticket
@@ -48,13 +50,14 @@ type applyKey struct {
 }
 
 var (
-	_ tickets.Store    = (*memStore)(nil)
-	_ tickets.Queue    = (*memStore)(nil)
-	_ tickets.Profiles = (*memStore)(nil)
+	_ tickets.Store    = (*MemStore)(nil)
+	_ tickets.Queue    = (*MemStore)(nil)
+	_ tickets.Profiles = (*MemStore)(nil)
 )
 
-func newMemStore() *memStore {
-	return &memStore{
+// NewMemStore returns an empty MemStore.
+func NewMemStore() *MemStore {
+	return &MemStore{
 		tickets:    map[int64]tickets.Ticket{},
 		messages:   map[int64][]tickets.Message{},
 		queued:     map[int64]bool{},
@@ -80,7 +83,7 @@ func copyMessage(m tickets.Message) tickets.Message {
 }
 
 // Create implements tickets.Store.
-func (s *memStore) Create(_ context.Context, t tickets.Ticket, ev tickets.Event, requestID string) (tickets.Ticket, error) {
+func (s *MemStore) Create(_ context.Context, t tickets.Ticket, ev tickets.Event, requestID string) (tickets.Ticket, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if n, ok := s.created[requestID]; ok {
@@ -100,7 +103,7 @@ func (s *memStore) Create(_ context.Context, t tickets.Ticket, ev tickets.Event,
 }
 
 // Get implements tickets.Store.
-func (s *memStore) Get(_ context.Context, number int64) (tickets.Ticket, error) {
+func (s *MemStore) Get(_ context.Context, number int64) (tickets.Ticket, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, ok := s.tickets[number]
@@ -111,9 +114,12 @@ func (s *memStore) Get(_ context.Context, number int64) (tickets.Ticket, error) 
 }
 
 // Apply implements tickets.Store.
-func (s *memStore) Apply(_ context.Context, c tickets.Change) (tickets.Ticket, error) {
-	if s.beforeApply != nil {
-		s.beforeApply(c)
+func (s *MemStore) Apply(_ context.Context, c tickets.Change) (tickets.Ticket, error) {
+	s.mu.Lock()
+	before := s.beforeApply
+	s.mu.Unlock()
+	if before != nil {
+		before(c)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -159,7 +165,7 @@ func (s *memStore) Apply(_ context.Context, c tickets.Change) (tickets.Ticket, e
 	return copyTicket(t), nil
 }
 
-func (s *memStore) indexAgent(agentID string, number int64, at time.Time) {
+func (s *MemStore) indexAgent(agentID string, number int64, at time.Time) {
 	if s.byAgent[agentID] == nil {
 		s.byAgent[agentID] = map[int64]time.Time{}
 	}
@@ -167,7 +173,7 @@ func (s *memStore) indexAgent(agentID string, number int64, at time.Time) {
 }
 
 // queue returns the queued tickets in queue order; s.mu must be held.
-func (s *memStore) queue() []tickets.Ticket {
+func (s *MemStore) queue() []tickets.Ticket {
 	var q []tickets.Ticket
 	for n := range s.queued {
 		q = append(q, s.tickets[n])
@@ -179,7 +185,7 @@ func (s *memStore) queue() []tickets.Ticket {
 }
 
 // ClaimNext implements tickets.Store.
-func (s *memStore) ClaimNext(_ context.Context, c tickets.NextClaim) (tickets.Ticket, error) {
+func (s *MemStore) ClaimNext(_ context.Context, c tickets.NextClaim) (tickets.Ticket, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if n, ok := s.nextClaims[c.RequestID]; ok {
@@ -207,7 +213,7 @@ func (s *memStore) ClaimNext(_ context.Context, c tickets.NextClaim) (tickets.Ti
 }
 
 // Messages implements tickets.Store.
-func (s *memStore) Messages(_ context.Context, number, after int64, limit int) ([]tickets.Message, error) {
+func (s *MemStore) Messages(_ context.Context, number, after int64, limit int) ([]tickets.Message, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []tickets.Message
@@ -220,7 +226,7 @@ func (s *memStore) Messages(_ context.Context, number, after int64, limit int) (
 }
 
 // LastMessages implements tickets.Store.
-func (s *memStore) LastMessages(_ context.Context, number int64, n int) ([]tickets.Message, error) {
+func (s *MemStore) LastMessages(_ context.Context, number int64, n int) ([]tickets.Message, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	all := s.messages[number]
@@ -233,7 +239,7 @@ func (s *memStore) LastMessages(_ context.Context, number int64, n int) ([]ticke
 }
 
 // Page implements tickets.Queue.
-func (s *memStore) Page(_ context.Context, offset, limit int) ([]tickets.Ticket, int64, error) {
+func (s *MemStore) Page(_ context.Context, offset, limit int) ([]tickets.Ticket, int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q := s.queue()
@@ -246,7 +252,7 @@ func (s *memStore) Page(_ context.Context, offset, limit int) ([]tickets.Ticket,
 }
 
 // Position implements tickets.Queue.
-func (s *memStore) Position(_ context.Context, number int64, claimsSince time.Time) (tickets.Slot, error) {
+func (s *MemStore) Position(_ context.Context, number int64, claimsSince time.Time) (tickets.Slot, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, ok := s.tickets[number]
@@ -269,7 +275,7 @@ func (s *memStore) Position(_ context.Context, number int64, claimsSince time.Ti
 }
 
 // ByCustomer implements tickets.Queue.
-func (s *memStore) ByCustomer(_ context.Context, customerKey string, offset, limit int) ([]tickets.Ticket, error) {
+func (s *MemStore) ByCustomer(_ context.Context, customerKey string, offset, limit int) ([]tickets.Ticket, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	numbers := slices.Clone(s.byCustomer[customerKey])
@@ -278,7 +284,7 @@ func (s *memStore) ByCustomer(_ context.Context, customerKey string, offset, lim
 }
 
 // ByAgent implements tickets.Queue.
-func (s *memStore) ByAgent(_ context.Context, agentID string, offset, limit int) ([]tickets.Ticket, error) {
+func (s *MemStore) ByAgent(_ context.Context, agentID string, offset, limit int) ([]tickets.Ticket, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	owned := s.byAgent[agentID]
@@ -293,7 +299,7 @@ func (s *memStore) ByAgent(_ context.Context, agentID string, offset, limit int)
 }
 
 // page returns the tickets numbers[offset:offset+limit]; s.mu must be held.
-func (s *memStore) page(numbers []int64, offset, limit int) []tickets.Ticket {
+func (s *MemStore) page(numbers []int64, offset, limit int) []tickets.Ticket {
 	numbers = numbers[min(offset, len(numbers)):min(offset+limit, len(numbers))]
 	out := make([]tickets.Ticket, len(numbers))
 	for i, n := range numbers {
@@ -303,7 +309,7 @@ func (s *memStore) page(numbers []int64, offset, limit int) []tickets.Ticket {
 }
 
 // Lengths implements tickets.Queue.
-func (s *memStore) Lengths(context.Context) (map[tickets.Priority]int64, error) {
+func (s *MemStore) Lengths(context.Context) (map[tickets.Priority]int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := map[tickets.Priority]int64{}
@@ -314,7 +320,7 @@ func (s *memStore) Lengths(context.Context) (map[tickets.Priority]int64, error) 
 }
 
 // Profile implements tickets.Profiles.
-func (s *memStore) Profile(_ context.Context, customerKey string) (tickets.Profile, error) {
+func (s *MemStore) Profile(_ context.Context, customerKey string) (tickets.Profile, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p, ok := s.profiles[customerKey]
@@ -325,37 +331,48 @@ func (s *memStore) Profile(_ context.Context, customerKey string) (tickets.Profi
 }
 
 // SaveProfile implements tickets.Profiles.
-func (s *memStore) SaveProfile(_ context.Context, p tickets.Profile) error {
+func (s *MemStore) SaveProfile(_ context.Context, p tickets.Profile) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.profiles[p.CustomerKey] = p
 	return nil
 }
 
-// eventLog returns a copy of the events written so far.
-func (s *memStore) eventLog() []tickets.Event {
+// OnApply makes f run at the start of every Apply, before the store looks
+// at the change and outside its lock, so a test can make a concurrent
+// change win the race; nil removes it.
+func (s *MemStore) OnApply(f func(c tickets.Change)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.beforeApply = f
+}
+
+// Events returns a copy of the event log: every event written so far, in
+// order.
+func (s *MemStore) Events() []tickets.Event {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.events)
 }
 
-// ticketCount returns how many tickets were created.
-func (s *memStore) ticketCount() int {
+// Len returns how many tickets were created.
+func (s *MemStore) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.tickets)
 }
 
 // Applied implements tickets.Store.
-func (s *memStore) Applied(_ context.Context, number int64, requestID string) (bool, error) {
+func (s *MemStore) Applied(_ context.Context, number int64, requestID string) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, ok := s.applied[applyKey{number, requestID}]
 	return ok, nil
 }
 
-// appliedChanges returns a copy of the changes Apply wrote.
-func (s *memStore) appliedChanges() []tickets.Change {
+// Changes returns a copy of the changes Apply wrote, in order (a repeated
+// request is not written again).
+func (s *MemStore) Changes() []tickets.Change {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.changes)
