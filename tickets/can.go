@@ -40,7 +40,8 @@ func Can(a Actor, t Ticket, action Action) bool {
 		return false
 	}
 	if action == ActionClaim {
-		return requireAgent(a) == nil && (t.Status == StatusOpen || (t.Status == StatusWaiting && t.Assignee.ID == a.ID))
+		_, err := decideClaim(a, t, false, t.UpdatedAt)
+		return err == nil
 	}
 	_, err := checkTransition(a, t, action)
 	return err == nil

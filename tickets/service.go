@@ -207,8 +207,9 @@ func (s *Service) Open(ctx context.Context, r OpenRequest) (t Ticket, err error)
 		CreatedAt:   now,
 		UpdatedAt:   now,
 	}
+	t.OpenRequest = s.requestID(ctx)
 	ev := Event{Kind: EventOpened, To: StatusOpen, Actor: CustomerActor(r.Customer), At: now, Priority: t.Priority}
-	t, err = s.store.Create(ctx, t, ev, s.requestID(ctx))
+	t, err = s.store.Create(ctx, t, ev, t.OpenRequest)
 	if err != nil {
 		return Ticket{}, wrapInternal("create ticket", err)
 	}
@@ -369,30 +370,14 @@ func (s *Service) Claim(ctx context.Context, a Actor, number int64, takeover boo
 		return Ticket{}, err
 	}
 	return s.mutate(ctx, a, number, func(t *Ticket, c *Change) error {
-		if t.Claimed() && t.Assignee.ID != a.ID && t.Status.Active() {
-			if !takeover {
-				return &Error{Code: ECONFLICT, Message: "ticket #" + itoa(t.Number) + " is claimed by " + t.Assignee.Name, Holder: t.Assignee.Name}
-			}
-			c.Event.Takeover, c.Event.Previous = true, t.Assignee
-			t.Assignee = Agent{ID: a.ID, Name: a.Name}
-			c.Event.Kind = EventClaimed
-			if t.Status == StatusWaiting {
-				t.Status = StatusClaimed
-			}
-			return nil
-		}
-		if t.Status == StatusClaimed && t.Assignee.ID == a.ID {
-			return errUnchanged
-		}
-		to, err := Transition(t.Status, ActionClaim)
+		cl, err := decideClaim(a, *t, takeover, c.Event.At)
 		if err != nil {
 			return err
 		}
-		if t.Status == StatusOpen {
+		*t, c.Event = cl.ticket, cl.event
+		if cl.dequeue {
 			c.Queue, c.CountsAsClaim = QueueRemove, true
 		}
-		t.Status, t.Assignee = to, Agent{ID: a.ID, Name: a.Name}
-		c.Event.Kind = EventClaimed
 		return nil
 	})
 }
@@ -403,18 +388,31 @@ func (s *Service) Claim(ctx context.Context, a Actor, number int64, takeover boo
 // Errors: EFORBIDDEN, ErrQueueEmpty, EINTERNAL.
 func (s *Service) ClaimNext(ctx context.Context, a Actor) (t Ticket, err error) {
 	defer s.observe("claim_next", time.Now(), &err)
-	if err := requireAgent(a); err != nil {
+	now := s.cfg.Clock.Now().UTC().Truncate(time.Millisecond)
+	// Every queued ticket is open and unowned: the claim of the head is
+	// the claim of such a ticket, decided here, applied by the store.
+	cl, err := decideClaim(a, Ticket{Status: StatusOpen}, false, now)
+	if err != nil {
 		return Ticket{}, err
 	}
-	now := s.cfg.Clock.Now().UTC().Truncate(time.Millisecond)
-	t, err = s.store.ClaimNext(ctx, NextClaim{RequestID: s.requestID(ctx), Agent: Agent{ID: a.ID, Name: a.Name}, At: now})
+	ev := cl.event
+	ev.Number, ev.Priority = 0, 0
+	t, err = s.store.ClaimNext(ctx, NextClaim{
+		RequestID: s.requestID(ctx),
+		From:      ev.From,
+		To:        ev.To,
+		Agent:     cl.ticket.Assignee,
+		At:        now,
+		Event:     ev,
+	})
 	if err != nil {
 		return Ticket{}, wrapInternal("claim next", err)
 	}
 	// A repeated request gets the ticket its first call claimed, updated
 	// then, not now: that claim was reported already.
 	if t.UpdatedAt.Equal(now) {
-		s.cfg.Observer.Emitted(Event{Number: t.Number, Kind: EventClaimed, From: StatusOpen, To: StatusClaimed, Actor: a, At: now, Priority: t.Priority})
+		ev.Number, ev.Priority = t.Number, t.Priority
+		s.cfg.Observer.Emitted(ev)
 	}
 	return t, nil
 }
@@ -623,7 +621,7 @@ func requireOwner(a Actor, t Ticket) error {
 		return Errorf(EINVALID, "ticket #%d is not claimed; claim it first", t.Number)
 	}
 	if t.Assignee.ID != a.ID {
-		return &Error{Code: ECONFLICT, Message: "ticket #" + itoa(t.Number) + " is claimed by " + t.Assignee.Name, Holder: t.Assignee.Name}
+		return holderConflict(t)
 	}
 	return nil
 }

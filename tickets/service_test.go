@@ -31,6 +31,11 @@ func TestOpen(t *testing.T) {
 		Description: "The printer is on fire  \nand the fax too",
 		Attachments: att, Status: tickets.StatusOpen, CreatedAt: start, UpdatedAt: start,
 	}
+	// Without WithRequestID the Service makes a request ID of its own.
+	if tk.OpenRequest == "" {
+		t.Error("the opened ticket has no OpenRequest")
+	}
+	want.OpenRequest = tk.OpenRequest
 	if diff := cmp.Diff(want, tk); diff != "" {
 		t.Errorf("Open returned (-want +got):\n%s", diff)
 	}
@@ -230,6 +235,9 @@ func TestOpenRequestID(t *testing.T) {
 	if diff := cmp.Diff(first, again); diff != "" {
 		t.Errorf("the repeated Open returned another ticket (-first +again):\n%s", diff)
 	}
+	if first.OpenRequest != "telegram:update:42" {
+		t.Errorf("OpenRequest = %q; want the request ID", first.OpenRequest)
+	}
 	if n := e.store.Len(); n != 1 {
 		t.Errorf("%d tickets stored; want 1", n)
 	}
@@ -238,6 +246,14 @@ func TestOpenRequestID(t *testing.T) {
 	}
 	if got := e.queueNumbers(t); !cmp.Equal(got, []int64{1}) {
 		t.Errorf("queue = %v; want [1]", got)
+	}
+	// Every change carries OpenRequest, so a late retry still finds the
+	// ticket.
+	if claimed, err := e.svc.Claim(e.ctx, anaA, first.Number, false); err != nil || claimed.OpenRequest != first.OpenRequest {
+		t.Errorf("claimed ticket's OpenRequest = %q, %v; want %q", claimed.OpenRequest, err, first.OpenRequest)
+	}
+	if late, err := e.svc.Open(ctx, req); err != nil || late.Number != first.Number || late.Status != tickets.StatusClaimed {
+		t.Errorf("late repeated Open = #%d %s, %v; want #%d as it is now, claimed", late.Number, late.Status, err, first.Number)
 	}
 	// Another request ID is another ticket; so is a call without one.
 	if tk, _ := e.svc.Open(tickets.WithRequestID(e.ctx, "telegram:update:43"), req); tk.Number != 2 {

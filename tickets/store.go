@@ -13,19 +13,33 @@ type Store interface {
 	// Create assigns the next ticket number to t, stores it with Version 1,
 	// queues it at t.Score(), indexes it under its customer and appends
 	// event (with the number filled in). requestID makes the call
-	// idempotent: a repeated call with the same requestID returns the ticket
-	// the first call created and writes nothing.
+	// idempotent: the Service sets t.OpenRequest to it, the store keeps it
+	// with the ticket like every other field and recognises a repeated
+	// Create by it; a repeated call with the same requestID returns the
+	// ticket the first call created, as it is now, and writes nothing.
 	Create(ctx context.Context, t Ticket, event Event, requestID string) (Ticket, error)
 	// Get returns ticket number. Errors: ErrNotFound.
 	Get(ctx context.Context, number int64) (Ticket, error)
 	// Apply writes c.Ticket over the stored ticket if the stored version is
 	// still c.Ticket.Version-1, appends c.Message (when not nil) and
-	// c.Event, and moves the queue and agent indexes as c says. Repeating a
-	// call with the same c.RequestID after it succeeded is a no-op that
-	// succeeds. Errors: ErrNotFound, ErrVersionConflict.
+	// c.Event, and moves the queue and agent indexes as c says. c.Ticket is
+	// the whole new state, OpenRequest included: the store keeps nothing of
+	// the record it replaces. Repeating a call with the same c.RequestID
+	// after it succeeded is a no-op that succeeds and returns the ticket as
+	// it is now, whatever changed since. Errors: ErrNotFound,
+	// ErrVersionConflict.
 	Apply(ctx context.Context, c Change) (Ticket, error)
-	// ClaimNext takes the first ticket of the queue and applies to it the
-	// claim described by c, in one atomic step. Errors: ErrQueueEmpty.
+	// ClaimNext takes the first ticket of the queue (lowest score, equal
+	// scores to the lower number) and applies to it the claim c, decided by
+	// the Service, in one atomic step: its status becomes c.To, its
+	// assignee c.Agent, UpdatedAt c.At and its version increases; it leaves
+	// the queue, joins c.Agent's index at c.At and counts as a claim made
+	// at c.At (Queue.Position); c.Event, with the ticket's Number and
+	// Priority filled in, is appended. A head whose status is not c.From is
+	// skipped, never changed (it does not belong in the queue; the store
+	// may drop it from there). A repeated call with the same c.RequestID
+	// returns the ticket the first call claimed, as it is now, and writes
+	// nothing. Errors: ErrQueueEmpty.
 	ClaimNext(ctx context.Context, c NextClaim) (Ticket, error)
 	// Applied reports whether a change of ticket number with requestID was
 	// written (and is still remembered), so that a request handled again
@@ -63,11 +77,16 @@ const (
 	QueueRemove                // take it out of the queue
 )
 
-// NextClaim describes the claim ClaimNext applies to the head of the queue.
+// NextClaim describes the claim ClaimNext applies to the head of the queue,
+// as the core decided it for a queued ticket.
 type NextClaim struct {
 	RequestID string
+	From      Status // the status a queued ticket has (StatusOpen); the store skips a head in any other status
+	To        Status // the status the claim leads to (from Transition)
 	Agent     Agent
 	At        time.Time
+	// Event is the claimed event without Number and Priority, which the store fills from the ticket it takes.
+	Event Event
 }
 
 // Queue reads the queue and the indexes.

@@ -170,6 +170,10 @@ type Ticket struct {
 	// Unreachable is set when messages to the customer fail permanently
 	// (for example the customer blocked the bot); agents see it on the card.
 	Unreachable string
+	// OpenRequest is the request ID of the Create that opened the ticket;
+	// a store recognises a repeated Create by it. Every change carries it
+	// unchanged.
+	OpenRequest string
 }
 
 // Score returns the ticket's queue score (see QueueScore).

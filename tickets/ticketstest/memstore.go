@@ -146,10 +146,10 @@ func (s *MemStore) Apply(_ context.Context, c tickets.Change) (tickets.Ticket, e
 	case tickets.QueueAdd:
 		s.queued[number] = true
 	case tickets.QueueRemove:
-		if s.queued[number] && c.Event.Kind == tickets.EventClaimed {
-			s.claims = append(s.claims, c.Event.At)
-		}
 		delete(s.queued, number)
+	}
+	if c.CountsAsClaim {
+		s.claims = append(s.claims, c.Event.At)
 	}
 	if c.PreviousAssignee != t.Assignee.ID {
 		if c.PreviousAssignee != "" {
@@ -191,25 +191,27 @@ func (s *MemStore) ClaimNext(_ context.Context, c tickets.NextClaim) (tickets.Ti
 	if n, ok := s.nextClaims[c.RequestID]; ok {
 		return copyTicket(s.tickets[n]), nil
 	}
-	q := s.queue()
-	if len(q) == 0 {
-		return tickets.Ticket{}, tickets.ErrQueueEmpty
+	for _, t := range s.queue() {
+		if t.Status != c.From {
+			// Not a queued ticket: skipped, never changed, and dropped
+			// from the queue, where it does not belong.
+			delete(s.queued, t.Number)
+			continue
+		}
+		t.Status, t.Assignee = c.To, c.Agent
+		t.Version++
+		t.UpdatedAt = c.At
+		s.tickets[t.Number] = t
+		delete(s.queued, t.Number)
+		s.indexAgent(c.Agent.ID, t.Number, c.At)
+		s.claims = append(s.claims, c.At)
+		ev := c.Event
+		ev.Number, ev.Priority = t.Number, t.Priority
+		s.events = append(s.events, ev)
+		s.nextClaims[c.RequestID] = t.Number
+		return copyTicket(t), nil
 	}
-	t := q[0]
-	from := t.Status
-	t.Status, t.Assignee = tickets.StatusClaimed, c.Agent
-	t.Version++
-	t.UpdatedAt = c.At
-	s.tickets[t.Number] = t
-	delete(s.queued, t.Number)
-	s.indexAgent(c.Agent.ID, t.Number, c.At)
-	s.claims = append(s.claims, c.At)
-	s.events = append(s.events, tickets.Event{
-		Number: t.Number, Kind: tickets.EventClaimed, From: from, To: t.Status,
-		Actor: tickets.AgentActor(c.Agent), At: c.At, Priority: t.Priority,
-	})
-	s.nextClaims[c.RequestID] = t.Number
-	return copyTicket(t), nil
+	return tickets.Ticket{}, tickets.ErrQueueEmpty
 }
 
 // Messages implements tickets.Store.
