@@ -25,7 +25,7 @@ type MemStore struct {
 	next     int64
 	tickets  map[int64]tickets.Ticket
 	messages map[int64][]tickets.Message
-	queued   map[int64]bool
+	queued   map[int64]place // the queue: where each queued ticket was put
 	// byCustomer holds ticket numbers in creation order; byAgent the time
 	// each owned ticket was claimed.
 	byCustomer map[string][]int64
@@ -60,7 +60,7 @@ func NewMemStore() *MemStore {
 	return &MemStore{
 		tickets:    map[int64]tickets.Ticket{},
 		messages:   map[int64][]tickets.Message{},
-		queued:     map[int64]bool{},
+		queued:     map[int64]place{},
 		byCustomer: map[string][]int64{},
 		byAgent:    map[string]map[int64]time.Time{},
 		created:    map[string]int64{},
@@ -93,7 +93,7 @@ func (s *MemStore) Create(_ context.Context, t tickets.Ticket, ev tickets.Event,
 	t = copyTicket(t)
 	t.Number, t.Version = s.next, 1
 	s.tickets[t.Number] = t
-	s.queued[t.Number] = true
+	s.queued[t.Number] = placeOf(t)
 	key := t.Customer.Key()
 	s.byCustomer[key] = append(s.byCustomer[key], t.Number)
 	ev.Number = t.Number
@@ -144,7 +144,7 @@ func (s *MemStore) Apply(_ context.Context, c tickets.Change) (tickets.Ticket, e
 	}
 	switch c.Queue {
 	case tickets.QueueAdd:
-		s.queued[number] = true
+		s.queued[number] = placeOf(t)
 	case tickets.QueueRemove:
 		delete(s.queued, number)
 	}
@@ -172,14 +172,24 @@ func (s *MemStore) indexAgent(agentID string, number int64, at time.Time) {
 	s.byAgent[agentID][number] = at
 }
 
-// queue returns the queued tickets in queue order; s.mu must be held.
+// place is where a ticket was queued: its score and priority then. A
+// change that keeps the ticket queued (QueueKeep) moves neither.
+type place struct {
+	score    float64
+	priority tickets.Priority
+}
+
+func placeOf(t tickets.Ticket) place { return place{t.Score(), t.Priority} }
+
+// queue returns the queued tickets in queue order: by the score each had
+// when it was queued, then by number; s.mu must be held.
 func (s *MemStore) queue() []tickets.Ticket {
 	var q []tickets.Ticket
 	for n := range s.queued {
 		q = append(q, s.tickets[n])
 	}
 	slices.SortFunc(q, func(a, b tickets.Ticket) int {
-		return cmp.Or(cmp.Compare(a.Score(), b.Score()), cmp.Compare(a.Number, b.Number))
+		return cmp.Or(cmp.Compare(s.queued[a.Number].score, s.queued[b.Number].score), cmp.Compare(a.Number, b.Number))
 	})
 	return q
 }
@@ -315,8 +325,8 @@ func (s *MemStore) Lengths(context.Context) (map[tickets.Priority]int64, error) 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m := map[tickets.Priority]int64{}
-	for n := range s.queued {
-		m[s.tickets[n].Priority]++
+	for _, p := range s.queued {
+		m[p.priority]++
 	}
 	return m, nil
 }
