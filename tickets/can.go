@@ -40,6 +40,7 @@ func Can(a Actor, t Ticket, action Action) bool {
 		return false
 	}
 	if action == ActionClaim {
+		// The time only stamps the claim, which is not made here.
 		_, err := decideClaim(a, t, false, t.UpdatedAt)
 		return err == nil
 	}

@@ -26,6 +26,12 @@
 // see. A customer sees and changes only their own tickets: any other ticket
 // number answers ErrNotFound, exactly as a ticket that does not exist.
 //
+// Can (for the transitions, Action) and Permitted (for the rest, Permission)
+// answer by the rules the Service applies, so adapters offer only what will
+// work; the Service checks again when it is asked. One claim rule serves
+// Claim, Can and ClaimNext: the core decides a claim-next too, and the
+// Store only applies it to the head of the queue (NextClaim).
+//
 // # Queue order
 //
 // The queue is ordered by priority band first, then arrival time (policy §2
