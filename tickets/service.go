@@ -383,9 +383,11 @@ func (s *Service) Claim(ctx context.Context, a Actor, number int64, takeover boo
 }
 
 // ClaimNext gives agent a the first ticket of the queue (see QueueScore):
-// the oldest of the highest priority, chat before e-mail. A repeated call
-// with the same request ID returns the ticket the first call claimed.
-// Errors: EFORBIDDEN, ErrQueueEmpty, EINTERNAL.
+// the oldest of the highest priority, chat before e-mail of the same
+// priority. The claim is decided here, by the claim rule of Claim, and the
+// Store applies it to the head of the queue. A repeated call with the same
+// request ID returns the ticket the first call claimed. Errors:
+// EFORBIDDEN, ErrQueueEmpty, EINTERNAL.
 func (s *Service) ClaimNext(ctx context.Context, a Actor) (t Ticket, err error) {
 	defer s.observe("claim_next", time.Now(), &err)
 	now := s.cfg.Clock.Now().UTC().Truncate(time.Millisecond)
