@@ -21,6 +21,7 @@ const (
 	EventPriority    EventKind = "priority"
 	EventRated       EventKind = "rated"
 	EventUnreachable EventKind = "unreachable" // messages to the customer fail permanently
+	EventReachable   EventKind = "reachable"   // messages reach the customer again
 )
 
 // Event records one change of one ticket. It is written in the same atomic
