@@ -84,9 +84,6 @@ func (b *Bot) onEvent(ctx context.Context, body []byte, retry int) (any, job, er
 	}
 	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
 	defer cancel()
-	if b.isSelf(ctx, ev.User) {
-		return nil, nil, nil
-	}
 	here := place{channel: ev.Channel, user: ev.User, threadTS: ev.ThreadTS}
 	text, worked, err := b.workEvent(ctx, env.EventID, ev)
 	if err != nil {
@@ -140,6 +137,9 @@ func (b *Bot) onThreadMessage(ctx context.Context, eventID string, ev messageEve
 	n, err := b.cardThread(ctx, ev.Channel, ev.ThreadTS)
 	if err != nil || n == 0 {
 		return "", err // n == 0: not a card's thread
+	}
+	if b.isSelf(ctx, ev.User) {
+		return "", nil // a file the app copied into the thread
 	}
 	actor, err := b.actor(ctx, ev.User)
 	if err != nil {
@@ -218,9 +218,10 @@ const nonCardMemory = 24 * time.Hour
 // cardThread returns the number of the ticket whose card starts thread ts
 // of channel, or 0 when it is not a card's thread. The record written when
 // the card was posted answers. Without it (a reply in the instant between
-// the post and its record, or a record that failed after the post), Slack
-// is asked for the thread's first message: a card is the app's own
-// message whose header block names the ticket. The answer is recorded.
+// the post and its record, or a record that failed after the post), a
+// thread of the queue channel is asked of Slack for its first message: a
+// card is the app's own message whose header block names the ticket. The
+// answer is recorded. A thread of another channel is not a card's.
 // When Slack cannot be asked, the error is returned, and the event is
 // retried rather than dropped.
 func (b *Bot) cardThread(ctx context.Context, channel, ts string) (int64, error) {
@@ -231,6 +232,11 @@ func (b *Bot) cardThread(ctx context.Context, channel, ts string) (int64, error)
 	if ok {
 		n, _ := strconv.ParseInt(v, 10, 64)
 		return n, nil
+	}
+	if channel != b.cfg.QueueChannel {
+		// Cards are posted in the queue channel only: a thread elsewhere
+		// is not a card's, and costs no call to Slack.
+		return 0, nil
 	}
 	msgs, _, _, err := b.api.GetConversationRepliesContext(ctx, &slackapi.GetConversationRepliesParameters{
 		ChannelID: channel, Timestamp: ts, Inclusive: true, Limit: 1,
