@@ -99,15 +99,21 @@ func (b *Bot) onEvent(ctx context.Context, body []byte, retry int) (any, job, er
 	return nil, tell, err
 }
 
-// workEvent works a thread message once and marks its event done. It
-// returns what to tell the agent, if anything, whether the message was
-// worked (stored, or refused), and an internal failure.
+// workEvent works a message in a card's thread once and marks its event
+// done; a message in any other thread is left alone, and nothing is
+// remembered of it. It returns what to tell the agent, if anything,
+// whether the message was worked (stored, refused, or not a card's), and
+// an internal failure.
 func (b *Bot) workEvent(ctx context.Context, eventID string, ev messageEvent) (string, bool, error) {
+	n, err := b.cardThread(ctx, ev.Channel, ev.ThreadTS)
+	if err != nil || n == 0 {
+		return "", err == nil, err // n == 0: not a card's thread
+	}
 	_, done, err := b.state.Value(ctx, eventKey(eventID))
 	if err != nil || done {
 		return "", done, err
 	}
-	text, err := b.onThreadMessage(ctx, eventID, ev)
+	text, err := b.onThreadMessage(ctx, eventID, n, ev)
 	if err != nil {
 		return "", false, err
 	}
@@ -129,15 +135,11 @@ func notStoredText(retry int) string {
 		retry+1, maxEventRetries+1)
 }
 
-// onThreadMessage makes a message in a card's thread a reply to the
-// customer, or an internal note when it starts with the note marker. It
+// onThreadMessage makes a message in the thread of ticket n's card a reply
+// to the customer, or an internal note when it starts with the note marker. It
 // returns what to tell the author privately: why nothing reached the
 // customer when they may not reply. Internal failures are returned.
-func (b *Bot) onThreadMessage(ctx context.Context, eventID string, ev messageEvent) (string, error) {
-	n, err := b.cardThread(ctx, ev.Channel, ev.ThreadTS)
-	if err != nil || n == 0 {
-		return "", err // n == 0: not a card's thread
-	}
+func (b *Bot) onThreadMessage(ctx context.Context, eventID string, n int64, ev messageEvent) (string, error) {
 	if b.isSelf(ctx, ev.User) {
 		return "", nil // a file the app copied into the thread
 	}

@@ -1,6 +1,9 @@
 package slack
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+)
 
 // A thread in a channel other than the queue channel is not a card's: it
 // is ignored without asking Slack anything.
@@ -24,5 +27,18 @@ func TestForeignThreadCostsNoSlackCall(t *testing.T) {
 			names = append(names, c.Method)
 		}
 		t.Errorf("Slack calls for a thread elsewhere: %v", names)
+	}
+	// Nor is anything remembered of it.
+	ds := h.fake.Deliveries()
+	var env struct {
+		EventID string `json:"event_id"`
+	}
+	if err := json.Unmarshal(ds[len(ds)-1].Body, &env); err != nil || env.EventID == "" {
+		t.Fatalf("event %s: %v", ds[len(ds)-1].Body, err)
+	}
+	for _, key := range []string{eventKey(env.EventID), threadKey("CRANDOM", parent)} {
+		if _, ok, err := h.st.Value(h.ctx, key); err != nil || ok {
+			t.Errorf("%s stored (%v)", key, err)
+		}
 	}
 }
