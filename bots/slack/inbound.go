@@ -31,15 +31,16 @@ type envelope struct {
 
 // messageEvent is the part of a message event the adapter reads.
 type messageEvent struct {
-	Type     string      `json:"type"`
-	Subtype  string      `json:"subtype"`
-	User     string      `json:"user"`
-	BotID    string      `json:"bot_id"`
-	Text     string      `json:"text"`
-	TS       string      `json:"ts"`
-	ThreadTS string      `json:"thread_ts"`
-	Channel  string      `json:"channel"`
-	Files    []eventFile `json:"files"` // subtype file_share
+	Type     string          `json:"type"`
+	Subtype  string          `json:"subtype"`
+	User     string          `json:"user"`
+	BotID    string          `json:"bot_id"`
+	Text     string          `json:"text"`
+	TS       string          `json:"ts"`
+	ThreadTS string          `json:"thread_ts"`
+	Channel  string          `json:"channel"`
+	Files    []eventFile     `json:"files"`  // subtype file_share
+	Blocks   json.RawMessage `json:"blocks"` // the message as the agent composed it (rich_text)
 }
 
 // errBadRequest is a request that cannot be parsed (answered 400).
@@ -136,7 +137,8 @@ func notStoredText(retry int) string {
 }
 
 // onThreadMessage makes a message in the thread of ticket n's card a reply
-// to the customer, or an internal note when it starts with the note marker. It
+// to the customer, or an internal note: when it starts with the note marker, or
+// always when the desk keeps thread messages internal (ThreadNotes). It
 // returns what to tell the author privately: why nothing reached the
 // customer when they may not reply. Internal failures are returned.
 func (b *Bot) onThreadMessage(ctx context.Context, eventID string, n int64, ev messageEvent) (string, error) {
@@ -153,7 +155,7 @@ func (b *Bot) onThreadMessage(ctx context.Context, eventID string, n int64, ev m
 	text := plainFromSlack(ev.Text, func(id string) string { return b.people.name(ctx, id) })
 	atts, skipped := attachmentsOf(ev.Files)
 	in := tickets.MessageInput{Kind: tickets.MessageReply, Ref: ev.TS, Attachments: atts}
-	if body, note := noteText(text); note {
+	if body, note := b.threadNote(text, ev.Blocks); note {
 		in.Kind, in.Text = tickets.MessageNote, body
 	} else {
 		in.Text = text
@@ -171,9 +173,55 @@ func (b *Bot) onThreadMessage(ctx context.Context, eventID string, n int64, ev m
 			return "Your note was not saved: " + b.errText(ctx, n, err), nil
 		}
 		return "Your message was *not* sent to the customer: " + b.errText(ctx, n, err) +
-			"\nStart a message with `" + NoteMarker + "` to keep it as an internal note.", nil
+			"\nStart a message with " + NoteMarker + " to keep it an internal note.", nil
 	}
 	return b.filesTold(in, skipped), nil
+}
+
+// threadNote reports whether a thread message is an internal note, and
+// returns its text. Where thread messages are replies, the marker decides,
+// judged on what the agent sees: the message's text (mrkdwn, decoded) and
+// the rich text the agent composed; either showing the marker makes a
+// note (fail closed).
+func (b *Bot) threadNote(text string, blocks json.RawMessage) (string, bool) {
+	if body, note := noteText(text); note {
+		return body, true
+	}
+	if _, note := noteText(richText(blocks)); note {
+		return text, true
+	}
+	return text, b.cfg.ThreadMessages == ThreadNotes
+}
+
+// richText is the text of a message's rich_text blocks, as shown: text
+// and link elements in order, formatting dropped.
+func richText(raw json.RawMessage) string {
+	var v any
+	if len(raw) == 0 || json.Unmarshal(raw, &v) != nil {
+		return ""
+	}
+	var b strings.Builder
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			switch x["type"] {
+			case "text", "link":
+				if t, ok := x["text"].(string); ok {
+					b.WriteString(t)
+				} else if u, ok := x["url"].(string); ok {
+					b.WriteString(u)
+				}
+			}
+			walk(x["elements"])
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	return b.String()
 }
 
 // filesTold is what an agent is told privately about the files of their
@@ -273,8 +321,11 @@ func (b *Bot) onInteraction(ctx context.Context, cb *slackapi.InteractionCallbac
 		tell, err := b.onAction(ctx, cb)
 		return nil, tell, err
 	case slackapi.InteractionTypeViewSubmission:
-		if cb.View.CallbackID == replyCallback {
-			return b.onReplySubmit(ctx, cb), nil, nil
+		switch cb.View.CallbackID {
+		case replyCallback:
+			return b.onMessageSubmit(ctx, cb, tickets.MessageReply), nil, nil
+		case noteCallback:
+			return b.onMessageSubmit(ctx, cb, tickets.MessageNote), nil, nil
 		}
 	}
 	return nil, nil, nil
@@ -335,43 +386,60 @@ func (b *Bot) act(ctx context.Context, cb *slackapi.InteractionCallback, a *slac
 			_, err = b.svc.SetPriority(ctx, actor, n, p)
 		}
 	case actReply:
-		err = b.openReply(ctx, actor, n, cb.TriggerID)
+		err = b.openMessage(ctx, actor, n, cb.TriggerID, tickets.MessageReply)
+	case actNote:
+		err = b.openMessage(ctx, actor, n, cb.TriggerID, tickets.MessageNote)
 	}
 	return err
 }
 
-// openReply opens the "Reply to customer" modal for ticket n. Who may
+// openMessage opens the modal that writes to ticket n: "Reply to
+// customer" (kind MessageReply) or "Internal note" (MessageNote). Who may
 // reply, and when, is the Service's rule: it refuses on submit, and the
-// modal shows why.
-func (b *Bot) openReply(ctx context.Context, actor tickets.Actor, n int64, triggerID string) error {
+// modal shows why. The text is at most maxInputChars, Slack's most for a
+// modal's input; the hint says where longer text goes.
+func (b *Bot) openMessage(ctx context.Context, actor tickets.Actor, n int64, triggerID string, kind tickets.MessageKind) error {
 	t, err := b.svc.Get(ctx, actor, n)
 	if err != nil {
 		return err
 	}
 	input := slackapi.NewPlainTextInputBlockElement(nil, replyInput)
 	input.Multiline = true
-	input.MaxLength = tickets.MaxTextRunes
-	subject := "*#" + strconv.FormatInt(n, 10) + "* " + escape(t.Subject)
+	input.MaxLength = maxInputChars
+	callback, title, submit, label := replyCallback, "Reply to customer", "Send", "Message to the customer"
+	hint := "Up to 3,000 characters. A longer reply: write it in the ticket's thread, where it is sent whole."
+	if b.cfg.ThreadMessages == ThreadNotes {
+		hint = "Up to 3,000 characters. A longer reply: send it in parts."
+	}
+	if kind == tickets.MessageNote {
+		callback, title, submit, label = noteCallback, "Internal note", "Save", "Note for the agents"
+		hint = "The customer never sees it. Up to 3,000 characters; a longer note: write it in the ticket's thread, starting with " + NoteMarker + "."
+		if b.cfg.ThreadMessages == ThreadNotes {
+			hint = "The customer never sees it. Up to 3,000 characters; a longer note: write it in the ticket's thread."
+		}
+	}
+	subject := "*#" + strconv.FormatInt(n, 10) + "* " + clipped(t.Subject, tickets.MaxSubjectRunes*5)
 	view := slackapi.ModalViewRequest{
 		Type:            slackapi.VTModal,
-		CallbackID:      replyCallback,
+		CallbackID:      callback,
 		PrivateMetadata: strconv.FormatInt(n, 10),
-		Title:           slackapi.NewTextBlockObject(slackapi.PlainTextType, "Reply to customer", false, false),
-		Submit:          slackapi.NewTextBlockObject(slackapi.PlainTextType, "Send", false, false),
+		Title:           slackapi.NewTextBlockObject(slackapi.PlainTextType, title, false, false),
+		Submit:          slackapi.NewTextBlockObject(slackapi.PlainTextType, submit, false, false),
 		Close:           slackapi.NewTextBlockObject(slackapi.PlainTextType, "Cancel", false, false),
 		Blocks: slackapi.Blocks{BlockSet: []slackapi.Block{
 			slackapi.NewContextBlock("", verbatim(subject)),
-			slackapi.NewInputBlock(replyBlock, slackapi.NewTextBlockObject(slackapi.PlainTextType,
-				"Message to the customer", false, false), nil, input),
+			slackapi.NewInputBlock(replyBlock, slackapi.NewTextBlockObject(slackapi.PlainTextType, label, false, false),
+				slackapi.NewTextBlockObject(slackapi.PlainTextType, hint, false, false), input),
 		}},
 	}
 	_, err = b.api.OpenViewContext(ctx, triggerID, view)
 	return err
 }
 
-// onReplySubmit sends the text of a submitted reply modal to the customer,
-// or keeps the modal open with the reason it could not.
-func (b *Bot) onReplySubmit(ctx context.Context, cb *slackapi.InteractionCallback) any {
+// onMessageSubmit stores the text of a submitted reply or note modal (a
+// reply goes to the customer), or keeps the modal open with the reason it
+// could not.
+func (b *Bot) onMessageSubmit(ctx context.Context, cb *slackapi.InteractionCallback, kind tickets.MessageKind) any {
 	n, _ := strconv.ParseInt(cb.View.PrivateMetadata, 10, 64)
 	text := ""
 	if cb.View.State != nil {
@@ -384,8 +452,11 @@ func (b *Bot) onReplySubmit(ctx context.Context, cb *slackapi.InteractionCallbac
 	if err != nil {
 		return fail(err)
 	}
+	if kind == tickets.MessageReply {
+		actor = b.replier(actor)
+	}
 	ctx = tickets.WithRequestID(ctx, "slack:view:"+cb.View.ID+":"+cb.View.Hash)
-	if _, _, err := b.svc.AddMessage(ctx, b.replier(actor), n, tickets.MessageInput{Kind: tickets.MessageReply, Text: text}); err != nil {
+	if _, _, err := b.svc.AddMessage(ctx, actor, n, tickets.MessageInput{Kind: kind, Text: text}); err != nil {
 		return fail(err)
 	}
 	return nil
@@ -416,6 +487,28 @@ func (b *Bot) tell(ctx context.Context, here place, text string) {
 	opts := []slackapi.MsgOption{slackapi.MsgOptionText(text, false)}
 	if here.threadTS != "" {
 		opts = append(opts, slackapi.MsgOptionTS(here.threadTS))
+	}
+	if _, err := b.api.PostEphemeralContext(ctx, here.channel, here.user, opts...); err != nil {
+		b.log.Warn().Err(err).Str("user", here.user).Msg("ephemeral message")
+	}
+}
+
+// answerLater shows msg, text and blocks, to the user of here only: by the
+// response URL, else as an ephemeral message.
+func (b *Bot) answerLater(ctx context.Context, here place, msg *slackapi.WebhookMessage) {
+	if here.responseURL != "" {
+		err := slackapi.PostWebhookCustomHTTPContext(ctx, here.responseURL, b.http, msg)
+		if err == nil {
+			return
+		}
+		b.log.Warn().Str("error", responseURLError(err)).Msg("response url")
+	}
+	if here.channel == "" || here.user == "" {
+		return
+	}
+	opts := []slackapi.MsgOption{slackapi.MsgOptionText(msg.Text, false)}
+	if msg.Blocks != nil {
+		opts = append(opts, slackapi.MsgOptionBlocks(msg.Blocks.BlockSet...))
 	}
 	if _, err := b.api.PostEphemeralContext(ctx, here.channel, here.user, opts...); err != nil {
 		b.log.Warn().Err(err).Str("user", here.user).Msg("ephemeral message")
