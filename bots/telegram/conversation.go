@@ -547,8 +547,13 @@ func (t *turn) addMessage(n int64, text string, atts []tickets.Attachment, ref i
 	if ref > 0 {
 		in.Ref = strconv.Itoa(ref)
 	}
-	if _, _, err := t.b.svc.AddMessage(t.ctx, t.actor, n, in); err != nil {
+	tk, _, err := t.b.svc.AddMessage(t.ctx, t.actor, n, in)
+	if err != nil {
 		return false, t.fail(n, err)
+	}
+	// The customer wrote: their chat works again.
+	if err := t.b.reachable(tickets.WithRequestID(t.ctx, "tg:"+t.key+":reachable"), tk); err != nil {
+		return false, err
 	}
 	t.say((&rich{}).markup(t.tx.AddedToF, n), nil, n)
 	return true, nil
