@@ -213,23 +213,24 @@ type draft struct {
 }
 
 // attach adds the attachments the draft does not have yet (an update
-// handled again adds nothing), up to the core's limit.
-func (d *draft) attach(atts []tickets.Attachment) bool {
-	added := false
+// handled again adds nothing), up to the core's limit; it reports whether
+// it added any, and how many new ones it left out for the limit.
+func (d *draft) attach(atts []tickets.Attachment) (added bool, left int) {
 outer:
 	for _, a := range atts {
-		if len(d.Attachments) >= tickets.MaxAttachments {
-			break
-		}
 		for _, have := range d.Attachments {
 			if have.FileID == a.FileID {
 				continue outer
 			}
 		}
+		if len(d.Attachments) >= tickets.MaxAttachments {
+			left++
+			continue
+		}
 		d.Attachments = append(d.Attachments, a)
 		added = true
 	}
-	return added
+	return added, left
 }
 
 func (t *turn) draftKey() string { return keyDraft(t.user) }
@@ -300,10 +301,15 @@ func (t *turn) formInput(d *draft, text string, atts []tickets.Attachment) error
 	if d.Done != "" { // this very turn submitted it before: do it again, idempotently
 		return t.submit(d, text)
 	}
-	if added := d.attach(atts); added {
+	added, left := d.attach(atts)
+	if added {
 		if err := t.saveDraft(d); err != nil {
 			return err
 		}
+	}
+	if left > 0 {
+		// Nothing is dropped silently: the customer learns the cap.
+		t.sayf(t.tx.AttachCapF, tickets.MaxAttachments, left)
 	}
 	text = strings.TrimSpace(text)
 	switch {

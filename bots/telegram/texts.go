@@ -25,6 +25,7 @@ type texts struct {
 	AskDescription  string
 	ChooseAbove     string
 	AttachedF       string // count
+	AttachCapF      string // the form's cap, files not attached
 	NatureChosenF   string // label
 	UrgencyChosenF  string // label
 	CreatedF        string // number, priority
@@ -113,6 +114,7 @@ var textsByLang = map[string]*texts{
 		AskDescription:   "Describa el problema con el mayor detalle posible. Antes de enviar la descripción puede adjuntar fotos, documentos o notas de voz. /cancel para cancelar.",
 		ChooseAbove:      "Elija una opción con los botones del mensaje anterior, o /cancel para cancelar.",
 		AttachedF:        "📎 Adjuntos recibidos: %d. Escriba la descripción para enviar el ticket.",
+		AttachCapF:       "⚠️ El formulario acepta como máximo %d archivos: %d no se adjuntaron. Cuando el ticket esté abierto, envíelos de nuevo y se añadirán a él.",
 		NatureChosenF:    "Naturaleza: <b>%s</b>",
 		UrgencyChosenF:   "Urgencia: <b>%s</b>",
 		CreatedF:         "✅ Ticket <b>#%d</b> creado.\nPrioridad: %s",
@@ -222,6 +224,7 @@ var textsByLang = map[string]*texts{
 		AskDescription:   "Describe the problem in as much detail as you can. Before sending the description you may attach photos, documents or voice notes. /cancel to cancel.",
 		ChooseAbove:      "Please choose with the buttons of the previous message, or /cancel to cancel.",
 		AttachedF:        "📎 Attachments received: %d. Write the description to send the ticket.",
+		AttachCapF:       "⚠️ The form takes at most %d files: %d were not attached. Once the ticket is open, send them again and they will be added to it.",
 		NatureChosenF:    "Nature: <b>%s</b>",
 		UrgencyChosenF:   "Urgency: <b>%s</b>",
 		CreatedF:         "✅ Ticket <b>#%d</b> created.\nPriority: %s",
