@@ -334,11 +334,7 @@ func (b *Bot) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, er
 		if m.Kind != tickets.MessageReply {
 			return nil, nil // never anything but a reply
 		}
-		r.markup(tx.PushReplyF, n, esc(b.agentName(e.Actor.Name)))
-		if m.Text != "" {
-			r.raw("\n").text(m.Text)
-		}
-		msgs := planText(chat, n, "reply", r, nil)
+		msgs := planText(chat, n, "reply", b.replyMessage(tx, n, e.Actor.Name, m.Text), nil)
 		for i, a := range m.Attachments {
 			key := fmt.Sprintf("reply.att%d", i+1)
 			msgs = append(msgs, b.planAttachment(chat, n, key, tx, t.Customer, a))
@@ -351,6 +347,16 @@ func (b *Bot) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, er
 		return msgs, nil
 	}
 	return planText(chat, n, "push", r, kb), nil
+}
+
+// replyMessage renders an agent's reply (text, by author) to the customer
+// of ticket n.
+func (b *Bot) replyMessage(tx *texts, n int64, author, text string) *rich {
+	r := (&rich{}).markup(tx.PushReplyF, n, esc(b.agentName(author)))
+	if text != "" {
+		r.raw("\n").text(text)
+	}
+	return r
 }
 
 // planAttachment is the message that sends attachment a of an agent reply
