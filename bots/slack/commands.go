@@ -106,21 +106,7 @@ func (b *Bot) command(ctx context.Context, cmd slackapi.SlashCommand) (string, [
 		if err != nil {
 			return b.errText(ctx, 0, err), nil
 		}
-		if len(ts) == 0 {
-			return "You own no tickets. `/tickets next` claims the first of the queue.", nil
-		}
-		lines := []string{fmt.Sprintf("*Your tickets* (%d):", len(ts))}
-		used := units(lines[0])
-		for i, t := range ts {
-			line := "• " + ticketLine(t) + " — " + t.Status.String()
-			if used+units(line)+1 > maxListChars {
-				lines = append(lines, "…"+andMore(len(ts)-i)+": `/tickets show N` shows one.")
-				break
-			}
-			lines = append(lines, line)
-			used += units(line) + 1
-		}
-		return strings.Join(lines, "\n"), nil
+		return mineText(ts), nil
 	}
 	switch sub {
 	case "show", "claim", "release", "waiting", "wait", "resolve", "close", "reopen", "priority", "note", "reply":
@@ -138,11 +124,7 @@ func (b *Bot) command(ctx context.Context, cmd slackapi.SlashCommand) (string, [
 		if err != nil {
 			return b.errText(ctx, n, err), nil
 		}
-		text := ticketLine(p.Ticket) + " — " + p.Ticket.Status.String()
-		if p.Position > 0 {
-			text += fmt.Sprintf(", position %d of %d in the queue", p.Position, p.Length)
-		}
-		return text, card(p.Ticket, b.now(), b.cfg.ThreadMessages)
+		return b.showAnswer(p)
 	case "claim":
 		_, err = b.svc.Claim(ctx, actor, n, false)
 		what = "You claimed #%d."
@@ -183,6 +165,34 @@ func (b *Bot) command(ctx context.Context, cmd slackapi.SlashCommand) (string, [
 		return b.errText(ctx, n, err), nil
 	}
 	return fmt.Sprintf(what, n), nil
+}
+
+// showAnswer is the answer to /tickets show: a line and the card.
+func (b *Bot) showAnswer(p tickets.Placement) (string, []slackapi.Block) {
+	text := ticketLine(p.Ticket) + " — " + p.Ticket.Status.String()
+	if p.Position > 0 {
+		text += fmt.Sprintf(", position %d of %d in the queue", p.Position, p.Length)
+	}
+	return text, card(p.Ticket, b.now(), b.cfg.ThreadMessages)
+}
+
+// mineText lists an agent's tickets, within maxListChars.
+func mineText(ts []tickets.Ticket) string {
+	if len(ts) == 0 {
+		return "You own no tickets. `/tickets next` claims the first of the queue."
+	}
+	lines := []string{fmt.Sprintf("*Your tickets* (%d):", len(ts))}
+	used := units(lines[0])
+	for i, t := range ts {
+		line := "• " + ticketLine(t) + " — " + t.Status.String()
+		if used+units(line)+1 > maxListChars {
+			lines = append(lines, "…"+andMore(len(ts)-i)+": `/tickets show N` shows one.")
+			break
+		}
+		lines = append(lines, line)
+		used += units(line) + 1
+	}
+	return strings.Join(lines, "\n")
 }
 
 // queueText lists page (1-based) of the queue.

@@ -403,6 +403,13 @@ func (b *Bot) openMessage(ctx context.Context, actor tickets.Actor, n int64, tri
 	if err != nil {
 		return err
 	}
+	_, err = b.api.OpenViewContext(ctx, triggerID, b.messageModal(t, kind))
+	return err
+}
+
+// messageModal is the modal that writes a reply or a note to ticket t.
+func (b *Bot) messageModal(t tickets.Ticket, kind tickets.MessageKind) slackapi.ModalViewRequest {
+	n := t.Number
 	input := slackapi.NewPlainTextInputBlockElement(nil, replyInput)
 	input.Multiline = true
 	input.MaxLength = maxInputChars
@@ -419,7 +426,7 @@ func (b *Bot) openMessage(ctx context.Context, actor tickets.Actor, n int64, tri
 		}
 	}
 	subject := "*#" + strconv.FormatInt(n, 10) + "* " + clipped(t.Subject, tickets.MaxSubjectRunes*5)
-	view := slackapi.ModalViewRequest{
+	return slackapi.ModalViewRequest{
 		Type:            slackapi.VTModal,
 		CallbackID:      callback,
 		PrivateMetadata: strconv.FormatInt(n, 10),
@@ -432,8 +439,6 @@ func (b *Bot) openMessage(ctx context.Context, actor tickets.Actor, n int64, tri
 				slackapi.NewTextBlockObject(slackapi.PlainTextType, hint, false, false), input),
 		}},
 	}
-	_, err = b.api.OpenViewContext(ctx, triggerID, view)
-	return err
 }
 
 // onMessageSubmit stores the text of a submitted reply or note modal (a
