@@ -236,7 +236,7 @@ func (b *Bot) filesTold(in tickets.MessageInput, skipped []string) string {
 			if a.Size > b.cfg.MaxCustomerFile {
 				lines = append(lines, fmt.Sprintf("*%s* (%s) is larger than %s, the most the customer's chat accepts from the bot: "+
 					"the customer gets only its name. Share it another way (for example a link).",
-					escape(a.Name), sizeText(a.Size), sizeText(b.cfg.MaxCustomerFile)))
+					clipped(a.Name, listItemChars), sizeText(a.Size), sizeText(b.cfg.MaxCustomerFile)))
 			}
 		}
 	}
@@ -245,7 +245,7 @@ func (b *Bot) filesTold(in tickets.MessageInput, skipped []string) string {
 
 func fileList(names []string) string {
 	for i, n := range names {
-		names[i] = "*" + escape(n) + "*"
+		names[i] = "*" + clipped(n, listItemChars) + "*"
 	}
 	return strings.Join(names, ", ")
 }
@@ -544,7 +544,7 @@ func (b *Bot) errText(_ context.Context, n int64, err error) string {
 		case te == errNotAgent || errors.Is(err, errNotAgent):
 			return "Only support agents can work tickets; nothing was changed."
 		case te.Holder != "":
-			return fmt.Sprintf("#%d is claimed by %s.", n, escape(te.Holder))
+			return fmt.Sprintf("#%d is claimed by %s.", n, clipped(te.Holder, cardNameChars))
 		}
 		return sentence(escape(te.Message))
 	}

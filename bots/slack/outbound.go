@@ -372,7 +372,7 @@ func (b *Bot) sendMark(ctx context.Context, n, id int64, reaction string) error 
 var permanentCodes = map[string]bool{
 	"invalid_auth": true, "not_authed": true, "account_inactive": true, "token_revoked": true,
 	"token_expired": true, "no_permission": true, "missing_scope": true, "channel_not_found": true,
-	"not_in_channel": true, "is_archived": true, "restricted_action": true, "msg_too_long": true,
+	"not_in_channel": true, "is_archived": true, "restricted_action": true, "msg_too_long": true, "msg_blocks_too_long": true,
 	"no_text": true, "invalid_blocks": true, "invalid_blocks_format": true, "too_many_attachments": true,
 	"cant_update_message": true, "edit_window_closed": true, "message_not_found": true,
 	"thread_not_found": true, "invalid_name": true, "team_access_not_granted": true,

@@ -22,7 +22,9 @@
 // listens, PostUserMessage, PostUserFiles (a file_share message), ClickButton, SelectOption, SubmitView and
 // SlashCommand post signed Events API, interactivity and slash command
 // requests to the app, and RetryLastEvent repeats an event as Slack retries
-// it. Watch and WaitMessages follow the changes without sleeping.
+// it; NewResponseURL issues a response URL for a request a test builds
+// itself (a Socket Mode envelope). Watch and WaitMessages follow the
+// changes without sleeping.
 //
 // # Faithful
 //
