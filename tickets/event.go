@@ -21,6 +21,7 @@ const (
 	EventPriority    EventKind = "priority"
 	EventRated       EventKind = "rated"
 	EventUnreachable EventKind = "unreachable" // messages to the customer fail permanently
+	EventReachable   EventKind = "reachable"   // messages reach the customer again
 	EventDelivered   EventKind = "delivered"   // an agent's reply reached the customer's chat (see Service.MarkDelivered)
 )
 
@@ -28,7 +29,7 @@ const (
 var EventKinds = []EventKind{
 	EventOpened, EventMessage, EventReply, EventNote, EventClaimed, EventReleased, EventWaiting,
 	EventResumed, EventResolved, EventClosed, EventReopened, EventPriority, EventRated,
-	EventUnreachable, EventDelivered,
+	EventUnreachable, EventReachable, EventDelivered,
 }
 
 // Valid reports whether k is one of EventKinds.

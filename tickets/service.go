@@ -551,6 +551,22 @@ func (s *Service) FlagUnreachable(ctx context.Context, number int64, reason stri
 	})
 }
 
+// MarkReachable clears the mark FlagUnreachable set: a message reached the
+// ticket's customer again, or the customer wrote. A ticket without the mark
+// is left as it is, so that repeated calls emit one event. Errors:
+// ENOTFOUND.
+func (s *Service) MarkReachable(ctx context.Context, number int64) (t Ticket, err error) {
+	defer s.observe("mark_reachable", time.Now(), &err)
+	return s.mutate(ctx, SystemActor, number, func(t *Ticket, c *Change) error {
+		if t.Unreachable == "" {
+			return errUnchanged
+		}
+		t.Unreachable = ""
+		c.Event.Kind = EventReachable
+		return nil
+	})
+}
+
 // errUnchanged makes mutate return the ticket as it is, writing nothing.
 var errUnchanged = errors.New("unchanged")
 

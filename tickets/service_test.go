@@ -985,6 +985,44 @@ func TestFlagUnreachable(t *testing.T) {
 	e.expectNoEvent(t, m)
 }
 
+func TestMarkReachable(t *testing.T) {
+	e := newEnv(t, tickets.Config{})
+	tk := e.open(t, alice, tickets.NatureQuestion, tickets.UrgencyLow)
+	m := e.mark()
+	// Not flagged: nothing to clear, no event.
+	if got, err := e.svc.MarkReachable(e.ctx, tk.Number); err != nil || got.Unreachable != "" {
+		t.Fatalf("MarkReachable = %q, %v", got.Unreachable, err)
+	}
+	e.expectNoEvent(t, m)
+	if _, err := e.svc.FlagUnreachable(e.ctx, tk.Number, "blocked"); err != nil {
+		t.Fatal(err)
+	}
+	m = e.mark()
+	got, err := e.svc.MarkReachable(e.ctx, tk.Number)
+	if err != nil || got.Unreachable != "" {
+		t.Fatalf("MarkReachable = %q, %v", got.Unreachable, err)
+	}
+	ev := e.expectEvent(t, m, tk.Number, tickets.EventReachable, tickets.StatusOpen, tickets.StatusOpen)
+	if ev.Actor != tickets.SystemActor {
+		t.Errorf("actor = %+v", ev.Actor)
+	}
+	if e.get(t, tk.Number).Unreachable != "" {
+		t.Error("the mark is still stored")
+	}
+	// Again: one event only.
+	m = e.mark()
+	if _, err := e.svc.MarkReachable(e.ctx, tk.Number); err != nil {
+		t.Fatal(err)
+	}
+	e.expectNoEvent(t, m)
+	_, err = e.svc.MarkReachable(e.ctx, 999)
+	wantCode(t, err, tickets.ENOTFOUND)
+	// Flagged again later, it shows again.
+	if got, err := e.svc.FlagUnreachable(e.ctx, tk.Number, "blocked"); err != nil || got.Unreachable != "blocked" {
+		t.Fatalf("FlagUnreachable again = %q, %v", got.Unreachable, err)
+	}
+}
+
 // TestAuthorization checks that a customer learns nothing of another
 // customer's ticket: every call answers exactly as for a ticket that does
 // not exist, and nothing is written.

@@ -20,8 +20,19 @@ import (
 const Platform = "slack"
 
 // NoteMarker starts a thread message that is an internal note: it stays in
-// Slack and never reaches the customer.
+// Slack and never reaches the customer. It is recognised however the agent
+// formats it (noteText).
 const NoteMarker = "!note"
+
+// The values of Config.ThreadMessages.
+const (
+	// ThreadReplies sends a message typed in a card's thread to the
+	// customer, unless it starts with NoteMarker.
+	ThreadReplies = "reply"
+	// ThreadNotes keeps every message typed in a card's thread an internal
+	// note: only the Reply modal and /tickets reply reach the customer.
+	ThreadNotes = "note"
+)
 
 // Config configures a Bot. cmd fills it from the SLACK_* environment.
 type Config struct {
@@ -51,6 +62,9 @@ type Config struct {
 	// how long display names are cached (1 hour).
 	AgentsTTL time.Duration
 	NamesTTL  time.Duration
+	// ThreadMessages says where a message typed in a card's thread goes:
+	// ThreadReplies (the default) or ThreadNotes.
+	ThreadMessages string
 	// MaxCustomerFile is the largest file the customers' chat accepts from
 	// the product (Telegram: 50 MB); 0 means no known limit. An agent who
 	// shares a larger file is told privately that the customer gets only
@@ -138,6 +152,13 @@ func New(cfg Config, deps Deps) (*Bot, error) {
 	}
 	if len(agents) == 0 {
 		return nil, errors.New("SLACK_AGENTS is required: a user group ID and/or user IDs")
+	}
+	switch cfg.ThreadMessages {
+	case "":
+		cfg.ThreadMessages = ThreadReplies
+	case ThreadReplies, ThreadNotes:
+	default:
+		return nil, fmt.Errorf("SLACK_THREAD_MESSAGES: %q is neither %q nor %q", cfg.ThreadMessages, ThreadReplies, ThreadNotes)
 	}
 	if cfg.AnonymousAgents && strings.TrimSpace(cfg.TeamName) == "" {
 		cfg.TeamName = "Support"

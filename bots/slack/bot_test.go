@@ -503,6 +503,10 @@ func blockTexts(t *testing.T, raw json.RawMessage) []string {
 	return out
 }
 
+// A description longer than the card holds (one section, and Slack
+// refuses a message whose blocks carry about 10,000 characters) shows cut
+// on the card, with a visible "…" and a pointer to the thread, and whole in
+// the thread, split over as many posts as Slack's limits need.
 func TestLongDescriptionSplit(t *testing.T) {
 	h := newHarness(t)
 	var sb strings.Builder
@@ -510,33 +514,34 @@ func TestLongDescriptionSplit(t *testing.T) {
 		sb.WriteString("word" + strconv.Itoa(i) + " ")
 	}
 	desc := strings.TrimSpace(sb.String())
-	tk := h.open(desc, tickets.NatureQuestion, tickets.UrgencyLow)
-	sections := verbatimSections(t, h.card(tk.Number).Blocks)
-	if len(sections) < 4 {
-		t.Fatalf("%d sections", len(sections))
-	}
-	for _, s := range sections {
-		if n := len([]rune(s)); n > maxSectionChars {
+	long := strings.Repeat("a&b ", 2500) // 10,000 characters, 20,000 escaped
+	for _, text := range []string{desc, long} {
+		tk := h.open(text, tickets.NatureQuestion, tickets.UrgencyLow)
+		c := h.card(tk.Number)
+		sections := verbatimSections(t, c.Blocks)
+		if len(sections) != 1 || !strings.HasSuffix(sections[0], "…") || !strings.HasPrefix(escape(text), strings.TrimSuffix(sections[0], "…")) {
+			t.Errorf("card sections %d, want the description's start and …", len(sections))
+		}
+		if n := units(sections[0]); n > maxSectionChars {
 			t.Errorf("section of %d characters", n)
 		}
-	}
-	if got := strings.Join(sections, " "); got != desc {
-		t.Errorf("description not whole: %d vs %d characters", len(got), len(desc))
-	}
-
-	// A description that does not fit the card goes whole to the thread.
-	long := strings.Repeat("a&b ", 2500) // 10,000 characters, 20,000 escaped
-	tk2 := h.open(long, tickets.NatureQuestion, tickets.UrgencyLow)
-	if !strings.Contains(h.card(tk2.Number).PlainText(), "continues in the thread") {
-		t.Errorf("card does not point to the thread")
-	}
-	thread := h.fake.Thread(queue, h.cardTS(tk2.Number))
-	var parts []string
-	for _, m := range thread {
-		parts = append(parts, verbatimSections(t, m.Blocks)...)
-	}
-	if got := strings.Join(parts, " "); got != strings.TrimSpace(escape(long)) {
-		t.Errorf("thread description differs: %d vs %d characters", len(got), len(escape(long)))
+		if !strings.Contains(c.PlainText(), "continues in the thread") {
+			t.Errorf("card does not point to the thread")
+		}
+		thread := h.fake.Thread(queue, h.cardTS(tk.Number))
+		var parts []string
+		for _, m := range thread {
+			if err := slacktest.ValidateMessage(m.Text, m.Blocks); err != nil {
+				t.Errorf("thread post: %v", err)
+			}
+			parts = append(parts, verbatimSections(t, m.Blocks)...)
+		}
+		if len(thread) < 2 {
+			t.Errorf("%d thread posts, want the description over several", len(thread))
+		}
+		if got := strings.Join(parts, " "); got != strings.TrimSpace(escape(text)) {
+			t.Errorf("thread description differs: %d vs %d characters", len(got), len(escape(text)))
+		}
 	}
 }
 

@@ -21,6 +21,7 @@ const (
 	actClose    = "ticket_close"
 	actReopen   = "ticket_reopen"
 	actReply    = "ticket_reply"
+	actNote     = "ticket_note"
 	actPriority = "ticket_priority"
 
 	cardBlockPrefix = "card:"
@@ -28,13 +29,10 @@ const (
 	// by which a card is known from Slack alone (cardNumber).
 	cardHeaderPrefix = "ticket:"
 	replyCallback    = "ticket_reply"
+	noteCallback     = "ticket_note"
 	replyBlock       = "reply"
 	replyInput       = "text"
 )
-
-// cardDescriptionSections is how many description sections the card holds;
-// a longer description is posted whole in the thread as well.
-const cardDescriptionSections = 4
 
 var statusIcons = map[tickets.Status]string{
 	tickets.StatusOpen:     ":large_green_circle: open",
@@ -46,40 +44,52 @@ var statusIcons = map[tickets.Status]string{
 
 // cardText is the message's plain fallback (notifications, screen readers).
 func cardText(t tickets.Ticket) string {
-	return fmt.Sprintf("Ticket #%d (%s, %s): %s", t.Number, t.Priority, t.Status, escape(t.Subject))
+	return fmt.Sprintf("Ticket #%d (%s, %s): %s", t.Number, t.Priority, t.Status, clipped(t.Subject, tickets.MaxSubjectRunes))
 }
 
-// descriptionTooLong reports whether the description does not fit the card
-// and is posted in the thread.
+// descriptionTooLong reports whether the description is cut on the card:
+// it is posted whole in the thread then.
 func descriptionTooLong(t tickets.Ticket) bool {
-	return len(escapedChunks(t.Description, maxSectionChars)) > cardDescriptionSections
+	_, cut := clip(strings.TrimSpace(t.Description), cardDescriptionChars)
+	return cut
 }
 
-// card renders ticket t as the blocks of its card, at time now.
-func card(t tickets.Ticket, now time.Time) []slackapi.Block {
+// commentTooLong reports whether the rating's comment is cut on the card:
+// it is posted whole in the thread then.
+func commentTooLong(t tickets.Ticket) bool {
+	_, cut := clip(t.Rating.Comment, cardCommentChars)
+	return cut
+}
+
+// card renders ticket t as the blocks of its card, at time now, with the
+// hint of how the desk's thread messages go (Config.ThreadMessages). Every
+// part holds at most its budget of text once escaped (render.go): what is
+// cut ends with "…", and the description and the rating's comment are
+// posted whole in the thread when cut.
+func card(t tickets.Ticket, now time.Time, threadMessages string) []slackapi.Block {
 	n := strconv.FormatInt(t.Number, 10)
 	blocks := []slackapi.Block{
 		// The header holds no customer text: plain_text is not escaped.
 		slackapi.NewHeaderBlock(slackapi.NewTextBlockObject(slackapi.PlainTextType,
-			fmt.Sprintf("#%d · %s · %s", t.Number, t.Priority, t.Nature), false, false),
+			clipPlain(fmt.Sprintf("#%d · %s · %s", t.Number, t.Priority, t.Nature), maxHeaderChars), false, false),
 			slackapi.HeaderBlockOptionBlockID(cardHeaderPrefix+n)),
-		slackapi.NewSectionBlock(verbatim("*"+escape(t.Subject)+"*"), nil, nil, slackapi.SectionBlockOptionBlockID("subject")),
+		slackapi.NewSectionBlock(verbatim("*"+clipped(t.Subject, tickets.MaxSubjectRunes*5)+"*"), nil, nil, slackapi.SectionBlockOptionBlockID("subject")),
 	}
 	assignee := "—"
 	if t.Claimed() {
-		assignee = escape(t.Assignee.Name)
+		assignee = clipped(t.Assignee.Name, cardNameChars)
 	}
-	customer := escape(t.Customer.Name)
+	customer := clipped(t.Customer.Name, cardNameChars)
 	if customer == "" {
 		customer = "—"
 	}
 	if t.Customer.Platform != "" {
-		customer += " (" + escape(t.Customer.Platform) + ")"
+		customer += " (" + clipped(t.Customer.Platform, 20) + ")"
 	}
 	fields := []*slackapi.TextBlockObject{
 		mrkdwn("*Status*\n" + statusIcons[t.Status]),
 		mrkdwn("*Priority*\n" + t.Priority.String()),
-		verbatim("*Nature*\n" + escape(string(t.Nature))),
+		verbatim("*Nature*\n" + clipped(string(t.Nature), 40)),
 		verbatim("*Customer*\n" + customer),
 		verbatim("*Assignee*\n" + assignee),
 		mrkdwn("*Age*\n" + age(now.Sub(t.CreatedAt))),
@@ -87,32 +97,46 @@ func card(t tickets.Ticket, now time.Time) []slackapi.Block {
 	blocks = append(blocks, slackapi.NewSectionBlock(nil, fields, nil))
 	if t.Unreachable != "" {
 		blocks = append(blocks, slackapi.NewSectionBlock(verbatim(
-			":warning: *Customer unreachable* ("+escape(t.Unreachable)+"): messages to the customer are failing.\n"+
+			":warning: *Customer unreachable* ("+clipped(t.Unreachable, cardReasonChars)+"): messages to the customer are failing.\n"+
 				"Replies will not reach them."), nil, nil, slackapi.SectionBlockOptionBlockID("unreachable")))
 	}
 	if r := t.Rating; r.Stars > 0 {
 		line := fmt.Sprintf(":star: *Rated %d/5* by the customer", r.Stars)
 		if r.Comment != "" {
-			line += ": " + escape(r.Comment)
+			c, cut := clip(r.Comment, cardCommentChars)
+			line += ": " + c
+			if cut {
+				line += "\n_(The whole comment is in the thread.)_"
+			}
 		}
 		blocks = append(blocks, slackapi.NewSectionBlock(verbatim(line), nil, nil, slackapi.SectionBlockOptionBlockID("rating")))
 	}
-	desc := escapedChunks(t.Description, maxSectionChars)
-	if len(desc) > cardDescriptionSections {
-		desc = append(desc[:1:1], "_(The description continues in the thread.)_")
+	desc, cut := clip(strings.TrimSpace(t.Description), cardDescriptionChars)
+	if desc != "" {
+		blocks = append(blocks, slackapi.NewSectionBlock(verbatim(desc), nil, nil))
 	}
-	for _, d := range desc {
-		blocks = append(blocks, slackapi.NewSectionBlock(verbatim(d), nil, nil))
+	if cut {
+		blocks = append(blocks, slackapi.NewContextBlock("", mrkdwn("_(The description continues in the thread.)_")))
 	}
-	if names := attachmentNames(t.Attachments); names != "" {
-		blocks = append(blocks, slackapi.NewContextBlock("", verbatim(":paperclip: "+names)))
+	if names := attachmentNames(t.Attachments); len(names) > 0 {
+		blocks = append(blocks, slackapi.NewContextBlock("", verbatim(":paperclip: "+nameList(names, cardListChars))))
 	}
 	if els := cardActions(t, n); len(els) > 0 {
 		blocks = append(blocks, slackapi.NewActionBlock(cardBlockPrefix+n, els...))
 	}
-	blocks = append(blocks, slackapi.NewContextBlock("", mrkdwn(
-		"Reply in this thread to answer the customer; start with `"+NoteMarker+"` for an internal note. `/tickets help`")))
-	return blocks
+	return append(blocks, slackapi.NewContextBlock("", mrkdwn(cardHint(threadMessages))))
+}
+
+// cardHint tells agents where a thread message goes. The marker shows
+// exactly as it is typed: plain, not in a code span that an agent would
+// copy with its backticks.
+func cardHint(threadMessages string) string {
+	if threadMessages == ThreadNotes {
+		return "Messages in this thread are internal notes: the customer never sees them. " +
+			"*Reply to customer* answers the customer. `/tickets help`"
+	}
+	return "Messages in this thread go to the customer. Start one with " + NoteMarker +
+		" to keep it an internal note, or use *Internal note*. `/tickets help`"
 }
 
 // cardActions are the card's buttons and priority menu. The card is shared
@@ -158,6 +182,8 @@ func cardActions(t tickets.Ticket, n string) []slackapi.BlockElement {
 	if allowed(tickets.ActionReopen) {
 		button(actReopen, "Reopen", "")
 	}
+	// Any agent may add an internal note, whatever the status.
+	button(actNote, "Internal note", "")
 	// The priority matters while the ticket is active.
 	if t.Status.Active() {
 		var opts []*slackapi.OptionBlockObject
@@ -177,16 +203,18 @@ func cardActions(t tickets.Ticket, n string) []slackapi.BlockElement {
 	return els
 }
 
-func attachmentNames(as []tickets.Attachment) string {
+// attachmentNames are the names of attachments as people read them (not
+// escaped).
+func attachmentNames(as []tickets.Attachment) []string {
 	var names []string
 	for _, a := range as {
 		name := a.Name
 		if name == "" {
 			name = a.Kind
 		}
-		names = append(names, escape(name))
+		names = append(names, name)
 	}
-	return strings.Join(names, ", ")
+	return names
 }
 
 // mrkdwn is mrkdwn that Slack auto-links: only for the app's own text.
@@ -214,27 +242,20 @@ func age(d time.Duration) string {
 	return fmt.Sprintf("%dd %dh", int(d.Hours())/24, int(d.Hours())%24)
 }
 
-// textPosts renders a thread message: a heading line (verbatim: it names
-// the author), then text split in
-// sections, grouped into as many messages as needed.
+// textPosts renders a thread message: a heading line (verbatim, escaped
+// by the caller: it names the author, within threadHeadingChars), then
+// the text in sections of at most maxSectionChars, and the attachments'
+// names, grouped into as many messages as Slack's limits need (posts).
 func textPosts(heading, text string, attachments []tickets.Attachment) [][]slackapi.Block {
-	var sections []slackapi.Block
+	var body []slackapi.Block
 	for _, c := range escapedChunks(text, maxSectionChars) {
-		sections = append(sections, slackapi.NewSectionBlock(verbatim(c), nil, nil))
+		body = append(body, slackapi.NewSectionBlock(verbatim(c), nil, nil))
 	}
-	if names := attachmentNames(attachments); names != "" {
-		sections = append(sections, slackapi.NewContextBlock("", verbatim(":paperclip: "+names)))
+	if names := attachmentNames(attachments); len(names) > 0 {
+		body = append(body, slackapi.NewContextBlock("", verbatim(":paperclip: "+nameList(names, cardListChars))))
 	}
-	var posts [][]slackapi.Block
-	for i := 0; i == 0 || i < len(sections); i += sectionsPerPost {
-		blocks := []slackapi.Block{slackapi.NewContextBlock("", verbatim(heading))}
-		if i > 0 {
-			blocks[0] = slackapi.NewContextBlock("", verbatim(heading+" _(continued)_"))
-		}
-		blocks = append(blocks, sections[i:min(i+sectionsPerPost, len(sections))]...)
-		posts = append(posts, blocks)
-	}
-	return posts
+	return posts(slackapi.NewContextBlock("", verbatim(heading)),
+		slackapi.NewContextBlock("", verbatim(heading+" _(continued)_")), body)
 }
 
 // cardNumber returns the ticket number a card's blocks carry (its header,

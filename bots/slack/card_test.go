@@ -19,11 +19,11 @@ func TestCardActions(t *testing.T) {
 		assignee tickets.Agent
 		want     string
 	}{
-		{tickets.StatusOpen, tickets.Agent{}, "ticket_claim:Claim:primary ticket_priority"},
-		{tickets.StatusClaimed, ana, "ticket_reply:Reply to customer:primary ticket_waiting:Waiting: ticket_resolve:Resolve: ticket_release:Release: ticket_priority"},
-		{tickets.StatusWaiting, ana, "ticket_reply:Reply to customer:primary ticket_claim:Resume: ticket_resolve:Resolve: ticket_release:Release: ticket_priority"},
-		{tickets.StatusResolved, ana, "ticket_close:Close: ticket_reopen:Reopen:"},
-		{tickets.StatusClosed, ana, "ticket_reopen:Reopen:"},
+		{tickets.StatusOpen, tickets.Agent{}, "ticket_claim:Claim:primary ticket_note:Internal note: ticket_priority"},
+		{tickets.StatusClaimed, ana, "ticket_reply:Reply to customer:primary ticket_waiting:Waiting: ticket_resolve:Resolve: ticket_release:Release: ticket_note:Internal note: ticket_priority"},
+		{tickets.StatusWaiting, ana, "ticket_reply:Reply to customer:primary ticket_claim:Resume: ticket_resolve:Resolve: ticket_release:Release: ticket_note:Internal note: ticket_priority"},
+		{tickets.StatusResolved, ana, "ticket_close:Close: ticket_reopen:Reopen: ticket_note:Internal note:"},
+		{tickets.StatusClosed, ana, "ticket_reopen:Reopen: ticket_note:Internal note:"},
 	}
 	for _, c := range cases {
 		tk := tickets.Ticket{Number: 42, Status: c.status, Priority: tickets.HighestPriority, Assignee: c.assignee}
@@ -53,7 +53,7 @@ func TestCardShowsRating(t *testing.T) {
 	tk := tickets.Ticket{Number: 7, Status: tickets.StatusResolved, Priority: 3, Nature: tickets.NatureQuestion,
 		Subject: "x", Description: "y", Rating: tickets.Rating{Stars: 4, Comment: "<!channel> *bien*"}}
 	var found bool
-	for _, b := range card(tk, tk.CreatedAt) {
+	for _, b := range card(tk, tk.CreatedAt, ThreadReplies) {
 		sec, ok := b.(*slackapi.SectionBlock)
 		if !ok || sec.BlockID != "rating" {
 			continue
@@ -67,7 +67,7 @@ func TestCardShowsRating(t *testing.T) {
 		t.Fatal("no rating on the card of a rated ticket")
 	}
 	tk.Rating = tickets.Rating{}
-	for _, b := range card(tk, tk.CreatedAt) {
+	for _, b := range card(tk, tk.CreatedAt, ThreadReplies) {
 		if sec, ok := b.(*slackapi.SectionBlock); ok && sec.BlockID == "rating" {
 			t.Fatal("a rating section on an unrated ticket")
 		}

@@ -14,16 +14,28 @@ import (
 // queuePageSize is how many tickets /tickets queue lists per page.
 const queuePageSize = 10
 
-const helpText = "*/tickets* — work the support queue (answers only you see):\n" +
-	"• `/tickets queue [page]` the queue in order, with positions\n" +
-	"• `/tickets next` claim the first ticket of the queue\n" +
-	"• `/tickets mine` the tickets you own\n" +
-	"• `/tickets show N` ticket #N\n" +
-	"• `/tickets claim|release|waiting|resolve|close|reopen N`\n" +
-	"• `/tickets priority N P2` change the priority (P1 highest)\n" +
-	"• `/tickets reply N text` answer the customer of #N\n" +
-	"• `/tickets note N text` add an internal note to #N\n" +
-	"In a ticket's thread, a message is sent to the customer; start it with `" + NoteMarker + "` to keep it an internal note."
+// helpText is the answer to /tickets help, for a desk whose thread
+// messages go as threadMessages says (Config.ThreadMessages).
+func helpText(threadMessages string) string {
+	thread := "In a ticket's thread, a message is sent to the customer; start it with " + NoteMarker +
+		" to keep it an internal note (or use the card's *Internal note*)."
+	if threadMessages == ThreadNotes {
+		thread = "In a ticket's thread, messages are internal notes; *Reply to customer* on the card answers the customer."
+	}
+	return "*/tickets* — work the support queue (answers only you see):\n" +
+		"• `/tickets queue [page]` the queue in order, with positions\n" +
+		"• `/tickets next` claim the first ticket of the queue\n" +
+		"• `/tickets mine` the tickets you own\n" +
+		"• `/tickets show N` ticket #N\n" +
+		"• `/tickets claim|release|waiting|resolve|close|reopen N`\n" +
+		"• `/tickets priority N P2` change the priority (P1 highest)\n" +
+		"• `/tickets reply N text` answer the customer of #N\n" +
+		"• `/tickets note N text` add an internal note to #N\n" + thread
+}
+
+// maxListChars bounds the text of a list answer (/tickets mine), well
+// within a message's maxMessageChars.
+const maxListChars = 12000
 
 // onCommand runs a slash command before the ack, within syncTimeout, and
 // answers in the ack itself (an ephemeral message): the agent sees the
@@ -47,7 +59,7 @@ func (b *Bot) command(ctx context.Context, cmd slackapi.SlashCommand) (string, [
 		sub = strings.ToLower(args[0])
 	}
 	if sub == "help" {
-		return helpText, nil
+		return helpText(b.cfg.ThreadMessages), nil
 	}
 	actor, err := b.actor(ctx, cmd.UserID)
 	if err != nil {
@@ -94,19 +106,12 @@ func (b *Bot) command(ctx context.Context, cmd slackapi.SlashCommand) (string, [
 		if err != nil {
 			return b.errText(ctx, 0, err), nil
 		}
-		if len(ts) == 0 {
-			return "You own no tickets. `/tickets next` claims the first of the queue.", nil
-		}
-		lines := []string{fmt.Sprintf("*Your tickets* (%d):", len(ts))}
-		for _, t := range ts {
-			lines = append(lines, "• "+ticketLine(t)+" — "+t.Status.String())
-		}
-		return strings.Join(lines, "\n"), nil
+		return mineText(ts), nil
 	}
 	switch sub {
 	case "show", "claim", "release", "waiting", "wait", "resolve", "close", "reopen", "priority", "note", "reply":
 	default:
-		return "Unknown command `" + escape(sub) + "`.\n" + helpText, nil
+		return "Unknown command `" + clipped(sub, 40) + "`.\n" + helpText(b.cfg.ThreadMessages), nil
 	}
 	n, ok := number()
 	if !ok {
@@ -119,11 +124,7 @@ func (b *Bot) command(ctx context.Context, cmd slackapi.SlashCommand) (string, [
 		if err != nil {
 			return b.errText(ctx, n, err), nil
 		}
-		text := ticketLine(p.Ticket) + " — " + p.Ticket.Status.String()
-		if p.Position > 0 {
-			text += fmt.Sprintf(", position %d of %d in the queue", p.Position, p.Length)
-		}
-		return text, card(p.Ticket, b.now())
+		return b.showAnswer(p)
 	case "claim":
 		_, err = b.svc.Claim(ctx, actor, n, false)
 		what = "You claimed #%d."
@@ -158,12 +159,40 @@ func (b *Bot) command(ctx context.Context, cmd slackapi.SlashCommand) (string, [
 		_, _, err = b.svc.AddMessage(ctx, b.replier(actor), n, tickets.MessageInput{Kind: tickets.MessageReply, Text: rest()})
 		what = "Reply to the customer of #%d sent."
 	default:
-		return "Unknown command `" + escape(sub) + "`.\n" + helpText, nil
+		return "Unknown command `" + clipped(sub, 40) + "`.\n" + helpText(b.cfg.ThreadMessages), nil
 	}
 	if err != nil {
 		return b.errText(ctx, n, err), nil
 	}
 	return fmt.Sprintf(what, n), nil
+}
+
+// showAnswer is the answer to /tickets show: a line and the card.
+func (b *Bot) showAnswer(p tickets.Placement) (string, []slackapi.Block) {
+	text := ticketLine(p.Ticket) + " — " + p.Ticket.Status.String()
+	if p.Position > 0 {
+		text += fmt.Sprintf(", position %d of %d in the queue", p.Position, p.Length)
+	}
+	return text, card(p.Ticket, b.now(), b.cfg.ThreadMessages)
+}
+
+// mineText lists an agent's tickets, within maxListChars.
+func mineText(ts []tickets.Ticket) string {
+	if len(ts) == 0 {
+		return "You own no tickets. `/tickets next` claims the first of the queue."
+	}
+	lines := []string{fmt.Sprintf("*Your tickets* (%d):", len(ts))}
+	used := units(lines[0])
+	for i, t := range ts {
+		line := "• " + ticketLine(t) + " — " + t.Status.String()
+		if used+units(line)+1 > maxListChars {
+			lines = append(lines, "…"+andMore(len(ts)-i)+": `/tickets show N` shows one.")
+			break
+		}
+		lines = append(lines, line)
+		used += units(line) + 1
+	}
+	return strings.Join(lines, "\n")
 }
 
 // queueText lists page (1-based) of the queue.
@@ -190,7 +219,7 @@ func (b *Bot) queueText(ctx context.Context, actor tickets.Actor, page int) stri
 	return strings.Join(lines, "\n")
 }
 
-// ticketLine is "*#42* P1 subject".
+// ticketLine is "*#42* P1 subject", the subject cut for lists.
 func ticketLine(t tickets.Ticket) string {
-	return fmt.Sprintf("*#%d* %s %s", t.Number, t.Priority, escape(t.Subject))
+	return fmt.Sprintf("*#%d* %s %s", t.Number, t.Priority, clipped(t.Subject, listLineSubjectChars))
 }

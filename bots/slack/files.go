@@ -73,7 +73,7 @@ func (b *Bot) sendFile(ctx context.Context, channel string, n, id int64, i int) 
 			return err
 		}
 		b.log.Warn().Err(nc.err).Int64("ticket", n).Int64("message", id).Int("file", i).Msg("file not copied to slack")
-		text := ":warning: *" + escape(nc.name) + "* was not copied here: " + escape(nc.why) + "."
+		text := ":warning: *" + clipped(nc.name, listItemChars) + "* was not copied here: " + clipped(nc.why, cardReasonChars*3) + "."
 		_, _, err := b.api.PostMessageContext(ctx, ch, slackapi.MsgOptionTS(parent),
 			slackapi.MsgOptionBlocks(slackapi.NewContextBlock("", verbatim(text))), slackapi.MsgOptionText(text, false),
 			slackapi.MsgOptionDisableLinkUnfurl(), slackapi.MsgOptionDisableMediaUnfurl())

@@ -31,15 +31,16 @@ type envelope struct {
 
 // messageEvent is the part of a message event the adapter reads.
 type messageEvent struct {
-	Type     string      `json:"type"`
-	Subtype  string      `json:"subtype"`
-	User     string      `json:"user"`
-	BotID    string      `json:"bot_id"`
-	Text     string      `json:"text"`
-	TS       string      `json:"ts"`
-	ThreadTS string      `json:"thread_ts"`
-	Channel  string      `json:"channel"`
-	Files    []eventFile `json:"files"` // subtype file_share
+	Type     string          `json:"type"`
+	Subtype  string          `json:"subtype"`
+	User     string          `json:"user"`
+	BotID    string          `json:"bot_id"`
+	Text     string          `json:"text"`
+	TS       string          `json:"ts"`
+	ThreadTS string          `json:"thread_ts"`
+	Channel  string          `json:"channel"`
+	Files    []eventFile     `json:"files"`  // subtype file_share
+	Blocks   json.RawMessage `json:"blocks"` // the message as the agent composed it (rich_text)
 }
 
 // errBadRequest is a request that cannot be parsed (answered 400).
@@ -84,9 +85,6 @@ func (b *Bot) onEvent(ctx context.Context, body []byte, retry int) (any, job, er
 	}
 	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
 	defer cancel()
-	if b.isSelf(ctx, ev.User) {
-		return nil, nil, nil
-	}
 	here := place{channel: ev.Channel, user: ev.User, threadTS: ev.ThreadTS}
 	text, worked, err := b.workEvent(ctx, env.EventID, ev)
 	if err != nil {
@@ -102,15 +100,21 @@ func (b *Bot) onEvent(ctx context.Context, body []byte, retry int) (any, job, er
 	return nil, tell, err
 }
 
-// workEvent works a thread message once and marks its event done. It
-// returns what to tell the agent, if anything, whether the message was
-// worked (stored, or refused), and an internal failure.
+// workEvent works a message in a card's thread once and marks its event
+// done; a message in any other thread is left alone, and nothing is
+// remembered of it. It returns what to tell the agent, if anything,
+// whether the message was worked (stored, refused, or not a card's), and
+// an internal failure.
 func (b *Bot) workEvent(ctx context.Context, eventID string, ev messageEvent) (string, bool, error) {
+	n, err := b.cardThread(ctx, ev.Channel, ev.ThreadTS)
+	if err != nil || n == 0 {
+		return "", err == nil, err // n == 0: not a card's thread
+	}
 	_, done, err := b.state.Value(ctx, eventKey(eventID))
 	if err != nil || done {
 		return "", done, err
 	}
-	text, err := b.onThreadMessage(ctx, eventID, ev)
+	text, err := b.onThreadMessage(ctx, eventID, n, ev)
 	if err != nil {
 		return "", false, err
 	}
@@ -132,14 +136,14 @@ func notStoredText(retry int) string {
 		retry+1, maxEventRetries+1)
 }
 
-// onThreadMessage makes a message in a card's thread a reply to the
-// customer, or an internal note when it starts with the note marker. It
+// onThreadMessage makes a message in the thread of ticket n's card a reply
+// to the customer, or an internal note: when it starts with the note marker, or
+// always when the desk keeps thread messages internal (ThreadNotes). It
 // returns what to tell the author privately: why nothing reached the
 // customer when they may not reply. Internal failures are returned.
-func (b *Bot) onThreadMessage(ctx context.Context, eventID string, ev messageEvent) (string, error) {
-	n, err := b.cardThread(ctx, ev.Channel, ev.ThreadTS)
-	if err != nil || n == 0 {
-		return "", err // n == 0: not a card's thread
+func (b *Bot) onThreadMessage(ctx context.Context, eventID string, n int64, ev messageEvent) (string, error) {
+	if b.isSelf(ctx, ev.User) {
+		return "", nil // a file the app copied into the thread
 	}
 	actor, err := b.actor(ctx, ev.User)
 	if err != nil {
@@ -151,7 +155,7 @@ func (b *Bot) onThreadMessage(ctx context.Context, eventID string, ev messageEve
 	text := plainFromSlack(ev.Text, func(id string) string { return b.people.name(ctx, id) })
 	atts, skipped := attachmentsOf(ev.Files)
 	in := tickets.MessageInput{Kind: tickets.MessageReply, Ref: ev.TS, Attachments: atts}
-	if body, note := noteText(text); note {
+	if body, note := b.threadNote(text, ev.Blocks); note {
 		in.Kind, in.Text = tickets.MessageNote, body
 	} else {
 		in.Text = text
@@ -169,9 +173,55 @@ func (b *Bot) onThreadMessage(ctx context.Context, eventID string, ev messageEve
 			return "Your note was not saved: " + b.errText(ctx, n, err), nil
 		}
 		return "Your message was *not* sent to the customer: " + b.errText(ctx, n, err) +
-			"\nStart a message with `" + NoteMarker + "` to keep it as an internal note.", nil
+			"\nStart a message with " + NoteMarker + " to keep it an internal note.", nil
 	}
 	return b.filesTold(in, skipped), nil
+}
+
+// threadNote reports whether a thread message is an internal note, and
+// returns its text. Where thread messages are replies, the marker decides,
+// judged on what the agent sees: the message's text (mrkdwn, decoded) and
+// the rich text the agent composed; either showing the marker makes a
+// note (fail closed).
+func (b *Bot) threadNote(text string, blocks json.RawMessage) (string, bool) {
+	if body, note := noteText(text); note {
+		return body, true
+	}
+	if _, note := noteText(richText(blocks)); note {
+		return text, true
+	}
+	return text, b.cfg.ThreadMessages == ThreadNotes
+}
+
+// richText is the text of a message's rich_text blocks, as shown: text
+// and link elements in order, formatting dropped.
+func richText(raw json.RawMessage) string {
+	var v any
+	if len(raw) == 0 || json.Unmarshal(raw, &v) != nil {
+		return ""
+	}
+	var b strings.Builder
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			switch x["type"] {
+			case "text", "link":
+				if t, ok := x["text"].(string); ok {
+					b.WriteString(t)
+				} else if u, ok := x["url"].(string); ok {
+					b.WriteString(u)
+				}
+			}
+			walk(x["elements"])
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	return b.String()
 }
 
 // filesTold is what an agent is told privately about the files of their
@@ -186,7 +236,7 @@ func (b *Bot) filesTold(in tickets.MessageInput, skipped []string) string {
 			if a.Size > b.cfg.MaxCustomerFile {
 				lines = append(lines, fmt.Sprintf("*%s* (%s) is larger than %s, the most the customer's chat accepts from the bot: "+
 					"the customer gets only its name. Share it another way (for example a link).",
-					escape(a.Name), sizeText(a.Size), sizeText(b.cfg.MaxCustomerFile)))
+					clipped(a.Name, listItemChars), sizeText(a.Size), sizeText(b.cfg.MaxCustomerFile)))
 			}
 		}
 	}
@@ -195,7 +245,7 @@ func (b *Bot) filesTold(in tickets.MessageInput, skipped []string) string {
 
 func fileList(names []string) string {
 	for i, n := range names {
-		names[i] = "*" + escape(n) + "*"
+		names[i] = "*" + clipped(n, listItemChars) + "*"
 	}
 	return strings.Join(names, ", ")
 }
@@ -218,9 +268,10 @@ const nonCardMemory = 24 * time.Hour
 // cardThread returns the number of the ticket whose card starts thread ts
 // of channel, or 0 when it is not a card's thread. The record written when
 // the card was posted answers. Without it (a reply in the instant between
-// the post and its record, or a record that failed after the post), Slack
-// is asked for the thread's first message: a card is the app's own
-// message whose header block names the ticket. The answer is recorded.
+// the post and its record, or a record that failed after the post), a
+// thread of the queue channel is asked of Slack for its first message: a
+// card is the app's own message whose header block names the ticket. The
+// answer is recorded. A thread of another channel is not a card's.
 // When Slack cannot be asked, the error is returned, and the event is
 // retried rather than dropped.
 func (b *Bot) cardThread(ctx context.Context, channel, ts string) (int64, error) {
@@ -231,6 +282,11 @@ func (b *Bot) cardThread(ctx context.Context, channel, ts string) (int64, error)
 	if ok {
 		n, _ := strconv.ParseInt(v, 10, 64)
 		return n, nil
+	}
+	if channel != b.cfg.QueueChannel {
+		// Cards are posted in the queue channel only: a thread elsewhere
+		// is not a card's, and costs no call to Slack.
+		return 0, nil
 	}
 	msgs, _, _, err := b.api.GetConversationRepliesContext(ctx, &slackapi.GetConversationRepliesParameters{
 		ChannelID: channel, Timestamp: ts, Inclusive: true, Limit: 1,
@@ -265,8 +321,11 @@ func (b *Bot) onInteraction(ctx context.Context, cb *slackapi.InteractionCallbac
 		tell, err := b.onAction(ctx, cb)
 		return nil, tell, err
 	case slackapi.InteractionTypeViewSubmission:
-		if cb.View.CallbackID == replyCallback {
-			return b.onReplySubmit(ctx, cb), nil, nil
+		switch cb.View.CallbackID {
+		case replyCallback:
+			return b.onMessageSubmit(ctx, cb, tickets.MessageReply), nil, nil
+		case noteCallback:
+			return b.onMessageSubmit(ctx, cb, tickets.MessageNote), nil, nil
 		}
 	}
 	return nil, nil, nil
@@ -327,43 +386,65 @@ func (b *Bot) act(ctx context.Context, cb *slackapi.InteractionCallback, a *slac
 			_, err = b.svc.SetPriority(ctx, actor, n, p)
 		}
 	case actReply:
-		err = b.openReply(ctx, actor, n, cb.TriggerID)
+		err = b.openMessage(ctx, actor, n, cb.TriggerID, tickets.MessageReply)
+	case actNote:
+		err = b.openMessage(ctx, actor, n, cb.TriggerID, tickets.MessageNote)
 	}
 	return err
 }
 
-// openReply opens the "Reply to customer" modal for ticket n. Who may
+// openMessage opens the modal that writes to ticket n: "Reply to
+// customer" (kind MessageReply) or "Internal note" (MessageNote). Who may
 // reply, and when, is the Service's rule: it refuses on submit, and the
-// modal shows why.
-func (b *Bot) openReply(ctx context.Context, actor tickets.Actor, n int64, triggerID string) error {
+// modal shows why. The text is at most maxInputChars, Slack's most for a
+// modal's input; the hint says where longer text goes.
+func (b *Bot) openMessage(ctx context.Context, actor tickets.Actor, n int64, triggerID string, kind tickets.MessageKind) error {
 	t, err := b.svc.Get(ctx, actor, n)
 	if err != nil {
 		return err
 	}
-	input := slackapi.NewPlainTextInputBlockElement(nil, replyInput)
-	input.Multiline = true
-	input.MaxLength = tickets.MaxTextRunes
-	subject := "*#" + strconv.FormatInt(n, 10) + "* " + escape(t.Subject)
-	view := slackapi.ModalViewRequest{
-		Type:            slackapi.VTModal,
-		CallbackID:      replyCallback,
-		PrivateMetadata: strconv.FormatInt(n, 10),
-		Title:           slackapi.NewTextBlockObject(slackapi.PlainTextType, "Reply to customer", false, false),
-		Submit:          slackapi.NewTextBlockObject(slackapi.PlainTextType, "Send", false, false),
-		Close:           slackapi.NewTextBlockObject(slackapi.PlainTextType, "Cancel", false, false),
-		Blocks: slackapi.Blocks{BlockSet: []slackapi.Block{
-			slackapi.NewContextBlock("", verbatim(subject)),
-			slackapi.NewInputBlock(replyBlock, slackapi.NewTextBlockObject(slackapi.PlainTextType,
-				"Message to the customer", false, false), nil, input),
-		}},
-	}
-	_, err = b.api.OpenViewContext(ctx, triggerID, view)
+	_, err = b.api.OpenViewContext(ctx, triggerID, b.messageModal(t, kind))
 	return err
 }
 
-// onReplySubmit sends the text of a submitted reply modal to the customer,
-// or keeps the modal open with the reason it could not.
-func (b *Bot) onReplySubmit(ctx context.Context, cb *slackapi.InteractionCallback) any {
+// messageModal is the modal that writes a reply or a note to ticket t.
+func (b *Bot) messageModal(t tickets.Ticket, kind tickets.MessageKind) slackapi.ModalViewRequest {
+	n := t.Number
+	input := slackapi.NewPlainTextInputBlockElement(nil, replyInput)
+	input.Multiline = true
+	input.MaxLength = maxInputChars
+	callback, title, submit, label := replyCallback, "Reply to customer", "Send", "Message to the customer"
+	hint := "Up to 3,000 characters. A longer reply: write it in the ticket's thread, where it is sent whole."
+	if b.cfg.ThreadMessages == ThreadNotes {
+		hint = "Up to 3,000 characters. A longer reply: send it in parts."
+	}
+	if kind == tickets.MessageNote {
+		callback, title, submit, label = noteCallback, "Internal note", "Save", "Note for the agents"
+		hint = "The customer never sees it. Up to 3,000 characters; a longer note: write it in the ticket's thread, starting with " + NoteMarker + "."
+		if b.cfg.ThreadMessages == ThreadNotes {
+			hint = "The customer never sees it. Up to 3,000 characters; a longer note: write it in the ticket's thread."
+		}
+	}
+	subject := "*#" + strconv.FormatInt(n, 10) + "* " + clipped(t.Subject, tickets.MaxSubjectRunes*5)
+	return slackapi.ModalViewRequest{
+		Type:            slackapi.VTModal,
+		CallbackID:      callback,
+		PrivateMetadata: strconv.FormatInt(n, 10),
+		Title:           slackapi.NewTextBlockObject(slackapi.PlainTextType, title, false, false),
+		Submit:          slackapi.NewTextBlockObject(slackapi.PlainTextType, submit, false, false),
+		Close:           slackapi.NewTextBlockObject(slackapi.PlainTextType, "Cancel", false, false),
+		Blocks: slackapi.Blocks{BlockSet: []slackapi.Block{
+			slackapi.NewContextBlock("", verbatim(subject)),
+			slackapi.NewInputBlock(replyBlock, slackapi.NewTextBlockObject(slackapi.PlainTextType, label, false, false),
+				slackapi.NewTextBlockObject(slackapi.PlainTextType, hint, false, false), input),
+		}},
+	}
+}
+
+// onMessageSubmit stores the text of a submitted reply or note modal (a
+// reply goes to the customer), or keeps the modal open with the reason it
+// could not.
+func (b *Bot) onMessageSubmit(ctx context.Context, cb *slackapi.InteractionCallback, kind tickets.MessageKind) any {
 	n, _ := strconv.ParseInt(cb.View.PrivateMetadata, 10, 64)
 	text := ""
 	if cb.View.State != nil {
@@ -376,8 +457,11 @@ func (b *Bot) onReplySubmit(ctx context.Context, cb *slackapi.InteractionCallbac
 	if err != nil {
 		return fail(err)
 	}
+	if kind == tickets.MessageReply {
+		actor = b.replier(actor)
+	}
 	ctx = tickets.WithRequestID(ctx, "slack:view:"+cb.View.ID+":"+cb.View.Hash)
-	if _, _, err := b.svc.AddMessage(ctx, b.replier(actor), n, tickets.MessageInput{Kind: tickets.MessageReply, Text: text}); err != nil {
+	if _, _, err := b.svc.AddMessage(ctx, actor, n, tickets.MessageInput{Kind: kind, Text: text}); err != nil {
 		return fail(err)
 	}
 	return nil
@@ -414,6 +498,28 @@ func (b *Bot) tell(ctx context.Context, here place, text string) {
 	}
 }
 
+// answerLater shows msg, text and blocks, to the user of here only: by the
+// response URL, else as an ephemeral message.
+func (b *Bot) answerLater(ctx context.Context, here place, msg *slackapi.WebhookMessage) {
+	if here.responseURL != "" {
+		err := slackapi.PostWebhookCustomHTTPContext(ctx, here.responseURL, b.http, msg)
+		if err == nil {
+			return
+		}
+		b.log.Warn().Str("error", responseURLError(err)).Msg("response url")
+	}
+	if here.channel == "" || here.user == "" {
+		return
+	}
+	opts := []slackapi.MsgOption{slackapi.MsgOptionText(msg.Text, false)}
+	if msg.Blocks != nil {
+		opts = append(opts, slackapi.MsgOptionBlocks(msg.Blocks.BlockSet...))
+	}
+	if _, err := b.api.PostEphemeralContext(ctx, here.channel, here.user, opts...); err != nil {
+		b.log.Warn().Err(err).Str("user", here.user).Msg("ephemeral message")
+	}
+}
+
 // responseURLError is what may be logged of a failed post to a response
 // URL: the URL is a capability (anyone holding it can post as the app for
 // 30 minutes), and a *url.Error spells it out.
@@ -438,7 +544,7 @@ func (b *Bot) errText(_ context.Context, n int64, err error) string {
 		case te == errNotAgent || errors.Is(err, errNotAgent):
 			return "Only support agents can work tickets; nothing was changed."
 		case te.Holder != "":
-			return fmt.Sprintf("#%d is claimed by %s.", n, escape(te.Holder))
+			return fmt.Sprintf("#%d is claimed by %s.", n, clipped(te.Holder, cardNameChars))
 		}
 		return sentence(escape(te.Message))
 	}

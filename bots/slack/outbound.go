@@ -21,8 +21,17 @@ const (
 	kindPost        = "post"        // a conversation entry in the card's thread
 	kindDescription = "description" // a description too long for the card, in the thread
 	kindUnreachable = "unreachable" // a thread line: the customer cannot be reached
+	kindReachable   = "reachable"   // a thread line: the customer can be reached again
 	kindDelivered   = "delivered"   // mark a reply delivered (a reaction)
+	kindNoted       = "noted"       // mark a note typed in the thread as kept internal (a reaction)
+	kindRating      = "rating"      // a rating's comment too long for the card, in the thread
 	kindFile        = "file"        // copy an attachment into the card's thread
+)
+
+// The reactions that tell agents which way their thread message went.
+const (
+	reactionDelivered = "white_check_mark" // a reply reached the customer
+	reactionNoted     = "lock"             // a note was stored: it stays in Slack
 )
 
 // payload is the data of an outbound message.
@@ -40,6 +49,7 @@ func threadKey(ch, ts string) string { return "slack:thread:" + ch + ":" + ts }
 func postKey(n, id int64) string {
 	return "slack:post:" + strconv.FormatInt(n, 10) + ":" + strconv.FormatInt(id, 10)
 }
+func ratingKey(n int64) string { return "slack:post:" + strconv.FormatInt(n, 10) + ":rating" }
 
 // Plan returns the Slack messages that event e means: the card posted or
 // updated, and thread messages for the conversation.
@@ -83,8 +93,12 @@ func (b *Bot) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, er
 			return append(out, msg("thread", kindPost, &payload{Message: e.MessageID})), nil
 		case err != nil:
 			return nil, err
+		case e.Kind == tickets.EventNote && m.Ref != "":
+			// A note typed in the thread is already there: it is marked
+			// as kept internal, so its author sees which way it went.
+			return append(out, msg("mark", kindNoted, &payload{Message: e.MessageID})), nil
 		case e.Kind != tickets.EventMessage && m.Ref != "":
-			// A reply or note typed in the thread is already there.
+			// A reply typed in the thread is already there.
 			return out, nil
 		}
 		out = append(out, msg("thread", kindPost, &payload{Message: e.MessageID}))
@@ -100,6 +114,18 @@ func (b *Bot) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, er
 		return []delivery.Message{msg("mark", kindDelivered, &payload{Message: e.MessageID})}, nil
 	case tickets.EventUnreachable:
 		return []delivery.Message{cardMsg, msg("thread", kindUnreachable, nil)}, nil
+	case tickets.EventReachable:
+		return []delivery.Message{cardMsg, msg("thread", kindReachable, nil)}, nil
+	case tickets.EventRated:
+		out := []delivery.Message{cardMsg}
+		t, err := b.svc.Get(ctx, tickets.SystemActor, e.Number)
+		if err != nil {
+			return nil, err
+		}
+		if commentTooLong(t) {
+			out = append(out, msg("rating", kindRating, nil))
+		}
+		return out, nil
 	}
 	// Every other change shows on the card: status, assignee, priority.
 	return []delivery.Message{cardMsg}, nil
@@ -124,8 +150,14 @@ func (b *Bot) Send(ctx context.Context, m delivery.Message) error {
 		err = b.sendDescription(ctx, m.Target, m.Number)
 	case kindUnreachable:
 		err = b.sendUnreachable(ctx, m.Target, m.Number)
+	case kindReachable:
+		err = b.sendReachable(ctx, m.Target, m.Number)
 	case kindDelivered:
-		err = b.sendDelivered(ctx, m.Target, m.Number, p.Message)
+		err = b.sendMark(ctx, m.Number, p.Message, reactionDelivered)
+	case kindNoted:
+		err = b.sendMark(ctx, m.Number, p.Message, reactionNoted)
+	case kindRating:
+		err = b.sendRating(ctx, m.Target, m.Number)
 	case kindFile:
 		err = b.sendFile(ctx, m.Target, m.Number, p.Message, p.File)
 	default:
@@ -143,7 +175,7 @@ func (b *Bot) sendCard(ctx context.Context, channel string, n int64) (string, st
 	if err != nil {
 		return "", "", err
 	}
-	opts := []slackapi.MsgOption{slackapi.MsgOptionBlocks(card(t, b.now())...), slackapi.MsgOptionText(cardText(t), false)}
+	opts := []slackapi.MsgOption{slackapi.MsgOptionBlocks(card(t, b.now(), b.cfg.ThreadMessages)...), slackapi.MsgOptionText(cardText(t), false)}
 	ch, ts, ok, err := b.cardRef(ctx, n)
 	if err != nil {
 		return "", "", err
@@ -201,7 +233,7 @@ func (b *Bot) sendPost(ctx context.Context, channel string, n, id int64) error {
 	var heading string
 	switch m.Kind {
 	case tickets.MessageCustomer:
-		heading = ":speech_balloon: *" + escape(m.Author.Name) + "* (customer) wrote:"
+		heading = ":speech_balloon: *" + clipped(m.Author.Name, cardNameChars) + "* (customer) wrote:"
 	case tickets.MessageReply:
 		heading = ":arrow_right_hook: *Reply to the customer* by " + b.agentLabel(ctx, m.Author) + ":"
 	case tickets.MessageNote:
@@ -219,10 +251,10 @@ func (b *Bot) agentLabel(ctx context.Context, a tickets.Actor) string {
 	if b.cfg.AnonymousAgents && strings.HasPrefix(a.ID, "U") {
 		name = b.people.name(ctx, a.ID)
 		if name != a.Name {
-			name += " (shown as " + a.Name + ")"
+			return clipped(name, cardNameChars) + " (shown as " + clipped(a.Name, cardNameChars) + ")"
 		}
 	}
-	return escape(name)
+	return clipped(name, cardNameChars)
 }
 
 func (b *Bot) sendDescription(ctx context.Context, channel string, n int64) error {
@@ -236,6 +268,20 @@ func (b *Bot) sendDescription(ctx context.Context, channel string, n int64) erro
 	return b.postThread(ctx, channel, n, postKey(n, 0), ":page_facing_up: *Full description*", t.Description, nil)
 }
 
+// sendRating posts the whole comment of ticket n's rating in its thread,
+// once: the card shows it cut.
+func (b *Bot) sendRating(ctx context.Context, channel string, n int64) error {
+	if _, done, err := b.state.Value(ctx, ratingKey(n)); err != nil || done {
+		return err
+	}
+	t, err := b.svc.Get(ctx, tickets.SystemActor, n)
+	if err != nil || t.Rating.Comment == "" {
+		return err
+	}
+	heading := fmt.Sprintf(":star: *Rated %d/5* by %s, who commented:", t.Rating.Stars, clipped(t.Customer.Name, cardNameChars))
+	return b.postThread(ctx, channel, n, ratingKey(n), heading, t.Rating.Comment, nil)
+}
+
 // postThread posts text under heading in ticket n's thread, in as many
 // messages as it takes, and records the first one's ts under key.
 func (b *Bot) postThread(ctx context.Context, channel string, n int64, key, heading, text string, atts []tickets.Attachment) error {
@@ -247,7 +293,7 @@ func (b *Bot) postThread(ctx context.Context, channel string, n int64, key, head
 	// starts the message, escaped like the blocks.
 	fallback := heading
 	if s := tickets.DerivedSubject(text); s != "" {
-		fallback += " " + escape(s)
+		fallback += " " + clipped(s, tickets.MaxSubjectRunes)
 	}
 	first := ""
 	for _, blocks := range textPosts(heading, text, atts) {
@@ -273,16 +319,32 @@ func (b *Bot) sendUnreachable(ctx context.Context, channel string, n int64) erro
 	if err != nil {
 		return err
 	}
-	text := ":warning: Messages to the customer are failing (" + escape(t.Unreachable) + "): they may not have received the latest replies."
-	_, _, err = b.api.PostMessageContext(ctx, ch, slackapi.MsgOptionTS(parent),
+	text := ":warning: Messages to the customer are failing (" + clipped(t.Unreachable, cardReasonChars) + "): they may not have received the latest replies."
+	return b.postLine(ctx, ch, parent, text)
+}
+
+// sendReachable tells ticket n's thread that messages reach the customer
+// again.
+func (b *Bot) sendReachable(ctx context.Context, channel string, n int64) error {
+	ch, parent, err := b.thread(ctx, channel, n)
+	if err != nil {
+		return err
+	}
+	return b.postLine(ctx, ch, parent, ":white_check_mark: Messages reach the customer again.")
+}
+
+// postLine posts one line of the app's own (escaped) text in a thread.
+func (b *Bot) postLine(ctx context.Context, channel, parent, text string) error {
+	_, _, err := b.api.PostMessageContext(ctx, channel, slackapi.MsgOptionTS(parent),
 		slackapi.MsgOptionBlocks(slackapi.NewContextBlock("", verbatim(text))), slackapi.MsgOptionText(text, false))
 	return err
 }
 
-// sendDelivered marks reply id of ticket n delivered with a reaction on the
-// reply's message: the agent's own message for a reply typed in the thread,
-// the app's post for one sent from the modal or a command.
-func (b *Bot) sendDelivered(ctx context.Context, channel string, n, id int64) error {
+// sendMark adds reaction to the message of conversation entry id of
+// ticket n: the agent's own message for one typed in the thread, the
+// app's post for one sent from a modal or a command. ✅ marks a reply
+// delivered to the customer, 🔒 a note kept internal.
+func (b *Bot) sendMark(ctx context.Context, n, id int64, reaction string) error {
 	m, err := b.svc.Message(ctx, tickets.SystemActor, n, id)
 	if err != nil {
 		return err
@@ -299,7 +361,7 @@ func (b *Bot) sendDelivered(ctx context.Context, channel string, n, id int64) er
 	if err != nil || !ok {
 		return err
 	}
-	err = b.api.AddReactionContext(ctx, "white_check_mark", slackapi.ItemRef{Channel: ch, Timestamp: ts})
+	err = b.api.AddReactionContext(ctx, reaction, slackapi.ItemRef{Channel: ch, Timestamp: ts})
 	if isSlackError(err, "already_reacted") {
 		return nil
 	}
@@ -310,7 +372,7 @@ func (b *Bot) sendDelivered(ctx context.Context, channel string, n, id int64) er
 var permanentCodes = map[string]bool{
 	"invalid_auth": true, "not_authed": true, "account_inactive": true, "token_revoked": true,
 	"token_expired": true, "no_permission": true, "missing_scope": true, "channel_not_found": true,
-	"not_in_channel": true, "is_archived": true, "restricted_action": true, "msg_too_long": true,
+	"not_in_channel": true, "is_archived": true, "restricted_action": true, "msg_too_long": true, "msg_blocks_too_long": true,
 	"no_text": true, "invalid_blocks": true, "invalid_blocks_format": true, "too_many_attachments": true,
 	"cant_update_message": true, "edit_window_closed": true, "message_not_found": true,
 	"thread_not_found": true, "invalid_name": true, "team_access_not_granted": true,

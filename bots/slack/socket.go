@@ -87,6 +87,8 @@ func (b *Bot) onSocketRequest(ctx context.Context, sm *socketmode.Client, typ so
 		var cmd slackapi.SlashCommand
 		if json.Unmarshal(req.Payload, &cmd) == nil {
 			resp, work, err = b.onCommand(ctx, cmd)
+			resp, work = b.fitAck(req.EnvelopeID, resp, work,
+				place{responseURL: cmd.ResponseURL, channel: cmd.ChannelID, user: cmd.UserID})
 		}
 	default:
 		return
@@ -97,6 +99,28 @@ func (b *Bot) onSocketRequest(ctx context.Context, sm *socketmode.Client, typ so
 	}
 	if err := sm.AckCtx(ctx, req.EnvelopeID, resp); err != nil {
 		b.log.Warn().Err(err).Msg("socket mode ack")
+	}
+}
+
+// fitAck returns the ack of a slash command and the work after it: the
+// answer in the ack when the ack stays under Slack's size for Socket Mode
+// answers (maxAckBytes: a larger one is dropped), else an empty ack and
+// the answer sent to here afterwards, by the command's response URL or as
+// an ephemeral message.
+func (b *Bot) fitAck(envelopeID string, resp any, work job, here place) (any, job) {
+	msg, ok := resp.(*slackapi.WebhookMessage)
+	if !ok {
+		return resp, work
+	}
+	js, err := json.Marshal(socketmode.Response{EnvelopeID: envelopeID, Payload: msg})
+	if err == nil && len(js) < maxAckBytes {
+		return resp, work
+	}
+	return nil, func(ctx context.Context) {
+		b.answerLater(ctx, here, msg)
+		if work != nil {
+			work(ctx)
+		}
 	}
 }
 

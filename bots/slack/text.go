@@ -4,17 +4,9 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 )
 
-// Slack's size limits that rendering respects.
-const (
-	maxSectionChars  = 3000  // the text of one section block
-	maxMessageChars  = 40000 // one message
-	sectionsPerPost  = 12    // text sections in one thread message (12×3000 < 40,000)
-	zeroWidthSpace   = "\u200b"
-	maxBlocksPerPost = 50
-)
+const zeroWidthSpace = "\u200b"
 
 // escape makes untrusted text safe for mrkdwn: &, < and > become entities,
 // so <!channel>, <@U…> and <https://…|…> show as typed and notify nobody;
@@ -47,43 +39,6 @@ func escapeRune(r rune) string {
 		return zeroWidthSpace + "`" + zeroWidthSpace
 	}
 	return string(r)
-}
-
-// escapedChunks escapes s and splits the result into pieces of at most
-// limit characters, at a line break or a space when one is in the second
-// half of the piece, never inside an entity or a character: nothing is cut.
-func escapedChunks(s string, limit int) []string {
-	s = strings.TrimSpace(s)
-	units := make([]string, 0, len(s))
-	for _, r := range s {
-		units = append(units, escapeRune(r))
-	}
-	var chunks []string
-	for len(units) > 0 {
-		n, end, brk := 0, 0, -1
-		for end < len(units) {
-			w := utf8.RuneCountInString(units[end])
-			if n+w > limit {
-				break
-			}
-			n += w
-			if units[end] == " " || units[end] == "\n" {
-				brk = end
-			}
-			end++
-		}
-		if end < len(units) && brk > end/2 {
-			end = brk + 1
-		}
-		if c := strings.TrimRightFunc(strings.Join(units[:end], ""), unicode.IsSpace); c != "" {
-			chunks = append(chunks, c)
-		}
-		units = units[end:]
-		for len(units) > 0 && (units[0] == " " || units[0] == "\n") {
-			units = units[1:]
-		}
-	}
-	return chunks
 }
 
 var (
@@ -126,19 +81,79 @@ func plainFromSlack(s string, nameOf func(userID string) string) string {
 	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
 }
 
-// noteText reports whether text starts with the note marker and returns
-// the text without it.
+// noteText reports whether text, a thread message as the agent sees it
+// (plainFromSlack: entities decoded), starts with the note marker, and
+// returns the note without the marker. The marker counts however it is
+// formatted and in any case: inside inline code, bold, italic or strike
+// (`!note`, *!note*, _!note_, ~!note~, even split by them), quoted
+// (> !note), in a list (• !note, 1. !note), after spaces or invisible
+// characters, with a fullwidth or inverted exclamation mark. It fails
+// closed: a word that only starts with the marker ("!notes") makes a note
+// too, kept whole, since a note sent by mistake only stays in Slack while
+// a reply sent by mistake reaches the customer.
 func noteText(text string) (string, bool) {
-	t := strings.TrimLeftFunc(text, unicode.IsSpace)
-	if len(t) < len(NoteMarker) || !strings.EqualFold(t[:len(NoteMarker)], NoteMarker) {
+	rs := []rune(text)
+	i := skipDecorations(rs, 0)
+	j, k := i, 0
+	const want = "note"
+	for j < len(rs) && k <= len(want) {
+		r := rs[j]
+		switch {
+		case isFormatMark(r) || isInvisible(r):
+		case k == 0 && (r == '!' || r == '！' || r == '¡'):
+			k++
+		case k > 0 && unicode.ToLower(r) == rune(want[k-1]):
+			k++
+		default:
+			return text, false
+		}
+		j++
+	}
+	if k <= len(want) {
 		return text, false
 	}
-	rest := t[len(NoteMarker):]
-	if rest != "" {
-		r, _ := utf8.DecodeRuneInString(rest)
-		if !unicode.IsSpace(r) && r != ':' {
-			return text, false // "!notes" is not the marker
-		}
+	for j < len(rs) && (isFormatMark(rs[j]) || isInvisible(rs[j])) {
+		j++
 	}
+	if j < len(rs) && (unicode.IsLetter(rs[j]) || unicode.IsDigit(rs[j])) {
+		return strings.TrimSpace(string(rs[i:])), true
+	}
+	rest := strings.TrimSpace(string(rs[j:]))
 	return strings.TrimSpace(strings.TrimPrefix(rest, ":")), true
 }
+
+// skipDecorations returns the index of the first rune of rs from i on that
+// is not what can come before a message's first word: spaces, invisible
+// characters, formatting marks, quote markers and list bullets or numbers.
+func skipDecorations(rs []rune, i int) int {
+	for i < len(rs) {
+		r := rs[i]
+		switch {
+		case unicode.IsSpace(r) || isInvisible(r) || isFormatMark(r) || r == '>':
+			i++
+		case strings.ContainsRune("•◦▪‣·-+", r):
+			i++
+		case unicode.IsDigit(r):
+			j := i
+			for j < len(rs) && unicode.IsDigit(rs[j]) {
+				j++
+			}
+			if j < len(rs) && (rs[j] == '.' || rs[j] == ')') {
+				i = j + 1
+				continue
+			}
+			return i
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// isFormatMark reports the characters of mrkdwn formatting: bold, italic,
+// strike, code.
+func isFormatMark(r rune) bool { return r == '*' || r == '_' || r == '~' || r == '`' }
+
+// isInvisible reports characters that show as nothing (zero-width spaces
+// and joiners, the byte order mark, soft hyphens).
+func isInvisible(r rune) bool { return unicode.Is(unicode.Cf, r) }

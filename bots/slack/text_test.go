@@ -70,8 +70,31 @@ func TestNoteText(t *testing.T) {
 		"!note checked logs": {"checked logs", true},
 		"  !NOTE: twice":     {"twice", true},
 		"!note":              {"", true},
-		"!notes are fine":    {"!notes are fine", false},
 		"hello !note":        {"hello !note", false},
+		"Notes: none":        {"Notes: none", false},
+		"note to self":       {"note to self", false},
+		"":                   {"", false},
+		// However Slack formats the marker (as the mrkdwn of the event's
+		// text, entities decoded), it is the marker.
+		"`!note` owes 3 invoices":  {"owes 3 invoices", true},
+		"*!note* owes 3 invoices":  {"owes 3 invoices", true},
+		"_!note_ owes 3 invoices":  {"owes 3 invoices", true},
+		"~!note~ owes 3 invoices":  {"owes 3 invoices", true},
+		"> !note owes 3 invoices":  {"owes 3 invoices", true},
+		"   !note owes 3 invoices": {"owes 3 invoices", true},
+		"!NoTe owes 3 invoices":    {"owes 3 invoices", true},
+		"*_!note_*: owes":          {"owes", true},
+		"> *!note* owes":           {"owes", true},
+		"*!*note owes":             {"owes", true},
+		"```!note``` owes":         {"owes", true},
+		"• !note owes":             {"owes", true},
+		"1. !note owes":            {"owes", true},
+		"\u200b!note owes":         {"owes", true},
+		"！note owes":               {"owes", true},
+		"\n\n!note\nowes":          {"owes", true},
+		// Fail closed: a word that starts with the marker is a note, kept whole.
+		"!notes are fine": {"!notes are fine", true},
+		"*!noted*":        {"!noted*", true},
 	} {
 		text, note := noteText(in)
 		if text != want.text || note != want.note {

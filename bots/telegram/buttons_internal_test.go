@@ -47,3 +47,26 @@ func TestCustomerButtons(t *testing.T) {
 		}
 	}
 }
+
+// "Which ticket?" offers at most maxRouteChoices buttons, whatever the
+// number of active tickets (Telegram refuses a keyboard of more than 100),
+// and says how to reach the others.
+func TestRouteOffersBoundedChoices(t *testing.T) {
+	b := &Bot{key: []byte("test key")}
+	tx := textsFor("es")
+	var active []tickets.Ticket
+	for i := range 150 {
+		active = append(active, tickets.Ticket{Number: int64(i + 1), Subject: "s"})
+	}
+	r, kb := b.routeMessage(tx, 7, "u1", active)
+	if len(kb) != maxRouteChoices {
+		t.Errorf("%d buttons", len(kb))
+	}
+	if text := strings.Join(r.messages(splitUnits), ""); !strings.Contains(text, "10 de sus 150") {
+		t.Errorf("text %q", text)
+	}
+	r, kb = b.routeMessage(tx, 7, "u1", active[:3])
+	if len(kb) != 3 || strings.Contains(strings.Join(r.messages(splitUnits), ""), "Se muestran") {
+		t.Errorf("3 tickets: %d buttons", len(kb))
+	}
+}

@@ -213,23 +213,24 @@ type draft struct {
 }
 
 // attach adds the attachments the draft does not have yet (an update
-// handled again adds nothing), up to the core's limit.
-func (d *draft) attach(atts []tickets.Attachment) bool {
-	added := false
+// handled again adds nothing), up to the core's limit; it reports whether
+// it added any, and how many new ones it left out for the limit.
+func (d *draft) attach(atts []tickets.Attachment) (added bool, left int) {
 outer:
 	for _, a := range atts {
-		if len(d.Attachments) >= tickets.MaxAttachments {
-			break
-		}
 		for _, have := range d.Attachments {
 			if have.FileID == a.FileID {
 				continue outer
 			}
 		}
+		if len(d.Attachments) >= tickets.MaxAttachments {
+			left++
+			continue
+		}
 		d.Attachments = append(d.Attachments, a)
 		added = true
 	}
-	return added
+	return added, left
 }
 
 func (t *turn) draftKey() string { return keyDraft(t.user) }
@@ -300,10 +301,15 @@ func (t *turn) formInput(d *draft, text string, atts []tickets.Attachment) error
 	if d.Done != "" { // this very turn submitted it before: do it again, idempotently
 		return t.submit(d, text)
 	}
-	if added := d.attach(atts); added {
+	added, left := d.attach(atts)
+	if added {
 		if err := t.saveDraft(d); err != nil {
 			return err
 		}
+	}
+	if left > 0 {
+		// Nothing is dropped silently: the customer learns the cap.
+		t.sayf(t.tx.AttachCapF, tickets.MaxAttachments, left)
 	}
 	text = strings.TrimSpace(text)
 	switch {
@@ -346,7 +352,7 @@ func (t *turn) submit(d *draft, text string) error {
 	}
 	r := (&rich{}).markup(t.tx.CreatedF, tk.Number, tk.Priority)
 	if pl, err := t.b.svc.Position(t.ctx, t.actor, tk.Number); err == nil {
-		t.placement(r, pl)
+		placement(t.tx, r, pl)
 	}
 	t.say(r, [][]button{{{Text: fmt.Sprintf(t.tx.StatusButtonF, tk.Number), Data: t.b.data(t.user, actStatus, strconv.FormatInt(tk.Number, 10))}}}, tk.Number)
 	return nil
@@ -354,21 +360,18 @@ func (t *turn) submit(d *draft, text string) error {
 
 // placement adds the queue position and the wait estimate, labelled as
 // an estimate (policy §5), or the no-ETA wording.
-func (t *turn) placement(r *rich, pl tickets.Placement) {
+func placement(tx *texts, r *rich, pl tickets.Placement) {
 	if pl.Position <= 0 {
-		if pl.Ticket.Status == tickets.StatusOpen {
-			return
-		}
 		return
 	}
-	r.markup("\n"+t.tx.PositionF, pl.Position, pl.Length)
+	r.markup("\n"+tx.PositionF, pl.Position, pl.Length)
 	switch e := pl.Estimate; {
 	case e.NoETA:
-		r.raw("\n" + t.tx.NoETA)
+		r.raw("\n" + tx.NoETA)
 	case e.Known:
-		r.raw("\n" + t.tx.estimate(e.Wait))
+		r.raw("\n" + tx.estimate(e.Wait))
 	default:
-		r.raw("\n" + t.tx.EstimateUnknown)
+		r.raw("\n" + tx.EstimateUnknown)
 	}
 }
 
@@ -410,21 +413,26 @@ func (t *turn) list() error {
 		t.sayf("%s", t.tx.NoTickets)
 		return nil
 	}
-	r := (&rich{}).raw(t.tx.TicketsHeader)
+	r, kb := t.b.listMessage(t.tx, t.user, ts, time.Now())
+	t.say(r, kb, 0)
+	return nil
+}
+
+// listMessage renders a customer's tickets, each with its status button.
+func (b *Bot) listMessage(tx *texts, user int64, ts []tickets.Ticket, now time.Time) (*rich, [][]button) {
+	r := (&rich{}).raw(tx.TicketsHeader)
 	var kb [][]button
-	now := time.Now()
 	for i, tk := range ts {
-		age := fmt.Sprintf(t.tx.AgoF, t.tx.duration(now.Sub(tk.CreatedAt)))
-		r.markup("\n"+t.tx.TicketLineF, tk.Number, esc(tk.Subject), t.tx.status(tk.Status), age)
-		bt := button{Text: fmt.Sprintf(t.tx.StatusButtonF, tk.Number), Data: t.b.data(t.user, actStatus, strconv.FormatInt(tk.Number, 10))}
+		age := fmt.Sprintf(tx.AgoF, tx.duration(now.Sub(tk.CreatedAt)))
+		r.markup("\n"+tx.TicketLineF, tk.Number, esc(tk.Subject), tx.status(tk.Status), age)
+		bt := button{Text: fmt.Sprintf(tx.StatusButtonF, tk.Number), Data: b.data(user, actStatus, strconv.FormatInt(tk.Number, 10))}
 		if i%2 == 0 {
 			kb = append(kb, []button{bt})
 		} else {
 			kb[len(kb)-1] = append(kb[len(kb)-1], bt)
 		}
 	}
-	t.say(r, kb, 0)
-	return nil
+	return r, kb
 }
 
 // status shows one of the customer's tickets: status, place in the queue,
@@ -434,27 +442,36 @@ func (t *turn) status(n int64) error {
 	if err != nil {
 		return t.fail(n, err)
 	}
-	tk := pl.Ticket
-	r := (&rich{}).markup(t.tx.StatusTitleF, tk.Number, esc(tk.Subject)).
-		markup("\n"+t.tx.StatusLineF, t.tx.status(tk.Status)).
-		markup("\n"+t.tx.PriorityLineF, tk.Priority)
-	t.placement(r, pl)
-	if tk.Claimed() && (tk.Status == tickets.StatusClaimed || tk.Status == tickets.StatusWaiting) {
-		r.markup("\n"+t.tx.AssigneeF, esc(t.b.agentName(tk.Assignee.Name)))
-	}
-	if tk.Rating.Stars > 0 {
-		r.markup("\n"+t.tx.RatingF, tk.Rating.Stars)
-	}
 	msgs, err := t.b.svc.Conversation(t.ctx, t.actor, n, 5)
 	if err != nil {
 		return t.fail(n, err)
 	}
+	t.answerText("")
+	t.say(t.b.statusMessage(t.tx, pl, msgs), t.b.customerButtons(t.tx, t.user, t.actor, pl.Ticket), n)
+	return nil
+}
+
+// statusMessage renders ticket pl.Ticket for its customer: status, place
+// in the queue, who handles it, its rating, and msgs, its last messages
+// (never internal notes: the Service does not give them to a customer).
+func (b *Bot) statusMessage(tx *texts, pl tickets.Placement, msgs []tickets.Message) *rich {
+	tk := pl.Ticket
+	r := (&rich{}).markup(tx.StatusTitleF, tk.Number, esc(tk.Subject)).
+		markup("\n"+tx.StatusLineF, tx.status(tk.Status)).
+		markup("\n"+tx.PriorityLineF, tk.Priority)
+	placement(tx, r, pl)
+	if tk.Claimed() && (tk.Status == tickets.StatusClaimed || tk.Status == tickets.StatusWaiting) {
+		r.markup("\n"+tx.AssigneeF, esc(b.agentName(tk.Assignee.Name)))
+	}
+	if tk.Rating.Stars > 0 {
+		r.markup("\n"+tx.RatingF, tk.Rating.Stars)
+	}
 	if len(msgs) > 0 {
-		r.raw("\n\n" + t.tx.LastMessages)
+		r.raw("\n\n" + tx.LastMessages)
 		for _, m := range msgs {
-			who := t.tx.You
+			who := tx.You
 			if m.Kind == tickets.MessageReply {
-				who = t.tx.Support + " (" + esc(t.b.agentName(m.Author.Name)) + ")"
+				who = tx.Support + " (" + esc(b.agentName(m.Author.Name)) + ")"
 			}
 			r.markup("\n<i>%s</i> · %s", who, m.At.In(bogota).Format("2006-01-02 15:04"))
 			if len(m.Attachments) > 0 {
@@ -465,9 +482,7 @@ func (t *turn) status(n int64) error {
 			}
 		}
 	}
-	t.answerText("")
-	t.say(r, t.b.customerButtons(t.tx, t.user, t.actor, tk), n)
-	return nil
+	return r
 }
 
 func (t *turn) commentKey() string { return keyComment(t.user) }
@@ -523,16 +538,33 @@ func (t *turn) route(text string, atts []tickets.Attachment, replyTo, ref int) e
 	if err := t.b.state.SetValue(t.ctx, keyPending(t.key), string(raw), pendingTTL); err != nil {
 		return err
 	}
+	r, kb := t.b.routeMessage(t.tx, t.user, t.key, active)
+	t.say(r, kb, 0)
+	return nil
+}
+
+// maxRouteChoices is how many tickets the question "which ticket?" offers
+// as buttons, well within Telegram's 100 buttons of a keyboard.
+const maxRouteChoices = 10
+
+// routeMessage asks which of the active tickets a message (of the turn
+// key) goes to: one button each, for the first maxRouteChoices; the others
+// are reached by replying to one of their messages.
+func (b *Bot) routeMessage(tx *texts, user int64, key string, active []tickets.Ticket) (*rich, [][]button) {
+	r := (&rich{}).raw(tx.WhichTicket)
+	if len(active) > maxRouteChoices {
+		r.markup("\n"+tx.WhichTicketMoreF, maxRouteChoices, len(active))
+		active = active[:maxRouteChoices]
+	}
 	var kb [][]button
 	for _, tk := range active {
 		label := "#" + strconv.FormatInt(tk.Number, 10) + " · " + tk.Subject
 		if r := []rune(label); len(r) > 40 {
 			label = string(r[:39]) + "…"
 		}
-		kb = append(kb, []button{{Text: label, Data: t.b.data(t.user, actRoute, strconv.FormatInt(tk.Number, 10)+"."+t.key)}})
+		kb = append(kb, []button{{Text: label, Data: b.data(user, actRoute, strconv.FormatInt(tk.Number, 10)+"."+key)}})
 	}
-	t.say((&rich{}).raw(t.tx.WhichTicket), kb, 0)
-	return nil
+	return r, kb
 }
 
 func (t *turn) addTo(n int64, text string, atts []tickets.Attachment, ref int) error {
@@ -547,8 +579,13 @@ func (t *turn) addMessage(n int64, text string, atts []tickets.Attachment, ref i
 	if ref > 0 {
 		in.Ref = strconv.Itoa(ref)
 	}
-	if _, _, err := t.b.svc.AddMessage(t.ctx, t.actor, n, in); err != nil {
+	tk, _, err := t.b.svc.AddMessage(t.ctx, t.actor, n, in)
+	if err != nil {
 		return false, t.fail(n, err)
+	}
+	// The customer wrote: their chat works again.
+	if err := t.b.reachable(tickets.WithRequestID(t.ctx, "tg:"+t.key+":reachable"), tk); err != nil {
+		return false, err
 	}
 	t.say((&rich{}).markup(t.tx.AddedToF, n), nil, n)
 	return true, nil

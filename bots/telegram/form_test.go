@@ -1,9 +1,11 @@
 package telegram_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/colombiainformatica/ticketbot/bots/telegram"
 	"github.com/colombiainformatica/ticketbot/bots/telegram/telegramtest"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
@@ -165,5 +167,64 @@ func TestStatusOfRatedTicketShowsRating(t *testing.T) {
 	}
 	if tk := e.ticket(1); tk.Rating.Stars != 5 {
 		t.Errorf("rating = %d, want 5", tk.Rating.Stars)
+	}
+}
+
+// Files past the form's cap are not dropped silently: the customer is
+// told how many the form takes and how to send the rest; the ticket opens
+// with the files it took.
+func TestFormFilesPastTheCapAreAnswered(t *testing.T) {
+	e := newEnv(t, withConfig(func(c *telegram.Config) { c.FloodLimit = 100 }))
+	e.start()
+	e.acceptTerms(maria)
+	e.fake.SendCommand(maria, "new", "")
+	m := e.expect(maria, "?")
+	e.press(maria, m, "Falla")
+	m = e.expect(maria, "?")
+	e.answers(1)
+	e.press(maria, m, "Alta")
+	e.expect(maria, "/cancel")
+	e.answers(1)
+	for i := range tickets.MaxAttachments {
+		e.fake.SendDocument(maria, fmt.Sprintf("doc-%d", i), fmt.Sprintf("f%d.pdf", i), "")
+		e.expect(maria, fmt.Sprintf("Adjuntos recibidos: %d", i+1))
+	}
+	if n := e.countMessages(maria, "como máximo"); n != 0 {
+		t.Fatalf("told about the cap %d times before it was reached", n)
+	}
+	e.fake.SendDocument(maria, "doc-20", "f20.pdf", "")
+	e.expect(maria, fmt.Sprintf("como máximo %d archivos", tickets.MaxAttachments))
+	e.fake.SendText(maria, "La impresora no imprime")
+	e.expect(maria, "#1")
+	if tk := e.ticket(1); len(tk.Attachments) != tickets.MaxAttachments {
+		t.Errorf("ticket with %d attachments", len(tk.Attachments))
+	}
+}
+
+// An album that takes the form past its cap is answered the same way.
+func TestFormAlbumPastTheCapIsAnswered(t *testing.T) {
+	e := newEnv(t, withConfig(func(c *telegram.Config) { c.FloodLimit = 100 }))
+	e.start()
+	e.acceptTerms(maria)
+	e.fake.SendCommand(maria, "new", "")
+	m := e.expect(maria, "?")
+	e.press(maria, m, "Falla")
+	m = e.expect(maria, "?")
+	e.answers(1)
+	e.press(maria, m, "Alta")
+	e.expect(maria, "/cancel")
+	e.answers(1)
+	for i := range 15 {
+		e.fake.SendDocument(maria, fmt.Sprintf("doc-%d", i), fmt.Sprintf("f%d.pdf", i), "")
+		e.expect(maria, fmt.Sprintf("Adjuntos recibidos: %d", i+1))
+	}
+	for i := range 10 {
+		e.fake.SendPhoto(maria, fmt.Sprintf("photo-%d", i), "", "album-cap")
+	}
+	e.expect(maria, fmt.Sprintf("como máximo %d archivos: 5 no se adjuntaron", tickets.MaxAttachments))
+	e.fake.SendText(maria, "La impresora no imprime")
+	e.expect(maria, "#1")
+	if tk := e.ticket(1); len(tk.Attachments) != tickets.MaxAttachments {
+		t.Errorf("ticket with %d attachments", len(tk.Attachments))
 	}
 }

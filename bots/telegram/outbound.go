@@ -186,17 +186,63 @@ func keyboard(rows [][]button) tgbotapi.InlineKeyboardMarkup {
 	return kb
 }
 
-// Sent records that an agent reply reached the customer.
+// Sent records that a message about a ticket reached its customer: an
+// agent reply is marked delivered, and a ticket marked unreachable is not
+// any more (reachable).
 func (b *Bot) Sent(ctx context.Context, m delivery.Message) error {
 	if m.Number <= 0 {
 		return nil
 	}
 	var p payload
-	if err := json.Unmarshal(m.Payload, &p); err != nil || p.Reply <= 0 {
+	if err := json.Unmarshal(m.Payload, &p); err != nil {
 		return nil
 	}
-	_, err := b.svc.MarkDelivered(ctx, m.Number, p.Reply)
-	return err
+	var t tickets.Ticket
+	var err error
+	if p.Reply > 0 {
+		t, err = b.svc.MarkDelivered(ctx, m.Number, p.Reply)
+	} else {
+		t, err = b.svc.Get(ctx, tickets.SystemActor, m.Number)
+	}
+	if tickets.ErrorCode(err) == tickets.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	// A write of its own: the context may carry the request id of the
+	// write that caused the message (a synchronous outbox).
+	rid := ""
+	if m.ID != "" {
+		rid = "tg:reachable:" + m.ID
+	}
+	return b.reachable(tickets.WithRequestID(ctx, rid), t)
+}
+
+// reachable clears the unreachable mark of ticket t, whose customer's chat
+// just worked (a message reached them, or they wrote), and of their other
+// active tickets that carry it: the mark is about the chat. Failed sets it
+// the same way. A ticket without the mark costs nothing. ctx carries the
+// request id of this change, not of another write.
+func (b *Bot) reachable(ctx context.Context, t tickets.Ticket) error {
+	if t.Unreachable == "" {
+		return nil
+	}
+	if _, err := b.svc.MarkReachable(ctx, t.Number); err != nil {
+		return err
+	}
+	active, err := b.svc.ActiveTickets(ctx, tickets.SystemActor, t.Customer.Key())
+	if err != nil {
+		return err
+	}
+	for _, a := range active {
+		if a.Number != t.Number && a.Unreachable != "" {
+			if _, err := b.svc.MarkReachable(ctx, a.Number); err != nil && tickets.ErrorCode(err) != tickets.ENOTFOUND {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Failed flags the customer's ticket when Telegram refuses their chat for
@@ -288,11 +334,7 @@ func (b *Bot) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, er
 		if m.Kind != tickets.MessageReply {
 			return nil, nil // never anything but a reply
 		}
-		r.markup(tx.PushReplyF, n, esc(b.agentName(e.Actor.Name)))
-		if m.Text != "" {
-			r.raw("\n").text(m.Text)
-		}
-		msgs := planText(chat, n, "reply", r, nil)
+		msgs := planText(chat, n, "reply", b.replyMessage(tx, n, e.Actor.Name, m.Text), nil)
 		for i, a := range m.Attachments {
 			key := fmt.Sprintf("reply.att%d", i+1)
 			msgs = append(msgs, b.planAttachment(chat, n, key, tx, t.Customer, a))
@@ -305,6 +347,16 @@ func (b *Bot) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, er
 		return msgs, nil
 	}
 	return planText(chat, n, "push", r, kb), nil
+}
+
+// replyMessage renders an agent's reply (text, by author) to the customer
+// of ticket n.
+func (b *Bot) replyMessage(tx *texts, n int64, author, text string) *rich {
+	r := (&rich{}).markup(tx.PushReplyF, n, esc(b.agentName(author)))
+	if text != "" {
+		r.raw("\n").text(text)
+	}
+	return r
 }
 
 // planAttachment is the message that sends attachment a of an agent reply

@@ -13,60 +13,62 @@ import (
 // fmt formats; every argument that comes from a user is HTML-escaped by the
 // caller. Texts are HTML (parse_mode=HTML).
 type texts struct {
-	GreetingF       string // name
-	Policy          string // two lines; %s: support e-mail
-	TermsAskF       string // version, url
-	TermsButton     string
-	TermsAcceptedF  string // version
-	TermsAlready    string
-	TermsNeeded     string
-	AskNature       string
-	AskUrgency      string
-	AskDescription  string
-	ChooseAbove     string
-	AttachedF       string // count
-	NatureChosenF   string // label
-	UrgencyChosenF  string // label
-	CreatedF        string // number, priority
-	PositionF       string // position, length
-	NotQueued       string
-	EstimateF       string // duration
-	EstimateUnknown string
-	NoETA           string
-	Canceled        string
-	NothingToCancel string
-	NoTickets       string
-	TicketsHeader   string
-	TicketLineF     string // number, subject, status, age
-	StatusTitleF    string // number, subject
-	StatusLineF     string // status
-	PriorityLineF   string // priority
-	AssigneeF       string // name
-	RatingF         string // stars
-	LastMessages    string
-	You             string
-	Support         string
-	NotFoundF       string // number
-	StatusUsage     string
-	AddedToF        string // number
-	WhichTicket     string
-	NoOpenTicket    string
-	CloseButton     string
-	ReopenButton    string
-	StatusButtonF   string // number
-	RateThanksF     string // number, stars
-	CommentSavedF   string // number
-	Expired         string
-	Done            string
-	HelpF           string // e-mail, e-mail, website
-	UnknownCommand  string
-	Flood           string
-	LanguageAsk     string
-	LanguageSet     string
-	Internal        string
-	LostMessage     string // an update given up (inbound dead letter)
-	LostAlbum       string // an album given up
-	TooLongF        string // max
+	GreetingF        string // name
+	Policy           string // two lines; %s: support e-mail
+	TermsAskF        string // version, url
+	TermsButton      string
+	TermsAcceptedF   string // version
+	TermsAlready     string
+	TermsNeeded      string
+	AskNature        string
+	AskUrgency       string
+	AskDescription   string
+	ChooseAbove      string
+	AttachedF        string // count
+	AttachCapF       string // the form's cap, files not attached
+	NatureChosenF    string // label
+	UrgencyChosenF   string // label
+	CreatedF         string // number, priority
+	PositionF        string // position, length
+	NotQueued        string
+	EstimateF        string // duration
+	EstimateUnknown  string
+	NoETA            string
+	Canceled         string
+	NothingToCancel  string
+	NoTickets        string
+	TicketsHeader    string
+	TicketLineF      string // number, subject, status, age
+	StatusTitleF     string // number, subject
+	StatusLineF      string // status
+	PriorityLineF    string // priority
+	AssigneeF        string // name
+	RatingF          string // stars
+	LastMessages     string
+	You              string
+	Support          string
+	NotFoundF        string // number
+	StatusUsage      string
+	AddedToF         string // number
+	WhichTicket      string
+	WhichTicketMoreF string // shown, of how many
+	NoOpenTicket     string
+	CloseButton      string
+	ReopenButton     string
+	StatusButtonF    string // number
+	RateThanksF      string // number, stars
+	CommentSavedF    string // number
+	Expired          string
+	Done             string
+	HelpF            string // e-mail, e-mail, website
+	UnknownCommand   string
+	Flood            string
+	LanguageAsk      string
+	LanguageSet      string
+	Internal         string
+	LostMessage      string // an update given up (inbound dead letter)
+	LostAlbum        string // an album given up
+	TooLongF         string // max
 	// The core's refusals a customer can cause (tickets.Error.Reason).
 	ErrTransitionF   string // number, status
 	ErrInactiveF     string // number, status
@@ -113,6 +115,7 @@ var textsByLang = map[string]*texts{
 		AskDescription:   "Describa el problema con el mayor detalle posible. Antes de enviar la descripción puede adjuntar fotos, documentos o notas de voz. /cancel para cancelar.",
 		ChooseAbove:      "Elija una opción con los botones del mensaje anterior, o /cancel para cancelar.",
 		AttachedF:        "📎 Adjuntos recibidos: %d. Escriba la descripción para enviar el ticket.",
+		AttachCapF:       "⚠️ El formulario acepta como máximo %d archivos: %d no se adjuntaron. Cuando el ticket esté abierto, envíelos de nuevo y se añadirán a él.",
 		NatureChosenF:    "Naturaleza: <b>%s</b>",
 		UrgencyChosenF:   "Urgencia: <b>%s</b>",
 		CreatedF:         "✅ Ticket <b>#%d</b> creado.\nPrioridad: %s",
@@ -138,6 +141,7 @@ var textsByLang = map[string]*texts{
 		StatusUsage:      "Uso: /status N (por ejemplo /status 1042). Sus tickets: /tickets",
 		AddedToF:         "Mensaje añadido al ticket #%d.",
 		WhichTicket:      "Tiene varios tickets abiertos. ¿A cuál añado su mensaje?",
+		WhichTicketMoreF: "(Se muestran %d de sus %d tickets abiertos. Para otro, responda a uno de sus mensajes.)",
 		NoOpenTicket:     "No tiene tickets abiertos. Use /new para abrir uno.",
 		CloseButton:      "Cerrar",
 		ReopenButton:     "Reabrir",
@@ -222,6 +226,7 @@ var textsByLang = map[string]*texts{
 		AskDescription:   "Describe the problem in as much detail as you can. Before sending the description you may attach photos, documents or voice notes. /cancel to cancel.",
 		ChooseAbove:      "Please choose with the buttons of the previous message, or /cancel to cancel.",
 		AttachedF:        "📎 Attachments received: %d. Write the description to send the ticket.",
+		AttachCapF:       "⚠️ The form takes at most %d files: %d were not attached. Once the ticket is open, send them again and they will be added to it.",
 		NatureChosenF:    "Nature: <b>%s</b>",
 		UrgencyChosenF:   "Urgency: <b>%s</b>",
 		CreatedF:         "✅ Ticket <b>#%d</b> created.\nPriority: %s",
@@ -247,6 +252,7 @@ var textsByLang = map[string]*texts{
 		StatusUsage:      "Usage: /status N (for example /status 1042). Your tickets: /tickets",
 		AddedToF:         "Message added to ticket #%d.",
 		WhichTicket:      "You have several open tickets. Which one should get your message?",
+		WhichTicketMoreF: "(Showing %d of your %d open tickets. For another, reply to one of its messages.)",
 		NoOpenTicket:     "You have no open tickets. Use /new to open one.",
 		CloseButton:      "Close",
 		ReopenButton:     "Reopen",

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
+	"github.com/colombiainformatica/ticketbot/bots/slack"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
@@ -103,6 +104,11 @@ type SlackConfig struct {
 	// AnonymousAgents shows customers TeamName instead of the agent's name.
 	AnonymousAgents bool
 	TeamName        string
+	// ThreadMessages says where a message typed in a card's thread goes:
+	// "reply" (to the customer, unless it is marked a note) or "note" (it
+	// stays internal; the Reply modal and /tickets reply reach the
+	// customer).
+	ThreadMessages string
 }
 
 // Enabled reports whether the Slack adapter runs.
@@ -406,6 +412,12 @@ func parseSlack(env func(string, string) string, warnings *[]string) (SlackConfi
 	if c.TeamName == "" || len([]rune(c.TeamName)) > 64 {
 		return SlackConfig{}, configErr("SLACK_TEAM_NAME", "must be 1 to 64 characters")
 	}
+	switch c.ThreadMessages = strings.ToLower(strings.TrimSpace(env("SLACK_THREAD_MESSAGES", slack.ThreadReplies))); c.ThreadMessages {
+	case slack.ThreadReplies, slack.ThreadNotes:
+	default:
+		return SlackConfig{}, configErr("SLACK_THREAD_MESSAGES", "%q is neither %q (thread messages go to the customer) nor %q (they stay internal notes)",
+			env("SLACK_THREAD_MESSAGES", ""), slack.ThreadReplies, slack.ThreadNotes)
+	}
 	if !c.Enabled() {
 		for _, name := range []string{"SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_QUEUE_CHANNEL", "SLACK_AGENTS"} {
 			if env(name, "") != "" {
@@ -413,7 +425,7 @@ func parseSlack(env func(string, string) string, warnings *[]string) (SlackConfi
 			}
 		}
 		// Anonymity also applies to the demo's agents, which need no token.
-		return SlackConfig{APIURL: c.APIURL, TeamName: c.TeamName, AnonymousAgents: c.AnonymousAgents}, nil
+		return SlackConfig{APIURL: c.APIURL, TeamName: c.TeamName, AnonymousAgents: c.AnonymousAgents, ThreadMessages: c.ThreadMessages}, nil
 	}
 	if c.AppToken == "" && c.SigningSecret == "" {
 		return SlackConfig{}, configErr("SLACK_APP_TOKEN", "SLACK_BOT_TOKEN needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)")

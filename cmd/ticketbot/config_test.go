@@ -159,7 +159,7 @@ func TestParseConfig(t *testing.T) {
 		}},
 		{name: "slack socket mode", env: slack, check: func(t *testing.T, c Config) {
 			want := SlackConfig{BotToken: "xoxb-1", AppToken: "xapp-1", APIURL: DefaultSlackAPIURL,
-				QueueChannel: "C0123ABCD", Agents: []string{"S0AGENTS", "U0ALICE"}, TeamName: DefaultTeamName}
+				QueueChannel: "C0123ABCD", Agents: []string{"S0AGENTS", "U0ALICE"}, TeamName: DefaultTeamName, ThreadMessages: "reply"}
 			if diff := cmp.Diff(want, c.Slack); diff != "" || c.Slack.Mode() != "socket" {
 				t.Errorf("Slack (-want +got):\n%s", diff)
 			}
@@ -181,6 +181,17 @@ func TestParseConfig(t *testing.T) {
 			}
 		}},
 		{name: "bad anonymous agents", env: with(slack, "SLACK_ANONYMOUS_AGENTS", "maybe"), wantVar: "SLACK_ANONYMOUS_AGENTS"},
+		{name: "slack thread messages as notes", env: with(slack, "SLACK_THREAD_MESSAGES", " Note "), check: func(t *testing.T, c Config) {
+			if c.Slack.ThreadMessages != "note" {
+				t.Errorf("ThreadMessages = %q, want note", c.Slack.ThreadMessages)
+			}
+		}},
+		{name: "thread messages without a Slack token (the demo's agents)", env: map[string]string{"REDIS_URL": url, "SLACK_THREAD_MESSAGES": "note"}, check: func(t *testing.T, c Config) {
+			if c.Slack.ThreadMessages != "note" || c.Slack.Enabled() {
+				t.Errorf("Slack = %+v", c.Slack)
+			}
+		}},
+		{name: "bad thread messages", env: with(slack, "SLACK_THREAD_MESSAGES", "customer"), wantVar: "SLACK_THREAD_MESSAGES"},
 		{name: "slack without app token or secret", env: with(slack, "SLACK_APP_TOKEN", ""), wantVar: "SLACK_APP_TOKEN"},
 		{name: "slack bad app token", env: with(slack, "SLACK_APP_TOKEN", "xoxb-2"), wantVar: "SLACK_APP_TOKEN"},
 		{name: "slack without channel", env: with(slack, "SLACK_QUEUE_CHANNEL", ""), wantVar: "SLACK_QUEUE_CHANNEL"},

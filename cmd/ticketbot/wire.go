@@ -35,7 +35,7 @@ func (m *Main) adapters() ([]Component, error) {
 		sl = SlackConfig{
 			BotToken: fakes.Slack.Token(), SigningSecret: fakes.SigningSecret, APIURL: fakes.Slack.APIURL(),
 			QueueChannel: slacktest.DefaultChannelID, Agents: []string{demo.AgentsGroup},
-			AnonymousAgents: cfg.Slack.AnonymousAgents, TeamName: cfg.Slack.TeamName,
+			AnonymousAgents: cfg.Slack.AnonymousAgents, TeamName: cfg.Slack.TeamName, ThreadMessages: cfg.Slack.ThreadMessages,
 		}
 	}
 
@@ -72,6 +72,7 @@ func (m *Main) adapters() ([]Component, error) {
 		slCfg := slack.Config{
 			BotToken: sl.BotToken, AppToken: sl.AppToken, SigningSecret: sl.SigningSecret, APIURL: sl.APIURL,
 			QueueChannel: sl.QueueChannel, Agents: sl.Agents, AnonymousAgents: sl.AnonymousAgents, TeamName: sl.TeamName,
+			ThreadMessages: sl.ThreadMessages,
 		}
 		deps := slack.Deps{Service: m.Service, State: m.Store, Logger: *m.component("slack")}
 		if tgBot != nil {

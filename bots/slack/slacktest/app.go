@@ -570,8 +570,8 @@ func decodeResponse(body []byte, r *Response) error {
 	if err := json.Unmarshal(body, &m); err != nil {
 		return apiError("invalid_payload")
 	}
-	if len([]rune(m.Text)) > MaxTextRunes {
-		return apiError("msg_too_long")
+	if err := ValidateMessage(m.Text, m.Blocks); err != nil {
+		return err
 	}
 	if hasBlocks(m.Blocks) {
 		b, err := validateBlocks(string(m.Blocks))
@@ -670,7 +670,7 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	if err := decodeResponse(body, &resp); err != nil {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusBadRequest)
-		_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error": err.Error()})
+		_ = json.NewEncoder(w).Encode(errorAnswer(err))
 		return
 	}
 	s.showResponseLocked(&resp, ru)

@@ -4,21 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"unicode/utf8"
-)
-
-// Block Kit limits checked by chat.postMessage, chat.update and chat.postEphemeral.
-const (
-	MaxTextRunes       = 40000
-	MaxBlocks          = 50
-	MaxSectionText     = 3000
-	maxSectionFields   = 10
-	maxFieldText       = 2000
-	maxHeaderText      = 150
-	maxButtonText      = 75
-	maxButtonValue     = 2000
-	maxActionsElements = 25
-	maxID              = 255
 )
 
 // Action is an interactive element of a message's blocks.
@@ -82,68 +67,15 @@ func parseBlocks(raw json.RawMessage) []block {
 	return bs
 }
 
-// validateBlocks checks a blocks argument as Slack does for messages.
+// validateBlocks checks a message's blocks argument (ValidateMessage) and
+// returns it with the IDs Slack fills in.
 func validateBlocks(raw string) (json.RawMessage, error) {
+	if err := ValidateMessage("", json.RawMessage(raw)); err != nil {
+		return nil, err
+	}
 	var items []json.RawMessage
 	if err := json.Unmarshal([]byte(raw), &items); err != nil {
-		return nil, apiError("invalid_blocks_format")
-	}
-	if len(items) > MaxBlocks {
-		return nil, apiError("invalid_blocks")
-	}
-	seenBlock := map[string]bool{}
-	for _, it := range items {
-		var b block
-		if json.Unmarshal(it, &b) != nil || b.Type == "" {
-			return nil, apiError("invalid_blocks")
-		}
-		if b.BlockID != "" {
-			if seenBlock[b.BlockID] || len(b.BlockID) > maxID {
-				return nil, apiError("invalid_blocks")
-			}
-			seenBlock[b.BlockID] = true
-		}
-		switch b.Type {
-		case "section":
-			if b.Text == nil && len(b.Fields) == 0 {
-				return nil, apiError("invalid_blocks")
-			}
-			if b.Text != nil && (b.Text.Text == "" || utf8.RuneCountInString(b.Text.Text) > MaxSectionText) {
-				return nil, apiError("invalid_blocks")
-			}
-			if len(b.Fields) > maxSectionFields {
-				return nil, apiError("invalid_blocks")
-			}
-			for _, f := range b.Fields {
-				if utf8.RuneCountInString(f.Text) > maxFieldText {
-					return nil, apiError("invalid_blocks")
-				}
-			}
-			if b.Accessory != nil && !validElement(*b.Accessory) {
-				return nil, apiError("invalid_blocks")
-			}
-		case "header":
-			if b.Text == nil || b.Text.Type != "plain_text" || utf8.RuneCountInString(b.Text.Text) > maxHeaderText {
-				return nil, apiError("invalid_blocks")
-			}
-		case "actions":
-			if len(b.Elements) == 0 || len(b.Elements) > maxActionsElements {
-				return nil, apiError("invalid_blocks")
-			}
-			seenAction := map[string]bool{}
-			for _, er := range b.Elements {
-				var e element
-				if json.Unmarshal(er, &e) != nil || !validElement(e) {
-					return nil, apiError("invalid_blocks")
-				}
-				if e.ActionID != "" {
-					if seenAction[e.ActionID] {
-						return nil, apiError("invalid_blocks")
-					}
-					seenAction[e.ActionID] = true
-				}
-			}
-		}
+		return nil, &Refusal{Code: "invalid_blocks_format"}
 	}
 	for i, it := range items {
 		items[i] = fillIDs(it, i)
@@ -190,19 +122,6 @@ func fillIDs(raw json.RawMessage, i int) json.RawMessage {
 	}
 	out, _ := json.Marshal(b)
 	return out
-}
-
-func validElement(e element) bool {
-	if e.Type == "" || len(e.ActionID) > maxID {
-		return false
-	}
-	if e.Type == "button" {
-		if e.Text == nil || e.Text.Text == "" || utf8.RuneCountInString(e.Text.Text) > maxButtonText ||
-			len(e.Value) > maxButtonValue {
-			return false
-		}
-	}
-	return true
 }
 
 // BlocksText extracts the readable text of a blocks array: section texts and

@@ -22,7 +22,9 @@
 // listens, PostUserMessage, PostUserFiles (a file_share message), ClickButton, SelectOption, SubmitView and
 // SlashCommand post signed Events API, interactivity and slash command
 // requests to the app, and RetryLastEvent repeats an event as Slack retries
-// it. Watch and WaitMessages follow the changes without sleeping.
+// it; NewResponseURL issues a response URL for a request a test builds
+// itself (a Socket Mode envelope). Watch and WaitMessages follow the
+// changes without sleeping.
 //
 // # Faithful
 //
@@ -32,13 +34,30 @@
 //     HTTP 200 with {"ok":true,...} or {"ok":false,"error":code}, in the shapes
 //     slack-go decodes. Error codes are Slack's: not_authed, invalid_auth,
 //     channel_not_found, message_not_found, thread_not_found, user_not_found,
-//     no_text, msg_too_long (over 40,000 characters), invalid_blocks (over 50
-//     blocks, a section text over 3,000 characters, over 10 fields, a button
-//     label over 75 characters, a repeated block_id or action_id in a block),
-//     invalid_blocks_format, cant_update_message and cant_delete_message (not
-//     the bot's message), already_reacted, no_such_subteam, invalid_trigger_id,
+//     no_text, cant_update_message and cant_delete_message (not the bot's
+//     message), already_reacted, no_such_subteam, invalid_trigger_id,
 //     exchanged_trigger_id, expired_trigger_id (after 3 seconds),
 //     hash_conflict.
+//   - Payloads over Slack's documented limits are refused as Slack refuses
+//     them (blockkit.go cites each number's page): messages by
+//     chat.postMessage, chat.update, chat.postEphemeral, response URLs and
+//     command answers with msg_too_long (text over 40,000 characters),
+//     invalid_blocks_format, invalid_blocks (over 50 blocks; section text
+//     over 3,000 or empty, over 10 fields of 2,000; header over 150 or not
+//     plain_text; context over 10 elements; actions over 25 elements;
+//     button text 75, value 2,000, url 3,000; select options 100, option
+//     text 75, value 150; placeholders 150; block_id and action_id 255 and
+//     unique; unknown block types), with the details Slack gives in
+//     "errors" and response_metadata.messages ("[ERROR] must be less than
+//     3001 characters [json-pointer:/blocks/0/text/text]"), and
+//     msg_blocks_too_long (more than MaxBlocksText characters in all the
+//     blocks: undocumented, see MaxBlocksText); views by views.open,
+//     views.update and views.publish with invalid_arguments and the
+//     details (title, submit and close 24, private_metadata 3,000,
+//     callback_id 255, 100 blocks, an input's label and hint 2,000 and
+//     max_length 1-3,000, submit required with an input). ValidateMessage,
+//     ValidateView and ValidateSocketAck (Socket Mode answers under 20 KB)
+//     are the same checks, for tests of what an app builds.
 //   - Message timestamps are unique and increasing ("1700000000.000100");
 //     thread replies count on their parent; a reply to a reply goes to the
 //     thread; chat.update replaces only what it sends and keeps the rest;
@@ -77,8 +96,12 @@
 //     401 to a missing or wrong token (Slack redirects to a sign-in page).
 //     UploadEndpoint names the upload URL for FailNext and RateLimitNext.
 //   - Block Kit validation covers the limits above, not the whole schema;
-//     mrkdwn is stored as sent, never rendered, and BlocksText does not
-//     unescape it. Attachments are stored, not validated.
+//     lengths are counted in UTF-16 code units (Slack says "characters"
+//     without a unit: this count is never below Slack's). The rare
+//     details (a repeated ID, a missing field) are worded plausibly, not
+//     copied from Slack. mrkdwn is stored as sent, never rendered, and
+//     BlocksText does not unescape it. Attachments are stored, not
+//     validated.
 //   - Pagination cursors are offsets; history and replies honor limit,
 //     cursor, oldest, latest and inclusive only.
 //   - Only the two limits above are enforced; other methods are never limited

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 func (s *Server) authTest(p params) (map[string]any, error) {
@@ -25,13 +24,15 @@ func (s *Server) authTest(p params) (map[string]any, error) {
 // messageContent reads text, blocks and attachments and checks their limits.
 func messageContent(p params) (text string, blocks, attachments json.RawMessage, err error) {
 	text = p.Get("text")
-	if utf8.RuneCountInString(text) > MaxTextRunes {
-		return "", nil, nil, apiError("msg_too_long")
-	}
 	if p.present("blocks") && p.Get("blocks") != "" {
+		if err := ValidateMessage(text, json.RawMessage(p.Get("blocks"))); err != nil {
+			return "", nil, nil, err
+		}
 		if blocks, err = validateBlocks(p.Get("blocks")); err != nil {
 			return "", nil, nil, err
 		}
+	} else if err := ValidateMessage(text, nil); err != nil {
+		return "", nil, nil, err
 	}
 	if a := p.Get("attachments"); a != "" {
 		var v []json.RawMessage
@@ -570,26 +571,22 @@ type viewFields struct {
 	Title           *textObject     `json:"title"`
 }
 
-// parseView checks a view argument: JSON, of the expected type, at most 100
-// blocks, private_metadata at most 3000 characters, a modal with a title.
+// parseView checks a view argument as Slack does (ValidateView) and that
+// it is of the expected type.
 func parseView(arg, wantType string) (map[string]json.RawMessage, viewFields, error) {
 	var raw map[string]json.RawMessage
 	var f viewFields
 	if arg == "" || json.Unmarshal([]byte(arg), &raw) != nil || json.Unmarshal([]byte(arg), &f) != nil {
 		return nil, f, apiError("invalid_arguments")
 	}
+	if f.Type != wantType {
+		return nil, f, &Refusal{Code: "invalid_arguments", Messages: []string{"must be " + wantType + " [json-pointer:/view/type]"}}
+	}
+	if err := ValidateView(json.RawMessage(arg)); err != nil {
+		return nil, f, err
+	}
 	var blocks []json.RawMessage
-	if json.Unmarshal(f.Blocks, &blocks) != nil && len(f.Blocks) > 0 {
-		return nil, f, apiError("invalid_arguments")
-	}
-	switch {
-	case f.Type != wantType:
-		return nil, f, apiError("invalid_arguments")
-	case len(blocks) > 100, len(f.PrivateMetadata) > 3000, len(f.CallbackID) > 255:
-		return nil, f, apiError("invalid_arguments")
-	case wantType == "modal" && (f.Title == nil || f.Title.Text == "" || utf8.RuneCountInString(f.Title.Text) > 24):
-		return nil, f, apiError("invalid_arguments")
-	}
+	_ = json.Unmarshal(f.Blocks, &blocks)
 	if len(f.Blocks) > 0 {
 		for i, b := range blocks {
 			blocks[i] = fillIDs(b, i)

@@ -284,6 +284,19 @@ func (s *Server) View(viewID string) (View, bool) {
 	return View{}, false
 }
 
+// NewResponseURL issues a response URL for user in channelID, as a slash
+// command carries one (5 uses, 30 minutes); what the app posts to it is
+// shown and recorded in Responses. For requests a test builds itself, like
+// a Socket Mode envelope.
+func (s *Server) NewResponseURL(userID, channelID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.findChannelLocked(channelID); c != nil {
+		channelID = c.id
+	}
+	return s.newResponseURLLocked("commands", userID, channelID, "", "slash_command")
+}
+
 // NewTriggerID issues a trigger ID for user, valid for views.open for 3
 // seconds, as a click or a slash command would.
 func (s *Server) NewTriggerID(userID string) string {

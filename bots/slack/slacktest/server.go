@@ -230,6 +230,32 @@ type apiError string
 
 func (e apiError) Error() string { return string(e) }
 
+// errorAnswer is the body Slack answers err with: {"ok":false,"error":code},
+// and for a *Refusal its details in "errors" (invalid_blocks) and
+// "response_metadata.messages", as Slack gives them.
+func errorAnswer(err error) map[string]any {
+	var r *Refusal
+	if errors.As(err, &r) {
+		resp := map[string]any{"ok": false, "error": r.Code}
+		if len(r.Messages) > 0 {
+			msgs := make([]string, len(r.Messages))
+			for i, m := range r.Messages {
+				msgs[i] = "[ERROR] " + m
+			}
+			if r.Code == "invalid_blocks" {
+				resp["errors"] = r.Messages
+			}
+			resp["response_metadata"] = map[string]any{"messages": msgs}
+		}
+		return resp
+	}
+	var ae apiError
+	if !errors.As(err, &ae) {
+		ae = apiError("internal_error")
+	}
+	return map[string]any{"ok": false, "error": string(ae)}
+}
+
 type handlerFunc func(s *Server, p params) (map[string]any, error)
 
 var methods = map[string]handlerFunc{
@@ -330,12 +356,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		resp, err = h(s, params{values})
 	}
 	if err != nil {
-		var ae apiError
-		if !errors.As(err, &ae) {
-			ae = apiError("internal_error")
-		}
-		resp = map[string]any{"ok": false, "error": string(ae)}
-		call.Error = string(ae)
+		resp = errorAnswer(err)
+		call.Error, _ = resp["error"].(string)
 	} else {
 		resp["ok"] = true
 	}

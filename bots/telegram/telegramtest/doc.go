@@ -44,7 +44,14 @@
 //     4096 for text ("message is too long"), 1024 for captions. Text that is
 //     empty after parsing answers "message text is empty".
 //   - Inline keyboards: callback_data of 1-64 bytes, else
-//     "BUTTON_DATA_INVALID"; url buttons need an absolute URL.
+//     "BUTTON_DATA_INVALID"; url buttons need an absolute URL; more than
+//     100 buttons, more than 8 in a row or a markup over 10 kB answer
+//     "reply markup is too long" (numbers Telegram does not document; see
+//     MaxKeyboardButtons). answerCallbackQuery's text is at most 200
+//     characters, else "MESSAGE_TOO_LONG". validate.go cites the page of
+//     every number; ValidateText, ValidateCaption, ValidateReplyMarkup and
+//     ValidateCallbackAnswer are the same checks, for tests of what a bot
+//     builds.
 //   - Edits: "message to edit not found", "message is not modified: ...",
 //     "there is no text in the message to edit", and an editMessageText
 //     without reply_markup removes the inline keyboard, as in Telegram.

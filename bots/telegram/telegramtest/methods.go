@@ -8,12 +8,6 @@ import (
 	"strings"
 )
 
-const (
-	maxTextLen    = 4096 // UTF-16 code units, after entity parsing
-	maxCaptionLen = 1024
-	maxButtonData = 64 // bytes
-)
-
 func (s *Server) getMe(*request) (any, *apiError) {
 	return map[string]any{
 		"id":                          s.botID,
@@ -95,7 +89,7 @@ func parseReplyMarkup(raw string) ([][]Button, *apiError) {
 			link, hasURL := str("url")
 			switch {
 			case hasData:
-				if data == "" || len(data) > maxButtonData {
+				if data == "" || len(data) > MaxCallbackData {
 					return nil, badRequest("BUTTON_DATA_INVALID")
 				}
 				b.CallbackData = data
@@ -113,6 +107,9 @@ func parseReplyMarkup(raw string) ([][]Button, *apiError) {
 			out = append(out, b)
 		}
 		kb = append(kb, out)
+	}
+	if aerr := checkKeyboardSize(kb, len(raw)); aerr != nil {
+		return nil, aerr
 	}
 	return kb, nil
 }
@@ -211,7 +208,7 @@ func checkText(text, parseMode string) (string, []Entity, *apiError) {
 	if strings.TrimSpace(plain) == "" {
 		return "", nil, badRequest("message text is empty")
 	}
-	if utf16Len(plain) > maxTextLen {
+	if utf16Len(plain) > MaxTextUnits {
 		return "", nil, badRequest("message is too long")
 	}
 	return plain, ents, nil
@@ -222,7 +219,7 @@ func checkCaption(caption, parseMode string) (string, []Entity, *apiError) {
 	if aerr != nil {
 		return "", nil, aerr
 	}
-	if utf16Len(plain) > maxCaptionLen {
+	if utf16Len(plain) > MaxCaptionUnits {
 		return "", nil, badRequest("message caption is too long")
 	}
 	return plain, ents, nil
@@ -361,6 +358,9 @@ func (s *Server) answerCallbackQuery(rq *request) (any, *apiError) {
 	if q == nil {
 		return nil, badRequest("query is too old and response timeout expired or query ID is invalid")
 	}
+	if aerr := checkCallbackAnswer(p["text"]); aerr != nil {
+		return nil, aerr
+	}
 	delete(s.queries, q.QueryID)
 	a := *q
 	a.Text, a.ShowAlert, a.URL, a.CacheTime = p["text"], boolParam(p, "show_alert"), p["url"], cacheTime
@@ -487,7 +487,7 @@ func (s *Server) sendMediaGroup(rq *request) (any, *apiError) {
 	if err := json.Unmarshal([]byte(p["media"]), &items); err != nil {
 		return nil, badRequest("can't parse media JSON object")
 	}
-	if len(items) < 2 || len(items) > 10 {
+	if len(items) < MinMediaGroup || len(items) > MaxMediaGroup {
 		return nil, badRequest("wrong number of media in the group: must include 2-10 items")
 	}
 	msgs := make([]*Message, len(items))
