@@ -11,8 +11,7 @@
 -- KEYS[6] request   STRING  marker of this request id, for idempotent retries
 -- ARGV[1]  version the change was computed from
 -- ARGV[2]  request id
--- ARGV[3]  new ticket JSON; the stored "oq"
---          (the request that opened the ticket) is carried over
+-- ARGV[3]  new ticket record JSON
 -- ARGV[4]  queue op: 0 keep, 1 add at ARGV[5], 2 remove
 -- ARGV[5]  queue score
 -- ARGV[6]  queue member (zero-padded number)
@@ -39,11 +38,7 @@ local t = cjson.decode(cur)
 if tostring(t.v) ~= ARGV[1] then
   return {2}
 end
-local next = ARGV[3]
-if t.oq then
-  next = string.sub(next, 1, -2) .. ',"oq":' .. cjson.encode(t.oq) .. '}'
-end
-redis.call('SET', KEYS[1], next)
+redis.call('SET', KEYS[1], ARGV[3])
 if ARGV[4] == '1' then
   redis.call('ZADD', KEYS[2], ARGV[5], ARGV[6])
 elseif ARGV[4] == '2' then

@@ -322,7 +322,7 @@ func eventNames(evs []tickets.Event) []string {
 func runOutboxFlow(t *testing.T, e *env) {
 	t.Helper()
 	ctx := context.Background()
-	ob := store.NewOutbox(e.store)
+	ob := store.NewDelivery(e.store)
 	if err := ob.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -351,21 +351,21 @@ func runOutboxFlow(t *testing.T, e *env) {
 		t.Fatalf("reclaimed %v, %v; want only the unacknowledged %s", reclaimed, err, evs[1].ID)
 	}
 
-	l1, _ := take(t, ob, t0, nil)
-	l2, _ := take(t, ob, t0, nil)
-	byTarget := map[string]delivery.Lease{l1.Message.Target: l1, l2.Message.Target: l2}
+	l1, _ := take(t, ob, t0)
+	l2, _ := take(t, ob, t0)
+	byTarget := map[string]delivery.Lease{l1.Message.Lane: l1, l2.Message.Lane: l2}
 	if byTarget["A"].Message.ID != id+"/a1" || byTarget["B"].Message.ID != id+"/b1" {
 		t.Fatalf("took %q and %q, want the heads a1 and b1", l1.Message.ID, l2.Message.ID)
 	}
-	if err := ob.Done(ctx, byTarget["A"], t0, 0); err != nil {
+	if err := ob.Done(ctx, byTarget["A"], 0, t0); err != nil {
 		t.Fatal(err)
 	}
 	if err := ob.Bury(ctx, byTarget["B"], delivery.DeadLetter{Message: byTarget["B"].Message, Reason: "blocked", At: t0}, t0); err != nil {
 		t.Fatal(err)
 	}
-	if l, _ := take(t, ob, t0, nil); l.Message.ID != id+"/a2" {
+	if l, _ := take(t, ob, t0); l.Message.ID != id+"/a2" {
 		t.Fatalf("took %q, want a2", l.Message.ID)
-	} else if err := ob.Done(ctx, l, t0, 0); err != nil {
+	} else if err := ob.Done(ctx, l, 0, t0); err != nil {
 		t.Fatal(err)
 	}
 	dead, total, err := ob.DeadLetters(ctx, 0, 10)
@@ -375,28 +375,29 @@ func runOutboxFlow(t *testing.T, e *env) {
 	if ok, err := ob.Replay(ctx, id+"/b1", t0); err != nil || !ok {
 		t.Fatalf("replay: %v, %v", ok, err)
 	}
-	if l, _ := take(t, ob, t0, nil); l.Message.ID != id+"/b1" {
+	if l, _ := take(t, ob, t0); l.Message.ID != id+"/b1" {
 		t.Fatalf("took %q, want the replayed b1", l.Message.ID)
-	} else if err := ob.Done(ctx, l, t0, 0); err != nil {
+	} else if err := ob.Done(ctx, l, 0, t0); err != nil {
 		t.Fatal(err)
 	}
-	if l, wait := take(t, ob, t0, nil); l.Leased() || wait != -1 {
+	if l, wait := take(t, ob, t0); l.Leased() || wait != -1 {
 		t.Fatalf("empty outbox: took %q, wait %s", l.Message.ID, wait)
 	}
 
+	leases := store.NewLeases(e.store)
 	for _, c := range []struct {
 		holder string
 		want   bool
 	}{{"w1", true}, {"w2", false}, {"w1", true}} {
-		if got, err := ob.Lead(ctx, c.holder, time.Minute); err != nil || got != c.want {
-			t.Fatalf("lead by %s = %v, %v; want %v", c.holder, got, err, c.want)
+		if got, err := leases.Acquire(ctx, "delivery-fanout", c.holder, time.Minute); err != nil || got != c.want {
+			t.Fatalf("lease by %s = %v, %v; want %v", c.holder, got, err, c.want)
 		}
 	}
-	if err := ob.Resign(ctx, "w1"); err != nil {
+	if err := leases.Release(ctx, "delivery-fanout", "w1"); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := ob.Lead(ctx, "w2", time.Minute); err != nil || !got {
-		t.Fatalf("lead by w2 after w1 resigned = %v, %v", got, err)
+	if got, err := leases.Acquire(ctx, "delivery-fanout", "w2", time.Minute); err != nil || !got {
+		t.Fatalf("lease by w2 after w1 released = %v, %v", got, err)
 	}
 
 	if _, err := ob.Enqueue(ctx, evs[1].ID, nil, t0); err != nil {

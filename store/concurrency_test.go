@@ -360,29 +360,6 @@ func TestRetriedWritesAreIdempotent(t *testing.T) {
 	}
 }
 
-func TestSeenDeduplicatesInbound(t *testing.T) {
-	e := newEnv(t)
-	ctx := context.Background()
-	first, err := e.store.Seen(ctx, "tg", "100", time.Minute)
-	if err != nil || first {
-		t.Fatalf("first Seen = %v, %v; want false", first, err)
-	}
-	again, err := e.store.Seen(ctx, "tg", "100", time.Minute)
-	if err != nil || !again {
-		t.Fatalf("second Seen = %v, %v; want true", again, err)
-	}
-	if err := e.store.Forget(ctx, "tg", "100"); err != nil {
-		t.Fatal(err)
-	}
-	if again, _ := e.store.Seen(ctx, "tg", "100", time.Minute); again {
-		t.Fatal("Seen after Forget = true")
-	}
-	ttl, err := e.rdb.TTL(ctx, e.store.Key("seen:tg:100")).Result()
-	if err != nil || ttl <= 0 || ttl > time.Minute {
-		t.Fatalf("marker TTL = %v, %v", ttl, err)
-	}
-}
-
 // TestRetriedMessageAfterOtherChangesIsStoredOnce: an adapter handles an
 // update again (after a crash, an outage) once other changes landed on the
 // ticket; the message must still be stored, and announced, once.

@@ -22,10 +22,9 @@ func (s *Store) Events(ctx context.Context, after string, count int64) ([]ticket
 	}
 	out := make([]tickets.Event, 0, len(msgs))
 	for _, m := range msgs {
-		js, _ := m.Values["e"].(string)
-		ev, err := DecodeEvent(m.ID, []byte(js))
-		if err != nil {
-			return nil, err
+		ev := decodeEntry(m)
+		if ev.Kind == "" {
+			return nil, fmt.Errorf("decode event %s", m.ID)
 		}
 		out = append(out, ev)
 	}

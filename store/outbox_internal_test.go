@@ -15,7 +15,7 @@ import (
 // entries is kept, so its entries can still be reclaimed.
 func TestJoinPrunesGoneConsumers(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
-	o := NewOutbox(New(rdb, Options{Prefix: prefix}))
+	o := NewDelivery(New(rdb, Options{Prefix: prefix}))
 	o.consumerIdle = 50 * time.Millisecond
 	ctx := context.Background()
 	if err := o.Join(ctx); err != nil {

@@ -3,18 +3,22 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
 // record is a ticket as stored: compact JSON keys keep a queued ticket well
-// under 1 KiB of Redis memory. The first two fields must stay "n" then "v":
-// create.lua fills the number in by replacing the leading `{"n":0,`.
-// claim_next.lua decodes and re-encodes records with cjson, so every slice
-// is omitempty (cjson turns an empty array into {}).
+// under 1 KiB of Redis memory. This is the one place that says what a
+// record holds; the scripts only check "v" (the version) and "st" (the
+// status) and copy "p" (the priority) into claim events. The number is the
+// key's ("t:<n>"), not the record's: records written before carry it as
+// "n", which is ignored. claim_next.lua merges a claimPatch into a record
+// with cjson, so every slice is omitempty (cjson turns an empty array into
+// {}).
 type record struct {
-	N  int64                `json:"n"`
+	N  int64                `json:"n,omitempty"` // records of earlier versions only
 	V  int64                `json:"v"`
 	CP string               `json:"cp"`
 	CU string               `json:"cu"`
@@ -39,9 +43,31 @@ type record struct {
 	RA int64                `json:"ra,omitempty"`
 	X  string               `json:"x,omitempty"`
 	DL int64                `json:"dl,omitempty"`
-	// OQ is the request id that opened the ticket: create.lua finds a
-	// repeated Create by it, and apply.lua carries it over.
+	// OQ is the request id that opened the ticket (Ticket.OpenRequest):
+	// create.lua finds a repeated Create by it (openRequestNeedle).
 	OQ string `json:"oq,omitempty"`
+}
+
+// claimPatch is what claim_next.lua sets in the record of the ticket it
+// takes: the claim the core decided (tickets.NextClaim). Its fields are
+// fields of record, under the same names (a test checks).
+type claimPatch struct {
+	St int    `json:"st"`
+	A  string `json:"a"`
+	AN string `json:"an,omitempty"`
+	Up int64  `json:"up"`
+}
+
+func encodeClaimPatch(c tickets.NextClaim) ([]byte, error) {
+	return json.Marshal(claimPatch{St: int(c.To), A: c.Agent.ID, AN: c.Agent.Name, Up: ms(c.At)})
+}
+
+// openRequestNeedle is how the request id that opened a ticket reads in
+// its record, for create.lua to find a repeated Create.
+func openRequestNeedle(requestID string) string {
+	b, _ := json.Marshal(record{OQ: requestID})
+	_, needle, _ := strings.Cut(string(b), `,"oq":`)
+	return `"oq":` + strings.TrimSuffix(needle, "}")
 }
 
 func ms(t time.Time) int64 {
@@ -58,20 +84,17 @@ func fromMS(v int64) time.Time {
 	return time.UnixMilli(v).UTC()
 }
 
+// encodeTicket encodes t's record; its number is the key's.
 func encodeTicket(t tickets.Ticket) ([]byte, error) {
-	return encodeRecord(t, "")
-}
-
-func encodeRecord(t tickets.Ticket, openRequestID string) ([]byte, error) {
 	r := record{
-		N: t.Number, V: t.Version,
+		V:  t.Version,
 		CP: t.Customer.Platform, CU: t.Customer.UserID, CN: t.Customer.Name, CL: t.Customer.Language,
 		In: string(t.Intake), Na: string(t.Nature), U: int(t.Urgency), P: int(t.Priority),
 		S: t.Subject, D: t.Description, At: t.Attachments,
 		St: int(t.Status), A: t.Assignee.ID, AN: t.Assignee.Name,
 		C: ms(t.CreatedAt), Up: ms(t.UpdatedAt), M: t.Messages,
 		R: t.Rating.Stars, RC: t.Rating.Comment, RA: ms(t.Rating.At),
-		X: t.Unreachable, DL: t.Delivered, OQ: openRequestID,
+		X: t.Unreachable, DL: t.Delivered, OQ: t.OpenRequest,
 	}
 	if r.In == string(tickets.IntakeChat) {
 		r.In = ""
@@ -88,11 +111,13 @@ func encodeRecord(t tickets.Ticket, openRequestID string) ([]byte, error) {
 	return json.Marshal(r)
 }
 
-func decodeTicket(b []byte) (tickets.Ticket, error) {
+// decodeTicket decodes the record of ticket number.
+func decodeTicket(number int64, b []byte) (tickets.Ticket, error) {
 	var r record
 	if err := json.Unmarshal(b, &r); err != nil {
-		return tickets.Ticket{}, fmt.Errorf("decode ticket: %w", err)
+		return tickets.Ticket{}, fmt.Errorf("decode ticket %d: %w", number, err)
 	}
+	r.N = number
 	chat := r.CC
 	if chat == "" {
 		chat = r.CU
@@ -116,6 +141,7 @@ func decodeTicket(b []byte) (tickets.Ticket, error) {
 		Rating:      tickets.Rating{Stars: r.R, Comment: r.RC, At: fromMS(r.RA)},
 		Unreachable: r.X,
 		Delivered:   r.DL,
+		OpenRequest: r.OQ,
 	}, nil
 }
 
@@ -150,11 +176,13 @@ func decodeMessage(b []byte) (tickets.Message, error) {
 	}, nil
 }
 
-// eventRecord is an event as stored in the stream. The first field must
-// stay "n": create.lua fills the number in. claim_next.lua builds the same
-// shape in Lua.
+// eventRecord is an event as stored in the stream's field "e". The events
+// of Create and ClaimNext are written without their number (the scripts
+// know it) and carry it in the entry's field "n"; ClaimNext's also carries
+// the ticket's priority in field "p". Entries of earlier versions have the
+// number in the JSON.
 type eventRecord struct {
-	N  int64  `json:"n"`
+	N  int64  `json:"n,omitempty"`
 	K  string `json:"k"`
 	F  int    `json:"f,omitempty"`
 	T  int    `json:"t"`
@@ -179,8 +207,8 @@ func encodeEvent(e tickets.Event) ([]byte, error) {
 	})
 }
 
-// DecodeEvent decodes the "e" field of an events stream entry with id.
-func DecodeEvent(id string, b []byte) (tickets.Event, error) {
+// decodeEvent decodes the "e" field of an events stream entry with id.
+func decodeEvent(id string, b []byte) (tickets.Event, error) {
 	var r eventRecord
 	if err := json.Unmarshal(b, &r); err != nil {
 		return tickets.Event{}, fmt.Errorf("decode event %s: %w", id, err)

@@ -30,7 +30,7 @@ func TestSentinelFailoverKeepsTheStoreWorking(t *testing.T) {
 	ctx := context.Background()
 
 	runDeskFlow(t, e, 0)
-	ob := store.NewOutbox(e.store)
+	ob := store.NewDelivery(e.store)
 	if err := ob.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -113,11 +113,11 @@ func TestSentinelFailoverKeepsTheStoreWorking(t *testing.T) {
 	if got := position(t, e, 1); got != 2 {
 		t.Fatalf("#1 at position %d behind the new P1, want 2", got)
 	}
-	l, _ := take(t, ob, t0, nil)
+	l, _ := take(t, ob, t0)
 	if l.Message.ID != last+"/r" {
 		t.Fatalf("took %q after the failover, want the message enqueued before it", l.Message.ID)
 	}
-	if err := ob.Done(ctx, l, t0, 0); err != nil {
+	if err := ob.Done(ctx, l, 0, t0); err != nil {
 		t.Fatal(err)
 	}
 

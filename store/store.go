@@ -48,7 +48,19 @@ const (
 type Options struct {
 	Prefix string // key prefix; DefaultPrefix when empty
 	Desk   string // desk name, the hash tag of every key; DefaultDesk when empty
+	// DeadLetterKeep is how long dead letters (delivery's, events' and
+	// inbound) are kept; DefaultDeadLetterKeep when 0.
+	DeadLetterKeep time.Duration
+	// DeadLetterCap is the most dead letters of each kind kept, the
+	// oldest dropped first; DefaultDeadLetterCap when 0.
+	DeadLetterCap int
 }
+
+// Defaults of the dead-letter bounds.
+const (
+	DefaultDeadLetterKeep = 30 * 24 * time.Hour
+	DefaultDeadLetterCap  = 10000
+)
 
 // Store is the Redis implementation of tickets.Store, tickets.Queue and
 // tickets.Profiles, plus the small helpers the adapters need (inbound
@@ -57,6 +69,7 @@ type Options struct {
 type Store struct {
 	rdb  redis.UniversalClient
 	keys keys
+	opts Options
 }
 
 var (
@@ -73,22 +86,23 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 	if opts.Desk == "" {
 		opts.Desk = DefaultDesk
 	}
-	return &Store{rdb: rdb, keys: newKeys(opts.Prefix, opts.Desk)}
+	if opts.DeadLetterKeep <= 0 {
+		opts.DeadLetterKeep = DefaultDeadLetterKeep
+	}
+	if opts.DeadLetterCap <= 0 {
+		opts.DeadLetterCap = DefaultDeadLetterCap
+	}
+	return &Store{rdb: rdb, keys: newKeys(opts.Prefix, opts.Desk), opts: opts}
 }
+
+func (s *Store) deadKeep() time.Duration { return s.opts.DeadLetterKeep }
+func (s *Store) deadCap() int            { return s.opts.DeadLetterCap }
 
 // Client returns the Redis client the store uses.
 func (s *Store) Client() redis.UniversalClient { return s.rdb }
 
 // KeyPattern returns the SCAN pattern matching every key of the store.
 func (s *Store) KeyPattern() string { return s.keys.pattern() }
-
-// Key returns the full name of a key of the desk with the given suffix, for
-// parts of the product that keep their own state next to the tickets (for
-// example delivery).
-func (s *Store) Key(suffix string) string { return s.keys.custom(suffix) }
-
-// EventsKey returns the name of the desk's events stream.
-func (s *Store) EventsKey() string { return s.keys.events() }
 
 // Ping checks that Redis answers.
 func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
@@ -106,29 +120,42 @@ func (s *Store) Load(ctx context.Context) error {
 
 // Create implements tickets.Store.
 func (s *Store) Create(ctx context.Context, t tickets.Ticket, ev tickets.Event, requestID string) (tickets.Ticket, error) {
-	t.Number, t.Version = 0, 1
-	tj, err := encodeRecord(t, requestID)
+	keys, args, err := s.createCall(t, ev, requestID)
 	if err != nil {
 		return tickets.Ticket{}, err
+	}
+	res, err := createScript.Run(ctx, s.rdb, keys, args...).Slice()
+	if err != nil {
+		return tickets.Ticket{}, fmt.Errorf("create ticket: %w", err)
+	}
+	return ticketReply("create ticket", res)
+}
+
+// createCall is create.lua's KEYS and ARGV for Create.
+func (s *Store) createCall(t tickets.Ticket, ev tickets.Event, requestID string) ([]string, []any, error) {
+	t.Number, t.Version, t.OpenRequest = 0, 1, requestID
+	tj, err := encodeTicket(t)
+	if err != nil {
+		return nil, nil, err
 	}
 	ev.Number = 0
 	ej, err := encodeEvent(ev)
 	if err != nil {
-		return tickets.Ticket{}, err
+		return nil, nil, err
 	}
 	k := s.keys
-	res, err := createScript.Run(ctx, s.rdb,
-		[]string{k.seq(), k.queue(), k.customer(t.Customer.Key()), k.events()},
-		k.ticketPrefix(), tj, t.Score(), ms(t.CreatedAt), ej, requestID,
-	).Slice()
-	if err != nil {
-		return tickets.Ticket{}, fmt.Errorf("create ticket: %w", err)
-	}
+	return []string{k.seq(), k.queue(), k.customer(t.Customer.Key()), k.events()},
+		[]any{k.ticketPrefix(), string(tj), t.Score(), ms(t.CreatedAt), string(ej), openRequestNeedle(requestID)}, nil
+}
+
+// ticketReply decodes the {number, record} reply of a script.
+func ticketReply(what string, res []any) (tickets.Ticket, error) {
 	if len(res) != 2 {
-		return tickets.Ticket{}, fmt.Errorf("create ticket: unexpected reply %v", res)
+		return tickets.Ticket{}, fmt.Errorf("%s: unexpected reply %v", what, res)
 	}
+	n, _ := res[0].(int64)
 	js, _ := res[1].(string)
-	return decodeTicket([]byte(js))
+	return decodeTicket(n, []byte(js))
 }
 
 // Get implements tickets.Store.
@@ -140,8 +167,15 @@ func (s *Store) Get(ctx context.Context, number int64) (tickets.Ticket, error) {
 	if err != nil {
 		return tickets.Ticket{}, fmt.Errorf("get ticket %d: %w", number, err)
 	}
-	return decodeTicket(js)
+	return decodeTicket(number, js)
 }
+
+// The codes of apply.lua's reply.
+const (
+	applied     = 0
+	notFound    = 1
+	conflicting = 2
+)
 
 // Apply implements tickets.Store.
 func (s *Store) Apply(ctx context.Context, c tickets.Change) (tickets.Ticket, error) {
@@ -177,14 +211,14 @@ func (s *Store) Apply(ctx context.Context, c tickets.Change) (tickets.Ticket, er
 	}
 	code, _ := res[0].(int64)
 	switch code {
-	case 0:
+	case applied:
 		if cur, _ := res[1].(string); cur != "" {
-			return decodeTicket([]byte(cur))
+			return decodeTicket(t.Number, []byte(cur))
 		}
 		return t, nil
-	case 1:
+	case notFound:
 		return tickets.Ticket{}, tickets.ErrNotFound
-	case 2:
+	case conflicting:
 		return tickets.Ticket{}, tickets.ErrVersionConflict
 	}
 	return tickets.Ticket{}, fmt.Errorf("apply change to ticket %d: unexpected reply %v", t.Number, res)
@@ -205,21 +239,37 @@ func (s *Store) Applied(ctx context.Context, number int64, requestID string) (bo
 
 // ClaimNext implements tickets.Store.
 func (s *Store) ClaimNext(ctx context.Context, c tickets.NextClaim) (tickets.Ticket, error) {
-	now := ms(c.At)
-	k := s.keys
-	js, err := claimNextScript.Run(ctx, s.rdb,
-		[]string{k.queue(), k.events(), k.claims(), k.request("next:" + c.RequestID)},
-		k.ticketPrefix(), k.agentPrefix(), c.Agent.ID, c.Agent.Name, now, c.RequestID,
-		now-claimsKept.Milliseconds(), int(tickets.StatusClaimed), int64(requestTTL/time.Second),
-		int(tickets.RoleAgent),
-	).Text()
+	keys, args, err := s.claimNextCall(c)
+	if err != nil {
+		return tickets.Ticket{}, err
+	}
+	res, err := claimNextScript.Run(ctx, s.rdb, keys, args...).Slice()
 	if errors.Is(err, redis.Nil) {
 		return tickets.Ticket{}, tickets.ErrQueueEmpty
 	}
 	if err != nil {
 		return tickets.Ticket{}, fmt.Errorf("claim next: %w", err)
 	}
-	return decodeTicket([]byte(js))
+	return ticketReply("claim next", res)
+}
+
+// claimNextCall is claim_next.lua's KEYS and ARGV for ClaimNext.
+func (s *Store) claimNextCall(c tickets.NextClaim) ([]string, []any, error) {
+	patch, err := encodeClaimPatch(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	ev := c.Event
+	ev.Number, ev.Priority = 0, 0
+	ej, err := encodeEvent(ev)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := ms(c.At)
+	k := s.keys
+	return []string{k.queue(), k.events(), k.claims(), k.request("next:" + c.RequestID)},
+		[]any{k.ticketPrefix(), k.agentPrefix(), c.Agent.ID, now, now - claimsKept.Milliseconds(),
+			int(c.From), string(patch), string(ej), int64(requestTTL / time.Second)}, nil
 }
 
 // Messages implements tickets.Store.
@@ -289,10 +339,9 @@ func (s *Store) list(ctx context.Context, index string, offset, limit int, desc 
 		return nil, 0, fmt.Errorf("list %s: %w", index, err)
 	}
 	total, _ := res[0].(int64)
-	out := make([]tickets.Ticket, 0, len(res)-1)
-	for _, r := range res[1:] {
-		js, _ := r.(string)
-		t, err := decodeTicket([]byte(js))
+	out := make([]tickets.Ticket, 0, len(res)/2)
+	for i := 1; i+1 < len(res); i += 2 {
+		t, err := ticketReply("list "+index, res[i:i+2])
 		if err != nil {
 			return nil, 0, err
 		}
@@ -323,7 +372,7 @@ func (s *Store) Position(ctx context.Context, number int64, claimsSince time.Tim
 	if err != nil {
 		return tickets.Slot{}, fmt.Errorf("read position of ticket %d: %w", number, err)
 	}
-	t, err := decodeTicket(js)
+	t, err := decodeTicket(number, js)
 	if err != nil {
 		return tickets.Slot{}, err
 	}
@@ -375,26 +424,6 @@ func (s *Store) SaveProfile(ctx context.Context, p tickets.Profile) error {
 		"lang", p.Language, "terms", p.TermsVersion, "terms_at", ms(p.TermsAccepted)).Err()
 	if err != nil {
 		return fmt.Errorf("save profile: %w", err)
-	}
-	return nil
-}
-
-// Seen records that the inbound item id of namespace ns (a Telegram
-// update_id, a Slack event_id) has been taken for processing and reports
-// whether it had been before. The marker expires after ttl.
-func (s *Store) Seen(ctx context.Context, ns, id string, ttl time.Duration) (bool, error) {
-	ok, err := s.rdb.SetNX(ctx, s.keys.seen(ns, id), 1, ttl).Result()
-	if err != nil {
-		return false, fmt.Errorf("record inbound %s %s: %w", ns, id, err)
-	}
-	return !ok, nil
-}
-
-// Forget removes the marker Seen set, so that an item whose processing
-// failed can be processed again when it is redelivered.
-func (s *Store) Forget(ctx context.Context, ns, id string) error {
-	if err := s.rdb.Del(ctx, s.keys.seen(ns, id)).Err(); err != nil {
-		return fmt.Errorf("forget inbound %s %s: %w", ns, id, err)
 	}
 	return nil
 }

@@ -49,8 +49,8 @@ func benchOnce(b *testing.B, n int) {
 	b.StartTimer()
 
 	m := &metrics{}
-	ch := newTGChannel(b, srv, d.st, delivery.Limits{PerTarget: time.Second, PerSecond: 30})
-	w := delivery.New(d.ob, []delivery.Channel{ch}, delivery.Options{Metrics: m})
+	ch := newTGChannel(b, srv, d.st, delivery.Limits{LaneGap: time.Second, Buckets: map[string]time.Duration{"telegram": time.Second / 30}})
+	w := d.worker([]delivery.Channel{ch}, delivery.Options{Metrics: m})
 	start := time.Now()
 	stop := run(b, w)
 	waitUntil(b, time.Duration(n)*time.Second, "all messages", func() bool { return countReceived(srv) >= total })

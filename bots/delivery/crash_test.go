@@ -26,13 +26,13 @@ func TestHelperProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := newDesk(redis.NewClient(opt), os.Getenv("DELIVERY_PREFIX"))
-	ch, err := newTG(os.Getenv("DELIVERY_TG_TOKEN"), os.Getenv("DELIVERY_TG_ENDPOINT"), d.st, delivery.Limits{PerTarget: 5 * time.Millisecond})
+	ch, err := newTG(os.Getenv("DELIVERY_TG_TOKEN"), os.Getenv("DELIVERY_TG_ENDPOINT"), d.st, delivery.Limits{LaneGap: 5 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	opts := fastOptions()
 	opts.Consumer = os.Getenv("DELIVERY_CONSUMER")
-	_ = delivery.New(d.ob, []delivery.Channel{ch}, opts).Run(context.Background()) // until killed
+	_ = d.worker([]delivery.Channel{ch}, opts).Run(context.Background()) // until killed
 }
 
 // startHelper starts a worker process on the test's Redis prefix and fake
@@ -80,7 +80,7 @@ func TestKillMidLoad(t *testing.T) {
 		opts := fastOptions()
 		opts.Consumer = "inproc-" + string(rune('1'+i))
 		opts.Senders = 4
-		run(t, delivery.New(d2.ob, []delivery.Channel{newTGChannel(t, srv, d2.st, delivery.Limits{PerTarget: 5 * time.Millisecond})}, opts))
+		run(t, d2.worker([]delivery.Channel{newTGChannel(t, srv, d2.st, delivery.Limits{LaneGap: 5 * time.Millisecond})}, opts))
 	}
 	waitUntil(t, 30*time.Second, "more deliveries", func() bool { return countReceived(srv) >= 300 })
 	if err := child.Process.Kill(); err != nil { // SIGKILL
@@ -120,8 +120,8 @@ func TestRedisRestartMidLoad(t *testing.T) {
 	srv := telegramtest.New()
 	t.Cleanup(srv.Close)
 	srv.SetLatency("sendMessage", 3*time.Millisecond)
-	ch := newTGChannel(t, srv, d.st, delivery.Limits{PerTarget: 5 * time.Millisecond})
-	run(t, delivery.New(d.ob, []delivery.Channel{ch}, fastOptions()))
+	ch := newTGChannel(t, srv, d.st, delivery.Limits{LaneGap: 5 * time.Millisecond})
+	run(t, d.worker([]delivery.Channel{ch}, fastOptions()))
 
 	ctx := context.Background()
 	chats := chatRange(6000, 50)

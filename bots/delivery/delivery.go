@@ -18,10 +18,20 @@ type Message struct {
 	EventID string `json:"ev"`
 	// Platform names the Channel that sends the message.
 	Platform string `json:"pf"`
-	// Target is the unit of ordering and rate limiting: messages to one
-	// target are sent one at a time, in the order of their events (a
-	// Telegram chat id, a Slack channel id).
-	Target string `json:"tg"`
+	// Lane is the unit of order: messages of one lane are sent one at a
+	// time, in the order they were queued, and one that keeps failing
+	// holds back only its own lane (a Telegram chat; a Slack ticket, whose
+	// card comes before its thread).
+	Lane string `json:"tg"`
+	// Bucket is the platform's budget the message spends, one of its
+	// Limits.Buckets ("" is the platform's default bucket, named as the
+	// platform). Pace and order are apart: lanes of one bucket share its
+	// rate, and each bucket is paced on its own, so no bucket waits behind
+	// another's backlog.
+	Bucket string `json:"b,omitempty"`
+	// Paced says the message counts against its lane's own spacing,
+	// Limits.LaneGap (Telegram: sends to a chat; edits do not).
+	Paced bool `json:"pc,omitempty"`
 	// Key tells apart the messages one event means on one platform
 	// ("customer", "card", "thread").
 	Key    string `json:"k"`
@@ -30,15 +40,24 @@ type Message struct {
 	Kind    string          `json:"kd"`
 	Payload json.RawMessage `json:"p,omitempty"`
 	// Coalesce, when set, merges messages: while a message with the same
-	// Coalesce value waits (not yet taken for sending) in the target's
-	// queue, a new one is dropped, because the waiting one renders the
-	// latest state when it is sent (for example a Slack card update).
+	// Coalesce value waits (not yet taken for sending) in its lane, a new
+	// one is dropped, because the waiting one renders the latest state
+	// when it is sent (for example a Slack card update).
 	Coalesce string `json:"co,omitempty"`
 	// Attempts counts failed sends so far; set by delivery.
 	Attempts int `json:"at,omitempty"`
 	// Throttled counts the platform's requests to wait (429) so far; they
 	// are not failures and have a budget of their own; set by delivery.
 	Throttled int `json:"th,omitempty"`
+}
+
+// BucketName returns the bucket m spends: its Bucket, or the platform's
+// default bucket.
+func (m Message) BucketName() string {
+	if m.Bucket != "" {
+		return m.Bucket
+	}
+	return m.Platform
 }
 
 // Channel is the outbound side of a chat adapter.
@@ -61,12 +80,15 @@ type Channel interface {
 
 // Limits are a platform's sending limits.
 type Limits struct {
-	// PerTarget is the least time between two messages to one target
-	// (Telegram: 1 s per private chat; Slack: about 1 s per channel).
-	PerTarget time.Duration
-	// PerSecond caps messages per second over all targets of the
-	// platform, across replicas (Telegram: 30); 0 means no cap.
-	PerSecond float64
+	// LaneGap is the least time between two paced messages of one lane
+	// (Telegram: 1 s per private chat).
+	LaneGap time.Duration
+	// Buckets gives each budget of the platform the least interval
+	// between two messages that spend it, over all lanes and replicas
+	// (Telegram "telegram": 1/30 s; Slack "slack", posts to the queue
+	// channel: 1 s; "slack.update": 1.2 s). A bucket with interval 0, or
+	// the default bucket when it is not listed, is not limited.
+	Buckets map[string]time.Duration
 }
 
 // SentHandler is implemented by Channels that act once a message is out

@@ -23,15 +23,27 @@ import (
 
 // desk is one desk's store, delivery queue and Service on a Redis.
 type desk struct {
-	rdb redis.UniversalClient
-	st  *store.Store
-	ob  *store.Outbox
-	svc *tickets.Service
+	rdb    redis.UniversalClient
+	st     *store.Store
+	ob     *store.Delivery
+	leases *store.Leases
+	svc    *tickets.Service
+	key    string // the desk's key prefix, "<prefix>:{support}:"
 }
 
 func newDesk(rdb redis.UniversalClient, prefix string) *desk {
 	st := store.New(rdb, store.Options{Prefix: prefix})
-	return &desk{rdb: rdb, st: st, ob: store.NewOutbox(st), svc: tickets.NewService(st, st, st, tickets.Config{})}
+	return &desk{rdb: rdb, st: st, ob: store.NewDelivery(st), leases: store.NewLeases(st),
+		svc: tickets.NewService(st, st, st, tickets.Config{}), key: prefix + ":{" + store.DefaultDesk + "}:"}
+}
+
+// worker is a Worker of desk d sending to channels.
+func (d *desk) worker(channels []delivery.Channel, opts delivery.Options) *delivery.Worker {
+	pfs := make([]string, len(channels))
+	for i, c := range channels {
+		pfs[i] = c.Platform()
+	}
+	return delivery.New(delivery.NewOutbox(d.ob, pfs...), d.leases, channels, opts)
 }
 
 var agent = tickets.AgentActor(tickets.Agent{ID: "U1", Name: "Ana"})
@@ -227,11 +239,11 @@ func (c *tgChannel) Plan(ctx context.Context, e tickets.Event) ([]delivery.Messa
 	if err != nil {
 		return nil, err
 	}
-	return []delivery.Message{{Target: t.Customer.ChatID, Key: "customer", Number: e.Number, Kind: string(e.Kind)}}, nil
+	return []delivery.Message{{Lane: t.Customer.ChatID, Paced: true, Key: "customer", Number: e.Number, Kind: string(e.Kind)}}, nil
 }
 
 func (c *tgChannel) Send(ctx context.Context, m delivery.Message) error {
-	chat, err := strconv.ParseInt(m.Target, 10, 64)
+	chat, err := strconv.ParseInt(m.Lane, 10, 64)
 	if err != nil {
 		return delivery.Permanent("bad_target", err)
 	}
@@ -349,18 +361,18 @@ func fastOptions() delivery.Options {
 
 // waitDrained waits until delivery has nothing left to do on d: the
 // consumer group has read every event of the stream and none is pending,
-// and no target has a message waiting or a send in flight (a leased target
-// stays in dl:ready until its send is recorded). After that no further send
+// and no lane has a message waiting or a send in flight (a leased message
+// stays at the head of its lane until its send is recorded). After that no further send
 // can happen, so what the fake received is final.
 func waitDrained(t testing.TB, d *desk) {
 	t.Helper()
 	ctx := context.Background()
 	waitUntil(t, time.Minute, "delivery to drain", func() bool {
-		groups, err := d.rdb.XInfoGroups(ctx, d.st.EventsKey()).Result()
+		groups, err := d.rdb.XInfoGroups(ctx, d.key+"events").Result()
 		if err != nil || len(groups) == 0 {
 			return false
 		}
-		last, err := d.rdb.XRevRangeN(ctx, d.st.EventsKey(), "+", "-", 1).Result()
+		last, err := d.rdb.XRevRangeN(ctx, d.key+"events", "+", "-", 1).Result()
 		if err != nil {
 			return false
 		}
@@ -369,7 +381,7 @@ func waitDrained(t testing.TB, d *desk) {
 				return false
 			}
 		}
-		n, err := d.rdb.ZCard(ctx, d.st.Key("dl:ready")).Result()
-		return err == nil && n == 0
+		lanes, err := d.rdb.Keys(ctx, d.key+"dl:q:*").Result()
+		return err == nil && len(lanes) == 0
 	})
 }

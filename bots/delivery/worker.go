@@ -5,39 +5,46 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	mrand "math/rand/v2"
 	"os"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/colombiainformatica/ticketbot/internal/backoff"
+	"github.com/colombiainformatica/ticketbot/internal/lease"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
 // Defaults of Options.
 const (
-	DefaultSenders      = 8
-	DefaultClaimIdle    = 30 * time.Second
-	DefaultLeaseTTL     = 30 * time.Second
-	DefaultSendTimeout  = 10 * time.Second
-	DefaultMaxAttempts  = 8
-	DefaultMaxThrottled = 50
-	DefaultRetryBase    = time.Second
-	DefaultRetryMax     = 5 * time.Minute
-	DefaultPoll         = 250 * time.Millisecond
-	DefaultFanoutTTL    = 10 * time.Second
-	DefaultKeepEvents   = 24 * time.Hour
-	DefaultHeadroom     = 0.05
+	DefaultSenders         = 8
+	DefaultClaimIdle       = 30 * time.Second
+	DefaultLeaseTTL        = 3 * time.Second
+	DefaultSendTimeout     = 10 * time.Second
+	DefaultMaxAttempts     = 8
+	DefaultMaxThrottled    = 50
+	DefaultMaxPlanAttempts = 5
+	DefaultRetryBase       = time.Second
+	DefaultRetryMax        = 5 * time.Minute
+	DefaultPoll            = 250 * time.Millisecond
+	DefaultFanoutTTL       = lease.DefaultTTL
+	DefaultKeepEvents      = 24 * time.Hour
+	DefaultHeadroom        = 0.05
 )
 
 const (
 	readBatch     = 100
 	trimEvery     = time.Minute
 	maxRetryAfter = time.Hour
-	maxGiveUps    = 3 // an event given up this often is left pending, not retried at once
+	// FanoutLease names the lease of the worker that turns events into
+	// messages.
+	FanoutLease = "delivery-fanout"
 )
 
 // Options tune a Worker. The zero value is usable.
@@ -48,12 +55,13 @@ type Options struct {
 	// Senders is the number of goroutines sending (default 8).
 	Senders int
 	// ClaimIdle is how long an event may stay pending (read, not yet
-	// queued) before it is read again: its reader died or failed
-	// (default 30 s).
+	// queued) under another consumer before the fan-out takes it over
+	// (default 30 s; a new fan-out worker takes every pending event at
+	// once).
 	ClaimIdle time.Duration
-	// LeaseTTL bounds how long one send holds its target; after it another
-	// sender may send the target's head message again (default 30 s, at
-	// least SendTimeout plus 5 s).
+	// LeaseTTL is how long a send holds its lane without renewal: the
+	// lease is renewed every third of it while the send is in flight, so
+	// it is also the most a crash delays the lane (default 3 s).
 	LeaseTTL time.Duration
 	// SendTimeout bounds one Channel.Send (default 10 s).
 	SendTimeout time.Duration
@@ -62,6 +70,10 @@ type Options struct {
 	MaxAttempts int
 	// MaxThrottled is the budget of 429 answers for one message (default 50).
 	MaxThrottled int
+	// MaxPlanAttempts is how often an event may fail to be planned, while
+	// the queue itself answers, before it becomes an event dead letter
+	// (default 5). Meanwhile it holds back only its own ticket's events.
+	MaxPlanAttempts int
 	// RetryBase and RetryMax shape the backoff after a transient failure:
 	// RetryBase doubled per attempt, at most RetryMax, with jitter
 	// (defaults 1 s and 5 min).
@@ -70,17 +82,20 @@ type Options struct {
 	// queued; this worker's own enqueues wake them at once (default 250 ms).
 	Poll time.Duration
 	// FanoutTTL is the fan-out lease: another worker takes over turning
-	// events into messages this long after the holder died (default 10 s).
+	// events into messages this long after the holder died (default 3 s);
+	// a worker that stops releases it at once.
 	FanoutTTL time.Duration
 	// KeepEvents is how long acknowledged events stay in the stream
 	// (default 24 h).
 	KeepEvents time.Duration
-	// Headroom is the fraction of Limits.PerSecond left unused, so that
+	// Headroom is the fraction of each bucket's rate left unused, so that
 	// network jitter never pushes a burst over the platform's own window
 	// (default 0.05; negative means none).
 	Headroom float64
 	Logger   zerolog.Logger
 	Metrics  Metrics
+	// Now tells the time (time.Now when nil).
+	Now func() time.Time
 }
 
 func (o *Options) defaults() {
@@ -90,96 +105,168 @@ func (o *Options) defaults() {
 		_, _ = rand.Read(b[:])
 		o.Consumer = host + "-" + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(b[:])
 	}
-	if o.Senders <= 0 {
-		o.Senders = DefaultSenders
-	}
-	if o.ClaimIdle <= 0 {
-		o.ClaimIdle = DefaultClaimIdle
-	}
-	if o.SendTimeout <= 0 {
-		o.SendTimeout = DefaultSendTimeout
-	}
-	if o.LeaseTTL <= 0 {
-		o.LeaseTTL = DefaultLeaseTTL
-	}
-	if o.LeaseTTL < o.SendTimeout+5*time.Second {
-		o.LeaseTTL = o.SendTimeout + 5*time.Second
-	}
-	if o.MaxAttempts <= 0 {
-		o.MaxAttempts = DefaultMaxAttempts
-	}
-	if o.MaxThrottled <= 0 {
-		o.MaxThrottled = DefaultMaxThrottled
-	}
-	if o.RetryBase <= 0 {
-		o.RetryBase = DefaultRetryBase
-	}
-	if o.RetryMax <= 0 {
-		o.RetryMax = DefaultRetryMax
-	}
-	if o.Poll <= 0 {
-		o.Poll = DefaultPoll
-	}
-	if o.FanoutTTL <= 0 {
-		o.FanoutTTL = DefaultFanoutTTL
-	}
-	if o.KeepEvents <= 0 {
-		o.KeepEvents = DefaultKeepEvents
-	}
+	setDefault(&o.Senders, DefaultSenders)
+	setDefault(&o.MaxAttempts, DefaultMaxAttempts)
+	setDefault(&o.MaxThrottled, DefaultMaxThrottled)
+	setDefault(&o.MaxPlanAttempts, DefaultMaxPlanAttempts)
+	setDefault(&o.ClaimIdle, DefaultClaimIdle)
+	setDefault(&o.SendTimeout, DefaultSendTimeout)
+	setDefault(&o.LeaseTTL, DefaultLeaseTTL)
+	setDefault(&o.RetryBase, DefaultRetryBase)
+	setDefault(&o.RetryMax, DefaultRetryMax)
+	setDefault(&o.Poll, DefaultPoll)
+	setDefault(&o.FanoutTTL, DefaultFanoutTTL)
+	setDefault(&o.KeepEvents, DefaultKeepEvents)
 	if o.Headroom == 0 {
 		o.Headroom = DefaultHeadroom
 	}
-	if o.Headroom < 0 {
-		o.Headroom = 0
-	}
+	o.Headroom = max(o.Headroom, 0)
 	if o.Metrics == nil {
 		o.Metrics = nopMetrics{}
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+func setDefault[T int | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
 	}
 }
 
 // Enqueuer takes messages for delivery. The adapters send the answers to a
-// user's own action (form prompts, command answers) through it; both
-// *Worker and *Inline implement it.
+// user's own action (form prompts, command answers) through it; *Outbox
+// and *Inline implement it.
 type Enqueuer interface {
 	Enqueue(ctx context.Context, msgs ...Message) error
 }
 
 var (
-	_ Enqueuer = (*Worker)(nil)
+	_ Enqueuer = (*Outbox)(nil)
 	_ Enqueuer = (*Inline)(nil)
 )
 
+// Outbox queues messages for the Workers to send. The adapters are built
+// with it before the Worker that sends through them.
+type Outbox struct {
+	q         Queue
+	platforms map[string]bool
+	now       func() time.Time
+	wake      signal // this process's enqueues wake its idle senders
+}
+
+// NewOutbox returns an Outbox over q for messages of the given platforms
+// (those a Worker will have a Channel for).
+func NewOutbox(q Queue, platforms ...string) *Outbox {
+	o := &Outbox{q: q, platforms: map[string]bool{}, now: time.Now}
+	for _, p := range platforms {
+		o.platforms[p] = true
+	}
+	return o
+}
+
+// Enqueue queues msgs for sending, in order per lane, with the same
+// deduplication and limits as the messages of events. Each message needs
+// an ID derived from what caused it (for example the inbound update's id
+// and a key), so that a re-processed update enqueues it once, a Platform
+// and a Lane.
+func (o *Outbox) Enqueue(ctx context.Context, msgs ...Message) error {
+	for _, m := range msgs {
+		if m.ID == "" || m.Platform == "" || m.Lane == "" {
+			return fmt.Errorf("enqueue message %q: id, platform and lane are required", m.ID)
+		}
+		if !o.platforms[m.Platform] {
+			return fmt.Errorf("enqueue message %s: no channel for platform %q", m.ID, m.Platform)
+		}
+	}
+	n, err := o.q.Enqueue(ctx, "", msgs, o.now())
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		o.notify()
+	}
+	return nil
+}
+
+func (o *Outbox) notify() { o.wake.broadcast() }
+
+// signal wakes every goroutine waiting on it at once.
+type signal struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+// wait returns a channel closed at the next broadcast.
+func (s *signal) wait() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ch == nil {
+		s.ch = make(chan struct{})
+	}
+	return s.ch
+}
+
+func (s *signal) broadcast() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ch != nil {
+		close(s.ch)
+		s.ch = nil
+	}
+}
+
 // Worker turns the desk's events into chat messages and sends them: one
 // fan-out loop (run by one worker of all replicas at a time, under a lease)
-// plans every event on every Channel and queues the messages per target;
-// Options.Senders goroutines send them, in order per target, within each
+// plans every event on every Channel and queues the messages per lane;
+// Options.Senders goroutines send them, in order per lane, within each
 // platform's Limits, across replicas.
 type Worker struct {
 	q        Queue
+	outbox   *Outbox
+	holder   lease.Holder
 	channels map[string]Channel
 	order    []Channel
-	rates    map[string]time.Duration
+	buckets  []Bucket
 	opts     Options
 	log      zerolog.Logger
 	metrics  Metrics
-	wake     chan struct{}
+	takes    atomic.Uint64
 }
 
-// New returns a Worker delivering through q to channels.
-func New(q Queue, channels []Channel, opts Options) *Worker {
+// New returns a Worker sending what outbox queues, and the messages of
+// the desk's events, to channels; leases keeps its fan-out lease.
+func New(outbox *Outbox, leases lease.Store, channels []Channel, opts Options) *Worker {
 	opts.defaults()
 	w := &Worker{
-		q: q, channels: map[string]Channel{}, rates: map[string]time.Duration{},
+		q: outbox.q, outbox: outbox, channels: map[string]Channel{},
 		opts: opts, metrics: opts.Metrics,
-		log:  opts.Logger.With().Str("component", "delivery").Logger(),
-		wake: make(chan struct{}, opts.Senders),
+		log: opts.Logger.With().Str("component", "delivery").Logger(),
 	}
+	outbox.now = opts.Now
+	w.holder = lease.Holder{Store: leases, Name: FanoutLease, ID: opts.Consumer, TTL: opts.FanoutTTL, Log: w.log}
+	seen := map[string]bool{}
 	for _, c := range channels {
 		pf := c.Platform()
 		w.channels[pf] = c
 		w.order = append(w.order, c)
-		if ps := c.Limits().PerSecond; ps > 0 {
-			w.rates[pf] = time.Duration(float64(time.Second) / (ps * (1 - opts.Headroom)))
+		lim := c.Limits()
+		names := []string{pf}
+		for name := range lim.Buckets {
+			names = append(names, name)
+		}
+		sort.Strings(names[1:])
+		for _, name := range names {
+			if seen[name] {
+				continue
+			}
+			seen[name] = true
+			iv := lim.Buckets[name]
+			if iv > 0 && opts.Headroom > 0 {
+				iv = time.Duration(float64(iv) / (1 - opts.Headroom))
+			}
+			w.buckets = append(w.buckets, Bucket{Name: name, Interval: iv})
 		}
 	}
 	return w
@@ -188,273 +275,264 @@ func New(q Queue, channels []Channel, opts Options) *Worker {
 // Consumer returns the name of the worker in the consumer group.
 func (w *Worker) Consumer() string { return w.opts.Consumer }
 
+// Enqueue queues msgs through the Worker's Outbox.
+func (w *Worker) Enqueue(ctx context.Context, msgs ...Message) error {
+	return w.outbox.Enqueue(ctx, msgs...)
+}
+
 // Run delivers until ctx ends, then lets the sends in flight finish (each
-// within SendTimeout) and records them, and returns once its goroutines
-// stopped. Redis outages are waited out.
+// within SendTimeout) and records them, releases its leases and returns
+// once its goroutines stopped. Redis outages are waited out.
 func (w *Worker) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	wg.Go(func() { w.fanout(ctx) })
-	for range w.opts.Senders {
-		wg.Go(func() { w.sender(ctx) })
+	wg.Go(func() { w.holder.Run(ctx, w.fanout) })
+	for i := range w.opts.Senders {
+		wg.Go(func() { w.sender(ctx, i) })
 	}
 	wg.Wait()
 	return nil
 }
 
-// Enqueue queues msgs for sending, in order per target, with the same
-// deduplication and limits as the messages of events. Each message needs
-// an ID derived from what caused it (for example the inbound update's id
-// and a key), so that a re-processed update enqueues it once, a Platform
-// with a Channel and a Target.
-func (w *Worker) Enqueue(ctx context.Context, msgs ...Message) error {
-	for _, m := range msgs {
-		if m.ID == "" || m.Target == "" {
-			return fmt.Errorf("enqueue message %q: id and target are required", m.ID)
-		}
-		if _, ok := w.channels[m.Platform]; !ok {
-			return fmt.Errorf("enqueue message %s: no channel for platform %q", m.ID, m.Platform)
-		}
-	}
-	n, err := w.q.Enqueue(ctx, "", msgs, time.Now())
-	if err != nil {
-		return err
-	}
-	if n > 0 {
-		w.notify()
-	}
-	return nil
+// pending is an event set aside: it failed to be planned, and it holds
+// back the later events of its ticket until it succeeds or is buried.
+type pending struct {
+	e        tickets.Event
+	failures int
+	cause    error
+	next     time.Time // when to try it again
 }
 
-func (w *Worker) notify() {
-	for range w.opts.Senders {
-		select {
-		case w.wake <- struct{}{}:
-		default:
+// fanout turns events into queued messages while this worker holds the
+// fan-out lease (ctx ends when it is lost).
+func (w *Worker) fanout(ctx context.Context) {
+	var bo backoff.Backoff
+	for {
+		err := w.q.Join(ctx)
+		if err == nil {
+			break
+		}
+		w.log.Warn().Err(err).Msg("join consumer group")
+		if !backoff.Sleep(ctx, bo.Next()) {
 			return
 		}
 	}
-}
-
-// sleep waits d or until ctx ends; it reports whether ctx is still alive.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
-
-// pause is the backoff after an error of the queue itself (Redis down).
-type pause struct{ d time.Duration }
-
-func (p *pause) next() time.Duration {
-	switch {
-	case p.d == 0:
-		p.d = 50 * time.Millisecond
-	case p.d < 2*time.Second:
-		p.d *= 2
-	}
-	return p.d/2 + mrand.N(p.d/2+1)
-}
-
-func (p *pause) reset() { p.d = 0 }
-
-// fanout turns events into queued messages while this worker holds the
-// fan-out lease.
-func (w *Worker) fanout(ctx context.Context) {
-	id := w.opts.Consumer
-	defer func() {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-		defer cancel()
-		_ = w.q.Resign(rctx, id)
-	}()
-	var (
-		leader            bool
-		catchUp           bool
-		lastClaim, lastTr time.Time
-		bo                pause
-		giveUps           = map[string]int{}
-	)
-	block := min(time.Second, w.opts.FanoutTTL/3)
+	f := &fan{w: w, backlog: map[int64][]*pending{}, held: map[string]bool{}}
+	// A new leader first takes every pending event, oldest first, so that
+	// messages keep their order.
+	catchUp := true
+	var lastClaim, lastTrim time.Time
 	for ctx.Err() == nil {
-		ok, err := w.q.Lead(ctx, id, w.opts.FanoutTTL)
-		if err != nil {
-			if ctx.Err() == nil {
-				w.log.Warn().Err(err).Msg("fan-out lease")
-			}
-			leader = false
-			sleep(ctx, bo.next())
-			continue
-		}
-		if !ok {
-			if leader {
-				w.log.Info().Msg("fan-out lease lost")
-			}
-			leader = false
-			sleep(ctx, min(time.Second, w.opts.FanoutTTL/4))
-			continue
-		}
-		if !leader {
-			if err := w.q.Join(ctx); err != nil {
-				w.log.Warn().Err(err).Msg("join consumer group")
-				sleep(ctx, bo.next())
-				continue
-			}
-			w.log.Info().Str("consumer", id).Msg("fan-out lease taken")
-			leader, catchUp = true, true
-		}
-		now := time.Now()
-		if catchUp || now.Sub(lastClaim) >= w.opts.ClaimIdle/2 {
-			// A new leader (or one that gave up events) first takes every
-			// pending event, oldest first, so messages keep their order;
-			// later, events pending for ClaimIdle.
+		now := w.opts.Now()
+		if catchUp || now.Sub(lastClaim) >= w.opts.ClaimIdle {
 			idle := w.opts.ClaimIdle
 			if catchUp {
 				idle = 0
 			}
-			done, err := w.reclaim(ctx, idle, giveUps)
-			if err != nil {
+			if err := f.reclaim(ctx, idle); err != nil {
 				if ctx.Err() == nil {
 					w.log.Warn().Err(err).Msg("claim pending events")
 				}
-				sleep(ctx, bo.next())
+				backoff.Sleep(ctx, bo.Next())
 				continue
 			}
-			catchUp = !done
-			lastClaim = now
+			catchUp, lastClaim = false, now
 		}
-		if now.Sub(lastTr) >= trimEvery {
+		if now.Sub(lastTrim) >= trimEvery {
 			if err := w.q.TrimEvents(ctx, now.Add(-w.opts.KeepEvents)); err != nil && ctx.Err() == nil {
 				w.log.Warn().Err(err).Msg("trim events")
 			}
-			lastTr = now
+			lastTrim = now
 		}
-		evs, err := w.q.ReadEvents(ctx, id, readBatch, block)
+		next := f.retry(ctx)
+		block := time.Second
+		if !next.IsZero() {
+			block = min(block, max(next.Sub(w.opts.Now()), time.Millisecond))
+		}
+		evs, err := w.q.ReadEvents(ctx, w.opts.Consumer, readBatch, block)
 		if err != nil {
 			if ctx.Err() == nil {
 				w.log.Warn().Err(err).Msg("read events")
 			}
-			leader = false // join again: the group may be gone with the data
-			sleep(ctx, bo.next())
+			catchUp = true // the group may be gone with the data: join again
+			backoff.Sleep(ctx, bo.Next())
+			if err := w.q.Join(ctx); err != nil && ctx.Err() == nil {
+				w.log.Warn().Err(err).Msg("join consumer group")
+			}
 			continue
 		}
-		bo.reset()
+		bo.Reset()
 		for _, e := range evs {
-			if !w.handle(ctx, e, giveUps) {
-				catchUp = true // the rest stays pending: take it again, in order
-				break
-			}
+			f.handle(ctx, e)
 		}
 	}
+}
+
+// fan is the fan-out's state while it leads: the events set aside, per
+// ticket, in stream order.
+type fan struct {
+	w       *Worker
+	backlog map[int64][]*pending
+	held    map[string]bool // event ids in the backlog
 }
 
 // reclaim takes the events pending for minIdle and handles them, oldest
-// first. It reports false when one was given up on.
-func (w *Worker) reclaim(ctx context.Context, minIdle time.Duration, giveUps map[string]int) (bool, error) {
-	for {
-		evs, err := w.q.ClaimEvents(ctx, w.opts.Consumer, minIdle, readBatch)
-		if err != nil {
-			return false, err
+// first; events already in the backlog are left where they are.
+func (f *fan) reclaim(ctx context.Context, minIdle time.Duration) error {
+	evs, err := f.w.q.ClaimEvents(ctx, f.w.opts.Consumer, minIdle, 10*readBatch)
+	if err != nil {
+		return err
+	}
+	for _, e := range evs {
+		if !f.held[e.ID] {
+			f.handle(ctx, e)
 		}
-		handled := 0
-		for _, e := range evs {
-			if giveUps[e.ID] >= maxGiveUps && minIdle == 0 {
-				continue // left pending: retried every ClaimIdle, not blocking the others
-			}
-			if !w.handle(ctx, e, giveUps) {
-				return false, nil
-			}
-			handled++
+	}
+	return nil
+}
+
+// handle plans event e and queues its messages, unless an earlier event of
+// its ticket is set aside: then e waits behind it. A failure sets e aside.
+func (f *fan) handle(ctx context.Context, e tickets.Event) {
+	if e.Kind == "" {
+		f.bury(ctx, &pending{e: e, cause: fmt.Errorf("the event cannot be decoded")})
+		return
+	}
+	if q := f.backlog[e.Number]; len(q) > 0 {
+		f.setAside(e, nil)
+		return
+	}
+	if err := f.w.fan(ctx, e); err != nil {
+		if ctx.Err() != nil {
+			return // stays pending: the next leader takes it
 		}
-		if len(evs) < readBatch || handled == 0 {
-			return true, nil
-		}
+		f.setAside(e, err)
 	}
 }
 
-// handle plans event e and queues its messages, retrying in place (so
-// later events wait and order holds) for up to ClaimIdle. It reports false
-// when it gave up or ctx ended; e then stays pending.
-func (w *Worker) handle(ctx context.Context, e tickets.Event, giveUps map[string]int) bool {
-	start := time.Now()
-	var bo pause
-	for {
-		err := w.fan(ctx, e)
-		if err == nil {
-			delete(giveUps, e.ID)
-			return true
+func (f *fan) setAside(e tickets.Event, cause error) {
+	p := &pending{e: e, cause: cause, next: f.w.opts.Now()}
+	if cause != nil {
+		p.failures = 1
+		p.next = f.w.opts.Now().Add(backoff.Delay(100*time.Millisecond, 5*time.Second, 1))
+		f.w.log.Warn().Err(cause).Str("event", e.ID).Int64("ticket", e.Number).
+			Msg("event not planned; its ticket's later events wait, the others go on")
+	}
+	f.backlog[e.Number] = append(f.backlog[e.Number], p)
+	f.held[e.ID] = true
+}
+
+// retry tries again the backlog heads that are due, and returns when the
+// next one will be (zero when none waits).
+func (f *fan) retry(ctx context.Context) time.Time {
+	var next time.Time
+	for n, q := range f.backlog {
+		for len(q) > 0 && ctx.Err() == nil {
+			p := q[0]
+			if f.w.opts.Now().Before(p.next) {
+				break
+			}
+			err := f.w.fan(ctx, p.e)
+			if err != nil && ctx.Err() != nil {
+				return time.Time{}
+			}
+			if err != nil {
+				p.failures++
+				p.cause = err
+				if p.failures >= f.w.opts.MaxPlanAttempts && f.w.q.Ping(ctx) == nil {
+					if !f.bury(ctx, p) {
+						break
+					}
+				} else {
+					p.next = f.w.opts.Now().Add(backoff.Delay(100*time.Millisecond, 5*time.Second, p.failures))
+					break
+				}
+			}
+			delete(f.held, p.e.ID)
+			q = q[1:]
 		}
-		if ctx.Err() != nil {
-			return false
+		if len(q) == 0 {
+			delete(f.backlog, n)
+			continue
 		}
-		if time.Since(start) >= w.opts.ClaimIdle {
-			giveUps[e.ID]++
-			w.log.Error().Err(err).Str("event", e.ID).Int64("ticket", e.Number).Int("times", giveUps[e.ID]).
-				Msg("event not delivered yet; it stays pending and is retried")
-			return false
-		}
-		w.log.Warn().Err(err).Str("event", e.ID).Msg("plan event; retrying")
-		if !sleep(ctx, bo.next()) {
-			return false
-		}
-		if ok, err := w.q.Lead(ctx, w.opts.Consumer, w.opts.FanoutTTL); err == nil && !ok {
-			return false // another worker took over and will deliver it
+		f.backlog[n] = q
+		if next.IsZero() || q[0].next.Before(next) {
+			next = q[0].next
 		}
 	}
+	return next
+}
+
+// bury moves p's event to the event dead letters; it reports whether it did.
+func (f *fan) bury(ctx context.Context, p *pending) bool {
+	cause := "unknown"
+	if p.cause != nil {
+		cause = p.cause.Error()
+	}
+	if err := f.w.q.BuryEvent(ctx, p.e, cause, f.w.opts.Now()); err != nil {
+		if ctx.Err() == nil {
+			f.w.log.Warn().Err(err).Str("event", p.e.ID).Msg("bury event")
+		}
+		p.next = f.w.opts.Now().Add(time.Second)
+		return false
+	}
+	f.w.log.Error().Str("event", p.e.ID).Int64("ticket", p.e.Number).Int("failures", p.failures).Str("cause", cause).
+		Msg("event could not be planned; kept as an event dead letter (ticketbot deadletters events)")
+	return true
 }
 
 // fan plans e on every channel and queues the messages, acknowledging e.
 func (w *Worker) fan(ctx context.Context, e tickets.Event) error {
 	var msgs []Message
-	if e.Kind == "" {
-		w.log.Error().Str("event", e.ID).Msg("undecodable event skipped")
-	} else {
-		for _, c := range w.order {
-			pctx, cancel := context.WithTimeout(ctx, w.opts.SendTimeout)
-			ms, err := c.Plan(pctx, e)
-			cancel()
-			if err != nil {
-				return fmt.Errorf("plan on %s: %w", c.Platform(), err)
+	for _, c := range w.order {
+		pctx, cancel := context.WithTimeout(ctx, w.opts.SendTimeout)
+		ms, err := c.Plan(pctx, e)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("plan on %s: %w", c.Platform(), err)
+		}
+		pf := c.Platform()
+		for _, m := range ms {
+			if m.Lane == "" {
+				w.log.Error().Str("event", e.ID).Str("platform", pf).Str("key", m.Key).Msg("message without lane skipped")
+				continue
 			}
-			pf := c.Platform()
-			for _, m := range ms {
-				if m.Target == "" {
-					w.log.Error().Str("event", e.ID).Str("platform", pf).Str("key", m.Key).Msg("message without target skipped")
-					continue
-				}
-				m.EventID, m.Platform = e.ID, pf
-				m.ID = e.ID + "/" + pf + "/" + m.Key
-				m.Attempts, m.Throttled = 0, 0
-				msgs = append(msgs, m)
-			}
+			m.EventID, m.Platform = e.ID, pf
+			m.ID = e.ID + "/" + pf + "/" + m.Key
+			m.Attempts, m.Throttled = 0, 0
+			msgs = append(msgs, m)
 		}
 	}
-	n, err := w.q.Enqueue(ctx, e.ID, msgs, time.Now())
+	n, err := w.q.Enqueue(ctx, e.ID, msgs, w.opts.Now())
 	if err != nil {
 		return err
 	}
 	if n > 0 {
-		w.notify()
+		w.outbox.notify()
 	}
 	return nil
 }
 
-// sender sends due messages until ctx ends.
-func (w *Worker) sender(ctx context.Context) {
-	var bo pause
-	for ctx.Err() == nil {
-		l, wait, err := w.q.Take(ctx, time.Now(), w.opts.LeaseTTL, w.rates)
+// sender sends due messages until ctx ends. Each sender looks at the
+// buckets in its own rotating order, so every bucket gets its turn.
+func (w *Worker) sender(ctx context.Context, i int) {
+	var bo backoff.Backoff
+	buckets := slices.Clone(w.buckets)
+	for turn := i; ctx.Err() == nil; turn++ {
+		order := buckets
+		if n := len(buckets); n > 1 {
+			k := turn % n
+			order = append(slices.Clone(buckets[k:]), buckets[:k]...)
+		}
+		wake := w.outbox.wake.wait()
+		l, wait, err := w.q.Take(ctx, w.takeID(), w.opts.Now(), w.opts.LeaseTTL, order)
 		if err != nil {
 			if ctx.Err() == nil {
 				w.log.Warn().Err(err).Msg("take a message")
 			}
-			sleep(ctx, bo.next())
+			backoff.Sleep(ctx, bo.Next())
 			continue
 		}
-		bo.reset()
+		bo.Reset()
 		if !l.Leased() {
 			d := w.opts.Poll
 			if wait >= 0 && wait < d {
@@ -463,7 +541,7 @@ func (w *Worker) sender(ctx context.Context) {
 			t := time.NewTimer(d)
 			select {
 			case <-ctx.Done():
-			case <-w.wake:
+			case <-wake:
 			case <-t.C:
 			}
 			t.Stop()
@@ -473,28 +551,37 @@ func (w *Worker) sender(ctx context.Context) {
 	}
 }
 
-// send sends a leased message and records the outcome right away: the
-// time between the platform's answer and the record is the only window in
-// which a crash repeats a message. A send in flight when ctx ends is
-// finished, not abandoned.
+func (w *Worker) takeID() string {
+	return w.opts.Consumer + "." + strconv.FormatUint(w.takes.Add(1), 36)
+}
+
+// send sends a leased message, renewing its lease meanwhile, and records
+// the outcome right away: the time between the platform's answer and the
+// record is the only window in which a crash repeats a message. A send in
+// flight when ctx ends is finished, not abandoned.
 func (w *Worker) send(ctx context.Context, l Lease) {
 	m := l.Message
-	start := time.Now()
+	start := w.opts.Now()
 	c, ok := w.channels[m.Platform]
 	if !ok {
-		w.bury(ctx, l, c, "no_channel", fmt.Errorf("no channel for platform %q", m.Platform), start)
+		w.bury(ctx, l, nil, "no_channel", fmt.Errorf("no channel for platform %q", m.Platform))
 		return
 	}
+	// The lease is kept until the outcome is recorded.
+	stop := w.keepLease(context.WithoutCancel(ctx), l)
+	defer stop()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.opts.SendTimeout)
 	err := c.Send(sctx, m)
 	cancel()
-	now := time.Now()
+	now := w.opts.Now()
 	lim := c.Limits()
-	log := w.log.With().Str("message", m.ID).Str("platform", m.Platform).Str("target", m.Target).Logger()
+	log := w.log.With().Str("message", m.ID).Str("platform", m.Platform).Str("lane", m.Lane).Logger()
 	if err == nil {
-		if !w.record(ctx, start, func(rctx context.Context) error {
-			return w.q.Done(rctx, l, now.Add(lim.PerTarget), lim.PerTarget)
-		}) {
+		gap := time.Duration(0)
+		if m.Paced {
+			gap = lim.LaneGap
+		}
+		if !w.record(ctx, start, func(rctx context.Context) error { return w.q.Done(rctx, l, gap, now) }) {
 			return
 		}
 		w.metrics.Delivered(m.Platform, lag(m, now))
@@ -511,47 +598,67 @@ func (w *Worker) send(ctx context.Context, l Lease) {
 		w.metrics.Retried(m.Platform, "rate_limited")
 		m.Throttled++
 		if m.Throttled > w.opts.MaxThrottled {
-			w.bury(ctx, l, c, "throttled", err, start)
+			w.bury(ctx, l, c, "throttled", err)
 			return
 		}
-		after := min(max(ra.After, lim.PerTarget), maxRetryAfter)
+		after := min(max(ra.After, time.Second), maxRetryAfter)
 		log.Debug().Dur("after", after).Msg("rate limited by the platform")
 		w.record(ctx, start, func(rctx context.Context) error { return w.q.Retry(rctx, l, m, now.Add(after)) })
 		return
 	}
 	if p, ok := IsPermanent(err); ok {
-		w.bury(ctx, l, c, p.Reason, err, start)
+		w.bury(ctx, l, c, p.Reason, err)
 		return
 	}
 	m.Attempts++
 	if m.Attempts >= w.opts.MaxAttempts {
-		w.bury(ctx, l, c, "attempts", err, start)
+		w.bury(ctx, l, c, "attempts", err)
 		return
 	}
 	w.metrics.Retried(m.Platform, "error")
-	after := w.backoff(m.Attempts)
+	after := backoff.Delay(w.opts.RetryBase, w.opts.RetryMax, m.Attempts)
 	log.Warn().Err(err).Int("attempts", m.Attempts).Dur("after", after).Msg("send failed; retrying")
 	w.record(ctx, start, func(rctx context.Context) error { return w.q.Retry(rctx, l, m, now.Add(after)) })
 }
 
-func (w *Worker) backoff(attempts int) time.Duration {
-	d := w.opts.RetryBase
-	for i := 1; i < attempts && d < w.opts.RetryMax; i++ {
-		d *= 2
+// keepLease renews l every third of LeaseTTL until the returned stop is
+// called.
+func (w *Worker) keepLease(ctx context.Context, l Lease) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(w.opts.LeaseTTL / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.opts.LeaseTTL/3)
+			ok, err := w.q.Renew(rctx, l, w.opts.LeaseTTL, w.opts.Now())
+			cancel()
+			if err == nil && !ok {
+				w.log.Warn().Str("message", l.Message.ID).Msg("send lease lost: the message may be sent twice")
+				return
+			}
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
 	}
-	d = min(d, w.opts.RetryMax)
-	return d/2 + mrand.N(d/2+1)
 }
 
-func (w *Worker) bury(ctx context.Context, l Lease, c Channel, reason string, err error, start time.Time) {
+func (w *Worker) bury(ctx context.Context, l Lease, c Channel, reason string, err error) {
 	m := l.Message
-	now := time.Now()
+	now := w.opts.Now()
 	d := DeadLetter{Message: m, Reason: reason, Error: err.Error(), At: now.UTC()}
-	if !w.record(ctx, start, func(rctx context.Context) error { return w.q.Bury(rctx, l, d, now) }) {
+	if !w.record(ctx, now, func(rctx context.Context) error { return w.q.Bury(rctx, l, d, now) }) {
 		return
 	}
 	w.metrics.DeadLettered(m.Platform, reason)
-	w.log.Warn().Err(err).Str("message", m.ID).Str("platform", m.Platform).Str("target", m.Target).
+	w.log.Warn().Err(err).Str("message", m.ID).Str("platform", m.Platform).Str("lane", m.Lane).
 		Str("reason", reason).Int("attempts", m.Attempts).Msg("message dead-lettered")
 	if h, ok := c.(FailureHandler); ok {
 		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.opts.SendTimeout)
@@ -563,20 +670,20 @@ func (w *Worker) bury(ctx context.Context, l Lease, c Channel, reason string, er
 }
 
 // record runs a completion, retrying through a Redis outage for as long as
-// the lease holds; it reports whether it succeeded.
+// the lease would have held; it reports whether it succeeded.
 func (w *Worker) record(ctx context.Context, leased time.Time, f func(context.Context) error) bool {
 	rctx := context.WithoutCancel(ctx)
-	var bo pause
+	var bo backoff.Backoff
 	for {
 		err := f(rctx)
 		if err == nil {
 			return true
 		}
-		if time.Since(leased)+bo.d >= w.opts.LeaseTTL {
+		if w.opts.Now().Sub(leased) >= w.opts.LeaseTTL+w.opts.SendTimeout {
 			w.log.Error().Err(err).Msg("send not recorded; the message will be sent again")
 			return false
 		}
-		time.Sleep(bo.next()) // not ctx: the record must outlive a shutdown request
+		time.Sleep(bo.Next()) // not ctx: the record must outlive a shutdown request
 	}
 }
 

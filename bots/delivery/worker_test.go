@@ -22,11 +22,11 @@ func TestFaultsExactlyOnceInOrder(t *testing.T) {
 	d := newDesk(rdb, prefix)
 	srv := telegramtest.New()
 	t.Cleanup(srv.Close)
-	ch := newTGChannel(t, srv, d.st, delivery.Limits{PerTarget: 5 * time.Millisecond})
+	ch := newTGChannel(t, srv, d.st, delivery.Limits{LaneGap: 5 * time.Millisecond})
 	m := &metrics{}
 	opts := fastOptions()
 	opts.Metrics = m
-	w := delivery.New(d.ob, []delivery.Channel{ch}, opts)
+	w := d.worker([]delivery.Channel{ch}, opts)
 	run(t, w)
 
 	ctx := context.Background()
@@ -66,8 +66,8 @@ func TestBlockedChatDeadLetters(t *testing.T) {
 	d := newDesk(rdb, prefix)
 	srv := telegramtest.New()
 	t.Cleanup(srv.Close)
-	ch := newTGChannel(t, srv, d.st, delivery.Limits{PerTarget: 5 * time.Millisecond})
-	w := delivery.New(d.ob, []delivery.Channel{ch}, fastOptions())
+	ch := newTGChannel(t, srv, d.st, delivery.Limits{LaneGap: 5 * time.Millisecond})
+	w := d.worker([]delivery.Channel{ch}, fastOptions())
 	run(t, w)
 
 	ctx := context.Background()
@@ -100,7 +100,7 @@ func TestBlockedChatDeadLetters(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	if err := delivery.RunDeadLetters(ctx, d.ob, []string{"list"}, &out); err != nil {
+	if err := delivery.RunDeadLetters(ctx, d.ob, []string{"list"}, time.Now(), &out); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Count(out.String(), "(blocked)") != blocked {
@@ -109,7 +109,7 @@ func TestBlockedChatDeadLetters(t *testing.T) {
 
 	srv.Unblock(2002)
 	out.Reset()
-	if err := delivery.RunDeadLetters(ctx, d.ob, []string{"replay", "-all"}, &out); err != nil {
+	if err := delivery.RunDeadLetters(ctx, d.ob, []string{"replay", "-all"}, time.Now(), &out); err != nil {
 		t.Fatal(err)
 	}
 	waitUntil(t, 30*time.Second, "replayed messages", func() bool { return len(srv.Messages(2002)) >= blocked })
@@ -132,9 +132,9 @@ type cardChannel struct {
 }
 
 func (c *cardChannel) Platform() string        { return "slack" }
-func (c *cardChannel) Limits() delivery.Limits { return delivery.Limits{PerTarget: time.Millisecond} }
+func (c *cardChannel) Limits() delivery.Limits { return delivery.Limits{LaneGap: time.Millisecond} }
 func (c *cardChannel) Plan(_ context.Context, e tickets.Event) ([]delivery.Message, error) {
-	return []delivery.Message{{Target: "C1", Key: "card", Number: e.Number, Kind: "card", Coalesce: "card:1"}}, nil
+	return []delivery.Message{{Lane: "C1", Key: "card", Number: e.Number, Kind: "card", Coalesce: "card:1"}}, nil
 }
 
 func (c *cardChannel) Send(ctx context.Context, m delivery.Message) error {
@@ -159,7 +159,7 @@ func TestCoalesceCardUpdates(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
 	d := newDesk(rdb, prefix)
 	ch := &cardChannel{d: d, release: make(chan struct{}), started: make(chan struct{})}
-	w := delivery.New(d.ob, []delivery.Channel{ch}, fastOptions())
+	w := d.worker([]delivery.Channel{ch}, fastOptions())
 	run(t, w)
 	ctx := context.Background()
 	if err := load(ctx, d, []int64{1}, 1); err != nil {
@@ -175,7 +175,7 @@ func TestCoalesceCardUpdates(t *testing.T) {
 	}
 	_, total := expected(t, ctx, d)
 	waitUntil(t, 10*time.Second, "events queued", func() bool {
-		n, _ := rdb.XPending(ctx, d.st.EventsKey(), "delivery").Result()
+		n, _ := rdb.XPending(ctx, d.key+"events", "delivery").Result()
 		return n != nil && n.Count == 0 && total == 30
 	})
 	close(ch.release)
@@ -204,19 +204,19 @@ func TestEnqueueDirect(t *testing.T) {
 	d := newDesk(rdb, prefix)
 	srv := telegramtest.New()
 	t.Cleanup(srv.Close)
-	ch := newTGChannel(t, srv, d.st, delivery.Limits{PerTarget: 5 * time.Millisecond})
-	w := delivery.New(d.ob, []delivery.Channel{ch}, fastOptions())
+	ch := newTGChannel(t, srv, d.st, delivery.Limits{LaneGap: 5 * time.Millisecond})
+	w := d.worker([]delivery.Channel{ch}, fastOptions())
 	ctx := context.Background()
 	var msgs []delivery.Message
 	for i := range 5 {
-		msgs = append(msgs, delivery.Message{ID: "upd-7/" + string(rune('a'+i)), Platform: "telegram", Target: "3000", Kind: "prompt", EventID: string(rune('a' + i))})
+		msgs = append(msgs, delivery.Message{ID: "upd-7/" + string(rune('a'+i)), Platform: "telegram", Lane: "3000", Paced: true, Kind: "prompt", EventID: string(rune('a' + i))})
 	}
 	for range 2 { // a re-processed update enqueues once
 		if err := w.Enqueue(ctx, msgs...); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := w.Enqueue(ctx, delivery.Message{ID: "x", Platform: "nope", Target: "1"}); err == nil {
+	if err := w.Enqueue(ctx, delivery.Message{ID: "x", Platform: "nope", Lane: "1"}); err == nil {
 		t.Error("enqueue for an unknown platform succeeded")
 	}
 	run(t, w)
@@ -243,11 +243,11 @@ func TestThreeWorkersOneRedis(t *testing.T) {
 	for i := range 3 {
 		r2, _ := redistest.Client(t)
 		d2 := newDesk(r2, prefix)
-		ch := newTGChannel(t, srv, d2.st, delivery.Limits{PerTarget: 5 * time.Millisecond, PerSecond: 400})
+		ch := newTGChannel(t, srv, d2.st, delivery.Limits{LaneGap: 5 * time.Millisecond, Buckets: map[string]time.Duration{"telegram": time.Second / 400}})
 		opts := fastOptions()
 		opts.Consumer = "w" + string(rune('1'+i))
 		opts.Senders = 4
-		run(t, delivery.New(d2.ob, []delivery.Channel{ch}, opts))
+		run(t, d2.worker([]delivery.Channel{ch}, opts))
 	}
 	ctx := context.Background()
 	chats := chatRange(4000, 40)
@@ -267,12 +267,12 @@ func TestRunDeadLettersUsage(t *testing.T) {
 	d := newDesk(rdb, prefix)
 	var out bytes.Buffer
 	for _, args := range [][]string{nil, {"bogus"}, {"replay"}, {"replay", "-all", "x"}} {
-		if err := delivery.RunDeadLetters(context.Background(), d.ob, args, &out); err == nil {
+		if err := delivery.RunDeadLetters(context.Background(), d.ob, args, time.Now(), &out); err == nil {
 			t.Errorf("%v: no error", args)
 		}
 	}
 	// An ID that is not there fails the command, so a script notices.
-	if err := delivery.RunDeadLetters(context.Background(), d.ob, []string{"replay", "nope"}, &out); err == nil || !strings.Contains(err.Error(), "nope") {
+	if err := delivery.RunDeadLetters(context.Background(), d.ob, []string{"replay", "nope"}, time.Now(), &out); err == nil || !strings.Contains(err.Error(), "nope") {
 		t.Errorf("replay of an unknown ID: %v, want an error naming it", err)
 	}
 	if !strings.Contains(out.String(), "nope: no such dead letter") {

@@ -13,6 +13,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/colombiainformatica/ticketbot/bots/delivery"
+	"github.com/colombiainformatica/ticketbot/bots/inbound"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
@@ -72,19 +73,47 @@ type Config struct {
 	MaxCustomerFile int64
 }
 
-// State keeps the adapter's small state. *store.Store satisfies it.
-type State interface {
-	// Value returns the value stored under name and whether there is one.
-	Value(ctx context.Context, name string) (string, bool, error)
-	// SetValue stores value under name; ttl 0 keeps it.
-	SetValue(ctx context.Context, name, value string, ttl time.Duration) error
+// Storage keeps where each ticket's card is and what was posted in its
+// thread; the store package implements it on Redis (store.Slack).
+type Storage interface {
+	// Card returns where ticket n's card is, if it was posted.
+	Card(ctx context.Context, n int64) (channel, ts string, ok bool, err error)
+	// SaveCard records that ticket n's card is message ts of channel,
+	// both ways, in one step.
+	SaveCard(ctx context.Context, n int64, channel, ts string) error
+	// ThreadTicket returns the ticket whose card starts thread ts of
+	// channel; known is false for a thread never looked at, n is 0 for a
+	// thread known not to be a card's.
+	ThreadTicket(ctx context.Context, channel, ts string) (n int64, known bool, err error)
+	// SaveThread records which ticket's card starts the thread (0: none).
+	SaveThread(ctx context.Context, channel, ts string, n int64) error
+	// Posted returns the ts of what entry of ticket n was posted in its
+	// thread (a conversation entry's id, "0" the full description,
+	// "rating" the rating's comment), if it was.
+	Posted(ctx context.Context, n int64, entry string) (string, bool, error)
+	// SavePosted records that entry of ticket n was posted as ts.
+	SavePosted(ctx context.Context, n int64, entry, ts string) error
+	// FileCopied reports whether attachment i of entry id of ticket n is
+	// in the thread; SaveFileCopied records that it is.
+	FileCopied(ctx context.Context, n, id int64, i int) (bool, error)
+	SaveFileCopied(ctx context.Context, n, id int64, i int) error
 }
+
+// ConfigError is a Config value the Bot cannot work with; Field names the
+// Config field (cmd names the setting it came from).
+type ConfigError struct {
+	Field, Problem string
+}
+
+func (e *ConfigError) Error() string { return "slack: " + e.Field + ": " + e.Problem }
 
 // Deps are what a Bot works with.
 type Deps struct {
 	Service *tickets.Service
-	State   State
-	Logger  zerolog.Logger
+	Storage Storage
+	// Marks keeps the marks of Slack's events, so each is worked once.
+	Marks  inbound.Marks
+	Logger zerolog.Logger
 	// Files opens the files customers attach, to copy them into tickets'
 	// threads; without it a customer's file shows by name only, with a
 	// note.
@@ -96,15 +125,16 @@ type Deps struct {
 // cards and thread messages in the queue channel (outbound, as a
 // delivery.Channel).
 type Bot struct {
-	cfg    Config
-	svc    *tickets.Service
-	state  State
-	files  Files
-	log    zerolog.Logger
-	api    *slackapi.Client
-	http   *http.Client
-	people *directory
-	now    func() time.Time
+	cfg     Config
+	svc     *tickets.Service
+	store   Storage
+	inbound *inbound.Processor
+	files   Files
+	log     zerolog.Logger
+	api     *slackapi.Client
+	http    *http.Client
+	people  *directory
+	now     func() time.Time
 
 	selfMu   sync.Mutex
 	selfUser string // the app's bot user ID (auth.test), once known
@@ -126,39 +156,82 @@ const (
 	defaultTimeout = 15 * time.Second
 )
 
+// The buckets of Slack's limits (delivery.Limits): posts to the queue
+// channel (chat.postMessage, about 1 a second per channel), card updates
+// (chat.update, Tier 3: 50 a minute), file uploads (files.getUploadURLExternal
+// and files.completeUploadExternal, Tier 4: 100 a minute) and reactions
+// (reactions.add, Tier 3).
+const (
+	bucketPost      = Platform
+	bucketUpdate    = Platform + ".update"
+	bucketFiles     = Platform + ".files"
+	bucketReactions = Platform + ".reactions"
+)
+
 // New returns a Bot for cfg. It checks the configuration and talks to no
 // one; the first Web API call happens on the first message.
 func New(cfg Config, deps Deps) (*Bot, error) {
+	if deps.Service == nil || deps.Storage == nil || deps.Marks == nil {
+		return nil, errors.New("slack: Service, Storage and Marks are required")
+	}
+	agents, err := cfg.check()
+	if err != nil {
+		return nil, err
+	}
+	api := newClient(cfg)
+	b := &Bot{
+		cfg:   cfg,
+		svc:   deps.Service,
+		store: deps.Storage,
+		files: noFiles{},
+		log:   deps.Logger,
+		api:   api,
+		http:  cfg.HTTPClient,
+		now:   time.Now,
+		sem:   make(chan struct{}, maxConcurrent),
+	}
+	if deps.Files != nil {
+		b.files = deps.Files
+	}
+	// Slack delivers an event at most four times: the last failure is
+	// given up (kept as an inbound dead letter, the agent told).
+	b.inbound = inbound.NewProcessor(deps.Marks, inbound.Options{
+		MaxAttempts: maxEventRetries + 1, Busy: syncTimeout + time.Second, Keep: eventMemory, Log: deps.Logger,
+	})
+	b.people = newDirectory(api, agents, cfg.AgentsTTL, cfg.NamesTTL, time.Now)
+	return b, nil
+}
+
+// check validates cfg, fills in its defaults and returns the agents.
+func (cfg *Config) check() ([]string, error) {
 	switch {
 	case cfg.BotToken == "":
-		return nil, errors.New("SLACK_BOT_TOKEN is required")
+		return nil, &ConfigError{"BotToken", "is required"}
 	case cfg.AppToken == "" && cfg.SigningSecret == "":
-		return nil, errors.New("SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)")
+		return nil, &ConfigError{"SigningSecret", "is required in HTTP mode (or set an app token for Socket Mode)"}
 	case cfg.AppToken != "" && !strings.HasPrefix(cfg.AppToken, "xapp-"):
-		return nil, errors.New("SLACK_APP_TOKEN must be an app-level token (xapp-…)")
+		return nil, &ConfigError{"AppToken", "must be an app-level token (xapp-…)"}
 	case cfg.QueueChannel == "":
-		return nil, errors.New("SLACK_QUEUE_CHANNEL is required")
-	case deps.Service == nil || deps.State == nil:
-		return nil, errors.New("slack: a Service and a State are required")
+		return nil, &ConfigError{"QueueChannel", "is required"}
 	}
 	var agents []string
 	for _, a := range cfg.Agents {
 		if a = strings.TrimSpace(a); a != "" {
 			if a[0] != 'S' && a[0] != 'U' && a[0] != 'W' {
-				return nil, fmt.Errorf("SLACK_AGENTS: %q is neither a user group ID (S…) nor a user ID (U…)", a)
+				return nil, &ConfigError{"Agents", fmt.Sprintf("%q is neither a user group ID (S…) nor a user ID (U…)", a)}
 			}
 			agents = append(agents, a)
 		}
 	}
 	if len(agents) == 0 {
-		return nil, errors.New("SLACK_AGENTS is required: a user group ID and/or user IDs")
+		return nil, &ConfigError{"Agents", "is required: a user group ID and/or user IDs"}
 	}
 	switch cfg.ThreadMessages {
 	case "":
 		cfg.ThreadMessages = ThreadReplies
 	case ThreadReplies, ThreadNotes:
 	default:
-		return nil, fmt.Errorf("SLACK_THREAD_MESSAGES: %q is neither %q nor %q", cfg.ThreadMessages, ThreadReplies, ThreadNotes)
+		return nil, &ConfigError{"ThreadMessages", fmt.Sprintf("%q is neither %q nor %q", cfg.ThreadMessages, ThreadReplies, ThreadNotes)}
 	}
 	if cfg.AnonymousAgents && strings.TrimSpace(cfg.TeamName) == "" {
 		cfg.TeamName = "Support"
@@ -172,8 +245,12 @@ func New(cfg Config, deps Deps) (*Bot, error) {
 	if cfg.NamesTTL <= 0 {
 		cfg.NamesTTL = time.Hour
 	}
-	// No OptionRetry: a 429 is returned as *RateLimitedError, and the
-	// pacing belongs to delivery.
+	return agents, nil
+}
+
+// newClient is slack-go's client for cfg. No OptionRetry: a 429 is
+// returned as *RateLimitedError, and the pacing belongs to delivery.
+func newClient(cfg Config) *slackapi.Client {
 	opts := []slackapi.Option{slackapi.OptionHTTPClient(cfg.HTTPClient)}
 	if cfg.APIURL != "" {
 		u := cfg.APIURL
@@ -185,31 +262,20 @@ func New(cfg Config, deps Deps) (*Bot, error) {
 	if cfg.AppToken != "" {
 		opts = append(opts, slackapi.OptionAppLevelToken(cfg.AppToken))
 	}
-	api := slackapi.New(cfg.BotToken, opts...)
-	b := &Bot{
-		cfg:   cfg,
-		svc:   deps.Service,
-		state: deps.State,
-		files: noFiles{},
-		log:   deps.Logger,
-		api:   api,
-		http:  cfg.HTTPClient,
-		now:   time.Now,
-		sem:   make(chan struct{}, maxConcurrent),
-	}
-	if deps.Files != nil {
-		b.files = deps.Files
-	}
-	b.people = newDirectory(api, agents, cfg.AgentsTTL, cfg.NamesTTL, time.Now)
-	return b, nil
+	return slackapi.New(cfg.BotToken, opts...)
 }
 
 // Platform returns "slack".
 func (b *Bot) Platform() string { return Platform }
 
-// Limits returns Slack's pace for posting: about one message per second per
-// channel.
-func (b *Bot) Limits() delivery.Limits { return delivery.Limits{PerTarget: time.Second} }
+// Limits returns Slack's pace: about one post a second in the queue
+// channel, and the tiers of the other methods delivery calls.
+func (b *Bot) Limits() delivery.Limits {
+	return delivery.Limits{Buckets: map[string]time.Duration{
+		bucketPost: time.Second, bucketUpdate: 1200 * time.Millisecond,
+		bucketFiles: 600 * time.Millisecond, bucketReactions: 1200 * time.Millisecond,
+	}}
+}
 
 // SocketMode reports whether the Bot receives through Socket Mode (then
 // Routes need not be mounted).

@@ -12,6 +12,7 @@ import (
 
 	"github.com/colombiainformatica/ticketbot/bots/delivery"
 	"github.com/colombiainformatica/ticketbot/bots/slack/slacktest"
+	"github.com/colombiainformatica/ticketbot/store"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
@@ -276,7 +277,7 @@ func TestReplyInCardThreadWithoutItsRecord(t *testing.T) {
 	click(h, ana, tk.Number, actClaim)
 	h.settle()
 	ts := h.cardTS(tk.Number)
-	if err := h.st.DeleteValue(h.ctx, threadKey(queue, ts)); err != nil {
+	if err := h.st.Client().Del(h.ctx, h.key("kv:slack:thread:"+queue+":"+ts)).Err(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.fake.PostUserMessage(h.ctx, ana, queue, "Ya lo reviso", ts); err != nil {
@@ -285,8 +286,8 @@ func TestReplyInCardThreadWithoutItsRecord(t *testing.T) {
 	if evs := h.settle(); !hasKind(evs, tickets.EventReply) {
 		t.Fatalf("events %v, want the reply", kinds(evs))
 	}
-	if v, ok, err := h.st.Value(h.ctx, threadKey(queue, ts)); err != nil || !ok || v != strconv.FormatInt(tk.Number, 10) {
-		t.Errorf("thread record = %q, %v, %v; want the ticket's number again", v, ok, err)
+	if n, ok, err := store.NewSlack(h.st).ThreadTicket(h.ctx, queue, ts); err != nil || !ok || n != tk.Number {
+		t.Errorf("thread record = %d, %v, %v; want the ticket's number again", n, ok, err)
 	}
 
 	other, err := h.fake.PostUserMessage(h.ctx, ana, queue, "lunch?", "")
@@ -681,7 +682,7 @@ func TestUnreachableFlag(t *testing.T) {
 func TestSendErrors(t *testing.T) {
 	h := newHarness(t)
 	tk := h.open("help", tickets.NatureQuestion, tickets.UrgencyLow)
-	m := delivery.Message{Target: queue, Key: "card", Number: tk.Number, Kind: kindCard, Coalesce: "card:1"}
+	m := delivery.Message{Lane: "t1", Key: "card", Number: tk.Number, Kind: kindCard, Coalesce: "card:1"}
 
 	h.fake.RateLimitNext("chat.update", 1, 7)
 	err := h.bot.Send(h.ctx, m)
@@ -706,7 +707,7 @@ func TestSendErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = h2.bot.Send(h2.ctx, delivery.Message{Target: "CNOWHERE", Number: tk2.Number, Kind: kindCard})
+	err = h2.bot.Send(h2.ctx, delivery.Message{Lane: "t1", Number: tk2.Number, Kind: kindCard})
 	if p, ok := delivery.IsPermanent(err); !ok || p.Reason != "channel_not_found" {
 		t.Fatalf("unknown channel: %v, want permanent channel_not_found", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -36,12 +35,6 @@ func (noFiles) OpenFile(_ context.Context, a tickets.Attachment) (io.ReadCloser,
 	return nil, a, delivery.Permanent("no_source", errors.New("files of the customer's platform cannot be fetched"))
 }
 
-// fileKey names the marker of a copied (or explained) attachment: the
-// i-th (1-based) of conversation entry id of ticket n.
-func fileKey(n, id int64, i int) string {
-	return "slack:file:" + strconv.FormatInt(n, 10) + ":" + strconv.FormatInt(id, 10) + ":" + strconv.Itoa(i)
-}
-
 // sendFile copies attachment i of conversation entry id of ticket n (of
 // the ticket itself when id is 0) into the card's thread, once: an upload with files.getUploadURLExternal, the
 // bytes to the upload URL and files.completeUploadExternal in the thread
@@ -51,8 +44,7 @@ func fileKey(n, id int64, i int) string {
 // completed; see the package documentation for the one case that can post
 // a file twice.
 func (b *Bot) sendFile(ctx context.Context, channel string, n, id int64, i int) error {
-	key := fileKey(n, id, i)
-	if _, done, err := b.state.Value(ctx, key); err != nil || done {
+	if done, err := b.store.FileCopied(ctx, n, id, i); err != nil || done {
 		return err
 	}
 	atts, err := b.attachments(ctx, n, id)
@@ -84,7 +76,7 @@ func (b *Bot) sendFile(ctx context.Context, channel string, n, id int64, i int) 
 	// Written even when ctx ended meanwhile: the file is in the thread.
 	mctx, mcancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer mcancel()
-	return b.state.SetValue(mctx, key, "done", 0)
+	return b.store.SaveFileCopied(mctx, n, id, i)
 }
 
 // attachments returns the files of conversation entry id of ticket n, or
@@ -171,6 +163,19 @@ func displayName(a tickets.Attachment) string {
 	return "file"
 }
 
+// FileSource reads the files agents share in Slack, so that another
+// platform (the customer's chat) can upload them. It needs only the
+// Config, so the adapters that use it are built before the Bot.
+type FileSource struct{ api *slackapi.Client }
+
+// NewFileSource returns the FileSource of the app cfg configures.
+func NewFileSource(cfg Config) (*FileSource, error) {
+	if _, err := cfg.check(); err != nil {
+		return nil, err
+	}
+	return &FileSource{api: newClient(cfg)}, nil
+}
+
 // OpenFile returns the content of a file an agent shared in Slack (an
 // attachment with Source "slack"), for another platform to upload, and a
 // with Name, Size and Kind as files.info tells them. The content is read
@@ -178,7 +183,7 @@ func displayName(a tickets.Attachment) string {
 // GetFileContext) while the caller reads it. Errors follow Files: a file
 // that is gone or refused to the token is a *delivery.PermanentError; the
 // app's own token or scopes refused (files:read missing) is transient.
-func (b *Bot) OpenFile(ctx context.Context, a tickets.Attachment) (io.ReadCloser, tickets.Attachment, error) {
+func (b *FileSource) OpenFile(ctx context.Context, a tickets.Attachment) (io.ReadCloser, tickets.Attachment, error) {
 	if a.Source != Platform {
 		return nil, a, delivery.Permanent("not_slack", fmt.Errorf("the file is held by %q, not Slack", a.Source))
 	}

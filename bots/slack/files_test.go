@@ -77,7 +77,7 @@ func TestFileCopyRecordedAfterDeadline(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ := json.Marshal(payload{Message: m.ID, File: 1})
-	msg := delivery.Message{Target: queue, Key: "thread.file1", Number: tk.Number, Kind: kindFile, Payload: p}
+	msg := delivery.Message{Lane: "t1", Key: "thread.file1", Number: tk.Number, Kind: kindFile, Payload: p}
 
 	ctx, cancel := context.WithCancel(h.ctx)
 	hook.set(func(r *http.Request, body []byte) []byte {
@@ -113,7 +113,7 @@ func TestOpenFileCapsMisreportedSize(t *testing.T) {
 		}
 		return body
 	})
-	rc, a, err := h.bot.OpenFile(h.ctx, tickets.Attachment{Kind: "document", FileID: "F0GUIDE", Source: Platform})
+	rc, a, err := h.files().OpenFile(h.ctx, tickets.Attachment{Kind: "document", FileID: "F0GUIDE", Source: Platform})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestOpenFileMissingScopeNotPermanent(t *testing.T) {
 		}
 		return body
 	})
-	_, _, err := h.bot.OpenFile(h.ctx, tickets.Attachment{Kind: "document", FileID: "F0GUIDE", Source: Platform})
+	_, _, err := h.files().OpenFile(h.ctx, tickets.Attachment{Kind: "document", FileID: "F0GUIDE", Source: Platform})
 	if err == nil {
 		t.Fatal("OpenFile succeeded without files:read")
 	}
@@ -147,7 +147,7 @@ func TestOpenFileMissingScopeNotPermanent(t *testing.T) {
 	}
 	// A file that is gone stays permanent.
 	hook.set(nil)
-	_, _, err = h.bot.OpenFile(h.ctx, tickets.Attachment{Kind: "document", FileID: "F0NONE", Source: Platform})
+	_, _, err = h.files().OpenFile(h.ctx, tickets.Attachment{Kind: "document", FileID: "F0NONE", Source: Platform})
 	if p, ok := delivery.IsPermanent(err); !ok || p.Reason != "file_not_found" {
 		t.Fatalf("unknown file: %v", err)
 	}
@@ -174,11 +174,21 @@ func TestOpenFileRateLimitedNotPermanent(t *testing.T) {
 	h := newHarness(t, withTransport(statusTransport{status: http.StatusTooManyRequests,
 		match: func(r *http.Request) bool { return strings.Contains(r.URL.Path, "/files-pri/") }}))
 	h.fake.AddFile(slacktest.File{ID: "F0GUIDE", Name: "guide.txt", Mimetype: "text/plain", Data: []byte("guide")})
-	_, _, err := h.bot.OpenFile(h.ctx, tickets.Attachment{Kind: "document", FileID: "F0GUIDE", Source: Platform})
+	_, _, err := h.files().OpenFile(h.ctx, tickets.Attachment{Kind: "document", FileID: "F0GUIDE", Source: Platform})
 	if err == nil {
 		t.Fatal("OpenFile succeeded")
 	}
 	if p, ok := delivery.IsPermanent(err); ok {
 		t.Fatalf("a 429 is a permanent failure (%s): the file would be lost", p.Reason)
 	}
+}
+
+// files is the FileSource of the harness's app.
+func (h *harness) files() *FileSource {
+	h.t.Helper()
+	f, err := NewFileSource(h.bot.cfg)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return f
 }

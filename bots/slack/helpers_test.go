@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/colombiainformatica/ticketbot/bots/delivery"
+	"github.com/colombiainformatica/ticketbot/bots/inbound"
 	"github.com/colombiainformatica/ticketbot/bots/slack/slacktest"
 	"github.com/colombiainformatica/ticketbot/internal/redistest"
 	"github.com/colombiainformatica/ticketbot/store"
@@ -40,7 +41,12 @@ type harness struct {
 	inline *delivery.Inline
 	srv    *httptest.Server
 	last   string // the last event delivered
+	base   string // the desk's key prefix, "<prefix>:{support}:"
 }
+
+// key is the Redis key of the desk with suffix (store/keys.go's layout),
+// for tests that lose or look at a record directly.
+func (h *harness) key(suffix string) string { return h.base + suffix }
 
 func newHarness(t testing.TB, opts ...func(*Config)) *harness {
 	t.Helper()
@@ -54,11 +60,12 @@ func newFaultyHarness(t testing.TB, f *faults, opts ...func(*Config)) *harness {
 	rdb, prefix := redistest.Client(t)
 	st := store.New(rdb, store.Options{Prefix: prefix})
 	var (
-		tstore tickets.Store = st
-		state  State         = st
+		tstore  tickets.Store = st
+		storage Storage       = store.NewSlack(st)
+		marks   inbound.Marks = store.NewInbound(st)
 	)
 	if f != nil {
-		tstore, state = &faultyStore{Store: st, f: f}, &faultyState{State: st, f: f}
+		tstore, storage, marks = &faultyStore{Store: st, f: f}, &faultyStorage{Storage: storage, f: f}, &faultyMarks{Marks: marks, f: f}
 	}
 	svc := tickets.NewService(tstore, st, st, tickets.Config{})
 	fake := slacktest.Start(t)
@@ -73,7 +80,7 @@ func newFaultyHarness(t testing.TB, f *faults, opts ...func(*Config)) *harness {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	bot, err := New(cfg, Deps{Service: svc, State: state, Logger: zerolog.Nop()})
+	bot, err := New(cfg, Deps{Service: svc, Storage: storage, Marks: marks, Logger: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +92,8 @@ func newFaultyHarness(t testing.TB, f *faults, opts ...func(*Config)) *harness {
 	fake.SetApp(srv.URL+"/slack/events", srv.URL+"/slack/interactions", srv.URL+"/slack/commands", secret)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
-	return &harness{t: t, ctx: ctx, fake: fake, st: st, svc: svc, bot: bot, inline: delivery.NewInline(bot), srv: srv}
+	return &harness{t: t, ctx: ctx, fake: fake, st: st, svc: svc, bot: bot, inline: delivery.NewInline(bot), srv: srv,
+		base: prefix + ":{" + store.DefaultDesk + "}:"}
 }
 
 // open opens a ticket as a Telegram customer and delivers its events.
@@ -208,10 +216,9 @@ func click(h *harness, user string, n int64, action string) {
 // times: Redis answering an error, or losing the answer of a write that
 // was done.
 type faults struct {
-	applyLost              atomic.Int32 // Apply writes, then fails
-	valueFails             atomic.Int32 // Value of a name with valuePrefix fails
-	setFails               atomic.Int32 // SetValue of a name with setPrefix fails
-	valuePrefix, setPrefix string
+	applyLost   atomic.Int32 // Apply writes, then fails
+	threadFails atomic.Int32 // reading which ticket a thread is fails
+	doneFails   atomic.Int32 // marking an event done fails
 }
 
 var errRedisDown = errors.New("redis: connection reset by peer")
@@ -241,21 +248,26 @@ func (s *faultyStore) Apply(ctx context.Context, c tickets.Change) (tickets.Tick
 	return t, err
 }
 
-type faultyState struct {
-	State
+type faultyStorage struct {
+	Storage
 	f *faults
 }
 
-func (s *faultyState) Value(ctx context.Context, name string) (string, bool, error) {
-	if strings.HasPrefix(name, s.f.valuePrefix) && take(&s.f.valueFails) {
-		return "", false, errRedisDown
+func (s *faultyStorage) ThreadTicket(ctx context.Context, channel, ts string) (int64, bool, error) {
+	if take(&s.f.threadFails) {
+		return 0, false, errRedisDown
 	}
-	return s.State.Value(ctx, name)
+	return s.Storage.ThreadTicket(ctx, channel, ts)
 }
 
-func (s *faultyState) SetValue(ctx context.Context, name, value string, ttl time.Duration) error {
-	if strings.HasPrefix(name, s.f.setPrefix) && take(&s.f.setFails) {
+type faultyMarks struct {
+	inbound.Marks
+	f *faults
+}
+
+func (m *faultyMarks) Done(ctx context.Context, mk inbound.Mark, keep time.Duration) error {
+	if take(&m.f.doneFails) {
 		return errRedisDown
 	}
-	return s.State.SetValue(ctx, name, value, ttl)
+	return m.Marks.Done(ctx, mk, keep)
 }

@@ -8,10 +8,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/colombiainformatica/ticketbot/bots/inbound"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
@@ -49,9 +49,6 @@ var errBadRequest = errors.New("bad request")
 // maxEventRetries is how many times Slack retries an event that was not
 // acknowledged with a 200.
 const maxEventRetries = 3
-
-// eventKey names the marker of an event_id whose work is stored.
-func eventKey(id string) string { return "slack:ev:" + id }
 
 // onEvent handles an Events API envelope: it answers url_verification,
 // ignores what the app does not act on and works a message in a card's
@@ -110,20 +107,29 @@ func (b *Bot) workEvent(ctx context.Context, eventID string, ev messageEvent) (s
 	if err != nil || n == 0 {
 		return "", err == nil, err // n == 0: not a card's thread
 	}
-	_, done, err := b.state.Value(ctx, eventKey(eventID))
-	if err != nil || done {
-		return "", done, err
+	var text string
+	it := inbound.Item{
+		Namespace: nsEvent, ID: eventID,
+		DeadLetter: func() inbound.DeadLetter {
+			raw, _ := json.Marshal(ev)
+			return inbound.DeadLetter{Chat: ev.Channel + "/" + ev.ThreadTS, Content: ev.Text, Raw: raw}
+		},
+		// Slack gives up too: the agent is asked to send it again.
+		Tell: func(ctx context.Context) error {
+			text = notStoredText(maxEventRetries)
+			return nil
+		},
 	}
-	text, err := b.onThreadMessage(ctx, eventID, n, ev)
-	if err != nil {
-		return "", false, err
-	}
-	// Written even when ctx ended meanwhile: what it records happened.
-	mctx, mcancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-	defer mcancel()
-	// When it fails, the redelivery repeats the work idempotently.
-	return text, true, b.state.SetValue(mctx, eventKey(eventID), "done", eventMemory)
+	err = b.inbound.Handle(ctx, it, func(ctx context.Context) error {
+		var err error
+		text, err = b.onThreadMessage(ctx, eventID, n, ev)
+		return err
+	})
+	return text, err == nil || errors.Is(err, inbound.ErrNotMarked), err
 }
+
+// nsEvent is the namespace of Slack's events among inbound items.
+const nsEvent = "slack"
 
 // notStoredText tells an agent that their thread message was not stored,
 // at try retry of Slack's deliveries.
@@ -261,10 +267,6 @@ func sizeText(n int64) string {
 	return fmt.Sprintf("%d B", n)
 }
 
-// nonCardMemory is how long a thread found not to be a card's is
-// remembered as such.
-const nonCardMemory = 24 * time.Hour
-
 // cardThread returns the number of the ticket whose card starts thread ts
 // of channel, or 0 when it is not a card's thread. The record written when
 // the card was posted answers. Without it (a reply in the instant between
@@ -275,13 +277,9 @@ const nonCardMemory = 24 * time.Hour
 // When Slack cannot be asked, the error is returned, and the event is
 // retried rather than dropped.
 func (b *Bot) cardThread(ctx context.Context, channel, ts string) (int64, error) {
-	v, ok, err := b.state.Value(ctx, threadKey(channel, ts))
-	if err != nil {
-		return 0, err
-	}
-	if ok {
-		n, _ := strconv.ParseInt(v, 10, 64)
-		return n, nil
+	n, known, err := b.store.ThreadTicket(ctx, channel, ts)
+	if err != nil || known {
+		return n, err
 	}
 	if channel != b.cfg.QueueChannel {
 		// Cards are posted in the queue channel only: a thread elsewhere
@@ -294,7 +292,6 @@ func (b *Bot) cardThread(ctx context.Context, channel, ts string) (int64, error)
 	if err != nil && !isSlackError(err, "thread_not_found") {
 		return 0, fmt.Errorf("find the thread's first message: %w", err)
 	}
-	var n int64
 	if len(msgs) > 0 && msgs[0].Timestamp == ts && msgs[0].BotID != "" {
 		if _, bot, ok := b.whoAmI(ctx); !ok {
 			return 0, errors.New("auth.test failed: cannot tell the app's own messages")
@@ -302,10 +299,7 @@ func (b *Bot) cardThread(ctx context.Context, channel, ts string) (int64, error)
 			n = cardNumber(msgs[0].Blocks.BlockSet)
 		}
 	}
-	if n > 0 {
-		return n, b.state.SetValue(ctx, threadKey(channel, ts), strconv.FormatInt(n, 10), 0)
-	}
-	return 0, b.state.SetValue(ctx, threadKey(channel, ts), "0", nonCardMemory)
+	return n, b.store.SaveThread(ctx, channel, ts, n)
 }
 
 // onInteraction handles an interactivity payload before the ack, within

@@ -83,13 +83,13 @@ func TestThreadReplyRetriedAfterFailure(t *testing.T) {
 // reading the card's thread, marking the event done. The last of Slack's
 // tries tells the agent to send the message again.
 func TestThreadReplyFailuresTold(t *testing.T) {
-	f := &faults{valuePrefix: "slack:thread:", setPrefix: "slack:ev:"}
+	f := &faults{}
 	h := newFaultyHarness(t, f)
 	tk := h.open("Cannot print", tickets.NatureMalfunction, tickets.UrgencyNormal)
 	click(h, ana, tk.Number, actClaim)
 	h.settle()
 
-	f.valueFails.Store(4)
+	f.threadFails.Store(4)
 	if st := postReply(h, ana, tk.Number, "Is it on?"); st < 500 {
 		t.Fatalf("thread unreadable: answered %d, want 5xx", st)
 	}
@@ -109,7 +109,7 @@ func TestThreadReplyFailuresTold(t *testing.T) {
 	}
 
 	// Stored, but the done marker is not: retried, stored once, nothing said.
-	f.setFails.Store(1)
+	f.doneFails.Store(1)
 	before := len(h.fake.Ephemerals(ana))
 	if st := postReply(h, ana, tk.Number, "Is it plugged in?"); st < 500 {
 		t.Fatalf("marker not written: answered %d, want 5xx", st)

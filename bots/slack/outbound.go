@@ -40,24 +40,36 @@ type payload struct {
 	File    int   `json:"f,omitempty"` // its attachment (1-based); of the ticket itself when Message is 0
 }
 
-// State names. The card maps both ways (the ticket's card, the ticket of a
-// thread); posts record the ts of each conversation entry posted by the
-// app, so a redelivered message is not posted twice and a reply can be
-// marked delivered.
-func cardKey(n int64) string         { return "slack:card:" + strconv.FormatInt(n, 10) }
-func threadKey(ch, ts string) string { return "slack:thread:" + ch + ":" + ts }
-func postKey(n, id int64) string {
-	return "slack:post:" + strconv.FormatInt(n, 10) + ":" + strconv.FormatInt(id, 10)
+// The entries of a thread recorded by name rather than by conversation
+// entry (Storage.Posted).
+const (
+	entryDescription = "0"
+	entryRating      = "rating"
+)
+
+func entryOf(id int64) string { return strconv.FormatInt(id, 10) }
+
+// bucketOf is the budget a message of kind spends.
+func bucketOf(kind string) string {
+	switch kind {
+	case kindCard:
+		return bucketUpdate
+	case kindDelivered, kindNoted:
+		return bucketReactions
+	case kindFile:
+		return bucketFiles
+	}
+	return bucketPost
 }
-func ratingKey(n int64) string { return "slack:post:" + strconv.FormatInt(n, 10) + ":rating" }
 
 // Plan returns the Slack messages that event e means: the card posted or
-// updated, and thread messages for the conversation.
+// updated, and thread messages for the conversation. A ticket's messages
+// are one lane: its card comes before its thread, and a message that
+// keeps failing holds back only its own ticket.
 func (b *Bot) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, error) {
-	target := b.cfg.QueueChannel
 	n := strconv.FormatInt(e.Number, 10)
 	msg := func(key, kind string, p *payload) delivery.Message {
-		m := delivery.Message{Target: target, Key: key, Number: e.Number, Kind: kind}
+		m := delivery.Message{Lane: "t" + n, Bucket: bucketOf(kind), Key: key, Number: e.Number, Kind: kind}
 		if p != nil {
 			m.Payload, _ = json.Marshal(p)
 		}
@@ -67,6 +79,7 @@ func (b *Bot) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, er
 	cardMsg.Coalesce = "card:" + n
 	switch e.Kind {
 	case tickets.EventOpened:
+		cardMsg.Bucket = bucketPost // the card is posted, not updated
 		out := []delivery.Message{cardMsg}
 		t, err := b.svc.Get(ctx, tickets.SystemActor, e.Number)
 		if err != nil {
@@ -143,23 +156,23 @@ func (b *Bot) Send(ctx context.Context, m delivery.Message) error {
 	var err error
 	switch m.Kind {
 	case kindCard:
-		_, _, err = b.sendCard(ctx, m.Target, m.Number)
+		_, _, err = b.sendCard(ctx, b.cfg.QueueChannel, m.Number)
 	case kindPost:
-		err = b.sendPost(ctx, m.Target, m.Number, p.Message)
+		err = b.sendPost(ctx, b.cfg.QueueChannel, m.Number, p.Message)
 	case kindDescription:
-		err = b.sendDescription(ctx, m.Target, m.Number)
+		err = b.sendDescription(ctx, b.cfg.QueueChannel, m.Number)
 	case kindUnreachable:
-		err = b.sendUnreachable(ctx, m.Target, m.Number)
+		err = b.sendUnreachable(ctx, b.cfg.QueueChannel, m.Number)
 	case kindReachable:
-		err = b.sendReachable(ctx, m.Target, m.Number)
+		err = b.sendReachable(ctx, b.cfg.QueueChannel, m.Number)
 	case kindDelivered:
 		err = b.sendMark(ctx, m.Number, p.Message, reactionDelivered)
 	case kindNoted:
 		err = b.sendMark(ctx, m.Number, p.Message, reactionNoted)
 	case kindRating:
-		err = b.sendRating(ctx, m.Target, m.Number)
+		err = b.sendRating(ctx, b.cfg.QueueChannel, m.Number)
 	case kindFile:
-		err = b.sendFile(ctx, m.Target, m.Number, p.Message, p.File)
+		err = b.sendFile(ctx, b.cfg.QueueChannel, m.Number, p.Message, p.File)
 	default:
 		return delivery.Permanent("unknown_kind", fmt.Errorf("unknown message kind %q", m.Kind))
 	}
@@ -192,10 +205,7 @@ func (b *Bot) sendCard(ctx context.Context, channel string, n int64) (string, st
 	if err != nil {
 		return "", "", err
 	}
-	if err := b.state.SetValue(ctx, threadKey(ch, ts), strconv.FormatInt(n, 10), 0); err != nil {
-		return "", "", err
-	}
-	if err := b.state.SetValue(ctx, cardKey(n), ch+" "+ts, 0); err != nil {
+	if err := b.store.SaveCard(ctx, n, ch, ts); err != nil {
 		return "", "", err
 	}
 	return ch, ts, nil
@@ -203,12 +213,7 @@ func (b *Bot) sendCard(ctx context.Context, channel string, n int64) (string, st
 
 // cardRef returns where ticket n's card is, if it was posted.
 func (b *Bot) cardRef(ctx context.Context, n int64) (channel, ts string, ok bool, err error) {
-	v, ok, err := b.state.Value(ctx, cardKey(n))
-	if err != nil || !ok {
-		return "", "", false, err
-	}
-	channel, ts, ok = strings.Cut(v, " ")
-	return channel, ts, ok, nil
+	return b.store.Card(ctx, n)
 }
 
 // thread returns where ticket n's card is, posting it first if needed.
@@ -223,7 +228,7 @@ func (b *Bot) thread(ctx context.Context, channel string, n int64) (string, stri
 // sendPost posts conversation entry id of ticket n in the card's thread,
 // once: the ts of the first part is recorded.
 func (b *Bot) sendPost(ctx context.Context, channel string, n, id int64) error {
-	if _, done, err := b.state.Value(ctx, postKey(n, id)); err != nil || done {
+	if _, done, err := b.store.Posted(ctx, n, entryOf(id)); err != nil || done {
 		return err
 	}
 	m, err := b.svc.Message(ctx, tickets.SystemActor, n, id)
@@ -241,7 +246,7 @@ func (b *Bot) sendPost(ctx context.Context, channel string, n, id int64) error {
 	default:
 		return nil
 	}
-	return b.postThread(ctx, channel, n, postKey(n, id), heading, m.Text, m.Attachments)
+	return b.postThread(ctx, channel, n, entryOf(id), heading, m.Text, m.Attachments)
 }
 
 // agentLabel names the author of a reply or note for agents: their Slack
@@ -258,20 +263,20 @@ func (b *Bot) agentLabel(ctx context.Context, a tickets.Actor) string {
 }
 
 func (b *Bot) sendDescription(ctx context.Context, channel string, n int64) error {
-	if _, done, err := b.state.Value(ctx, postKey(n, 0)); err != nil || done {
+	if _, done, err := b.store.Posted(ctx, n, entryDescription); err != nil || done {
 		return err
 	}
 	t, err := b.svc.Get(ctx, tickets.SystemActor, n)
 	if err != nil {
 		return err
 	}
-	return b.postThread(ctx, channel, n, postKey(n, 0), ":page_facing_up: *Full description*", t.Description, nil)
+	return b.postThread(ctx, channel, n, entryDescription, ":page_facing_up: *Full description*", t.Description, nil)
 }
 
 // sendRating posts the whole comment of ticket n's rating in its thread,
 // once: the card shows it cut.
 func (b *Bot) sendRating(ctx context.Context, channel string, n int64) error {
-	if _, done, err := b.state.Value(ctx, ratingKey(n)); err != nil || done {
+	if _, done, err := b.store.Posted(ctx, n, entryRating); err != nil || done {
 		return err
 	}
 	t, err := b.svc.Get(ctx, tickets.SystemActor, n)
@@ -279,12 +284,12 @@ func (b *Bot) sendRating(ctx context.Context, channel string, n int64) error {
 		return err
 	}
 	heading := fmt.Sprintf(":star: *Rated %d/5* by %s, who commented:", t.Rating.Stars, clipped(t.Customer.Name, cardNameChars))
-	return b.postThread(ctx, channel, n, ratingKey(n), heading, t.Rating.Comment, nil)
+	return b.postThread(ctx, channel, n, entryRating, heading, t.Rating.Comment, nil)
 }
 
 // postThread posts text under heading in ticket n's thread, in as many
-// messages as it takes, and records the first one's ts under key.
-func (b *Bot) postThread(ctx context.Context, channel string, n int64, key, heading, text string, atts []tickets.Attachment) error {
+// messages as it takes, and records the first one's ts as entry.
+func (b *Bot) postThread(ctx context.Context, channel string, n int64, entry, heading, text string, atts []tickets.Attachment) error {
 	ch, parent, err := b.thread(ctx, channel, n)
 	if err != nil {
 		return err
@@ -307,7 +312,7 @@ func (b *Bot) postThread(ctx context.Context, channel string, n int64, key, head
 			first = ts
 		}
 	}
-	return b.state.SetValue(ctx, key, first, 0)
+	return b.store.SavePosted(ctx, n, entry, first)
 }
 
 func (b *Bot) sendUnreachable(ctx context.Context, channel string, n int64) error {
@@ -351,7 +356,7 @@ func (b *Bot) sendMark(ctx context.Context, n, id int64, reaction string) error 
 	}
 	ts := m.Ref
 	if ts == "" {
-		v, ok, err := b.state.Value(ctx, postKey(n, id))
+		v, ok, err := b.store.Posted(ctx, n, entryOf(id))
 		if err != nil || !ok {
 			return err // not posted: nothing to mark
 		}

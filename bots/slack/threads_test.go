@@ -36,8 +36,8 @@ func TestForeignThreadCostsNoSlackCall(t *testing.T) {
 	if err := json.Unmarshal(ds[len(ds)-1].Body, &env); err != nil || env.EventID == "" {
 		t.Fatalf("event %s: %v", ds[len(ds)-1].Body, err)
 	}
-	for _, key := range []string{eventKey(env.EventID), threadKey("CRANDOM", parent)} {
-		if _, ok, err := h.st.Value(h.ctx, key); err != nil || ok {
+	for _, key := range []string{h.key("in:slack:" + env.EventID), h.key("kv:slack:thread:CRANDOM:" + parent)} {
+		if n, err := h.st.Client().Exists(h.ctx, key).Result(); err != nil || n != 0 {
 			t.Errorf("%s stored (%v)", key, err)
 		}
 	}

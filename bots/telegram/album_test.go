@@ -81,21 +81,20 @@ func TestAlbumAcrossReplicas(t *testing.T) {
 	}
 }
 
-// hookState calls hook once, the first time a name ending in suffix is
-// read.
-type hookState struct {
-	telegram.State
-	suffix string
-	once   sync.Once
-	hook   func()
+// hookStorage calls hook once, the first time an album is closed, right
+// after the close.
+type hookStorage struct {
+	telegram.Storage
+	once sync.Once
+	hook func()
 }
 
-func (s *hookState) Value(ctx context.Context, name string) (string, bool, error) {
-	v, ok, err := s.State.Value(ctx, name)
-	if strings.HasPrefix(name, "tg:album:") && strings.HasSuffix(name, s.suffix) && ok {
+func (s *hookStorage) CloseAlbum(ctx context.Context, a telegram.Album, retry time.Time) ([][]byte, bool, error) {
+	parts, ok, err := s.Storage.CloseAlbum(ctx, a, retry)
+	if ok {
 		s.once.Do(s.hook)
 	}
-	return v, ok, err
+	return parts, ok, err
 }
 
 // A part that arrives while its album is being flushed either joins it or
@@ -108,11 +107,12 @@ func TestAlbumPartDuringTheFlush(t *testing.T) {
 	e.stop()
 	other := e.newBot(e.cfg)
 	late := make(chan error, 1)
-	hs := &hookState{State: e.st, suffix: ":c", hook: func() {
-		// The flusher has just decided which slots it takes.
+	deps := e.deps()
+	deps.Storage = &hookStorage{Storage: deps.Storage, hook: func() {
+		// The flusher has just closed the album and taken its parts.
 		late <- other.HandleUpdate(context.Background(), photoUpdate(maria, 5003, "p3", "Tarde", "album-y"))
 	}}
-	flusher, err := telegram.New(e.cfg, telegram.Deps{Service: e.svc, State: hs, Outbox: e.inline})
+	flusher, err := telegram.New(e.cfg, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,12 +174,7 @@ func TestAlbumBeforeTheDescriptionJoinsTheTicket(t *testing.T) {
 	e := newEnv(t, withConfig(func(c *telegram.Config) { c.AlbumWait = 2 * time.Second }))
 	e.start()
 	e.acceptTerms(maria)
-	e.fake.SendCommand(maria, "new", "")
-	m := e.expect(maria, "naturaleza")
-	e.press(maria, m, "Falla")
-	m = e.expect(maria, "urgente")
-	e.press(maria, m, "Alta")
-	e.expect(maria, "Describa el problema")
+	e.formTo(maria, "Falla", "Alta")
 	e.fake.SendPhoto(maria, "p1", "", "album-f")
 	e.fake.SendPhoto(maria, "p2", "", "album-f")
 	e.fake.SendText(maria, "La pantalla se rompió")

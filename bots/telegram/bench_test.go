@@ -92,7 +92,8 @@ func BenchmarkBurstOpen(b *testing.B) {
 	inline := delivery.NewInline()
 	bot, err := telegram.New(telegram.Config{
 		Token: testToken, APIEndpoint: fake.Endpoint(), HTTPClient: &http.Client{Transport: tt},
-	}, telegram.Deps{Service: svc, State: st, Outbox: inline, Logger: zerolog.Nop()})
+	}, telegram.Deps{Service: svc, Storage: store.NewTelegram(st), Marks: store.NewInbound(st), Leases: store.NewLeases(st),
+		Outbox: inline, Logger: zerolog.Nop()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +19,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/colombiainformatica/ticketbot/bots/delivery"
+	"github.com/colombiainformatica/ticketbot/bots/inbound"
+	"github.com/colombiainformatica/ticketbot/internal/lease"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
@@ -25,35 +28,12 @@ import (
 // ("telegram:42") and in delivery messages.
 const Platform = "telegram"
 
-// State is the small, expiring state the bot keeps between updates: update
-// markers, form drafts, buffered albums, the polling offset, button
-// payloads and the poller's lease. *store.Store satisfies it.
-type State interface {
-	// Value returns the value name and whether it exists.
-	Value(ctx context.Context, name string) (string, bool, error)
-	// SetValue stores value under name; ttl 0 keeps it until deleted.
-	SetValue(ctx context.Context, name, value string, ttl time.Duration) error
-	// SetValueNX stores value under name only if it has none, and reports
-	// whether it did.
-	SetValueNX(ctx context.Context, name, value string, ttl time.Duration) (bool, error)
-	// DeleteValue removes name.
-	DeleteValue(ctx context.Context, name string) error
-	// Lease takes or renews the named lease for holder for ttl and reports
-	// whether holder has it.
-	Lease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
-	// ReleaseLease gives the named lease up if holder has it.
-	ReleaseLease(ctx context.Context, name, holder string) error
-	// Incr adds one to the counter name, atomically, and returns its
-	// value; a new counter expires after ttl.
-	Incr(ctx context.Context, name string, ttl time.Duration) (int64, error)
-}
-
-// Outbox queues outbound chat messages; delivery sends them in order per
-// chat within the platform's limits. *delivery.Worker and *delivery.Inline
-// satisfy it.
-type Outbox interface {
-	Enqueue(ctx context.Context, msgs ...delivery.Message) error
-}
+// The buckets of Telegram's limits (delivery.Limits): sends share the
+// bot's 30 messages a second; edits and callback answers are not limited.
+const (
+	bucketSend = Platform
+	bucketEdit = Platform + ".edit"
+)
 
 // Config configures a Bot. Only Token is required.
 type Config struct {
@@ -81,42 +61,61 @@ type Config struct {
 	// Tuning; zero values take the defaults in parentheses.
 	PollTimeout   time.Duration // long-poll wait of getUpdates (25s)
 	UpdateTimeout time.Duration // budget to handle one update (30s)
-	LeaseTTL      time.Duration // lifetime of the poller's lease (30s)
+	LeaseTTL      time.Duration // lifetime of the poller's and the album flusher's leases (3s)
 	AlbumWait     time.Duration // quiet time before an album is flushed (1.5s)
 	DraftTTL      time.Duration // how long an unfinished form is kept (24h)
 	FloodLimit    int           // updates per user per minute (20)
 	Workers       int           // chats handled in parallel while polling (16)
+	MaxAttempts   int           // failures of one update before it is given up (5)
 	// RetryWait is the first pause after a failed getUpdates or update,
 	// doubled on each failure in a row up to 30s (500ms).
 	RetryWait time.Duration
 }
 
+// ConfigError is a Config value the Bot cannot work with; Field names the
+// Config field (cmd names the setting it came from).
+type ConfigError struct {
+	Field, Problem string
+}
+
+func (e *ConfigError) Error() string { return "telegram: " + e.Field + ": " + e.Problem }
+
 // Deps are the Bot's collaborators.
 type Deps struct {
 	Service *tickets.Service
-	State   State
-	Outbox  Outbox
-	Logger  zerolog.Logger
+	Storage Storage
+	// Marks keeps the marks of updates and the inbound dead letters.
+	Marks inbound.Marks
+	// Leases keeps the poller's and the album flusher's leases.
+	Leases lease.Store
+	// Outbox queues everything the bot says; delivery sends it in order
+	// per chat, within Telegram's limits.
+	Outbox delivery.Enqueuer
+	Logger zerolog.Logger
 	// Files opens the files agents attach on another platform (Slack), to
 	// upload them to the customer's chat; without it such a file reaches
 	// the customer as its name only.
 	Files Files
+	// Now tells the time (time.Now when nil).
+	Now func() time.Time
 }
 
 // Bot is the Telegram adapter: it turns customers' updates into Service
 // calls (HandleUpdate, fed by Run's polling loop or by the webhook) and
 // events into chat messages (the delivery.Channel methods).
 type Bot struct {
-	cfg    Config
-	svc    *tickets.Service
-	state  State
-	outbox Outbox
-	files  Files
-	log    zerolog.Logger
-	api    *tgbotapi.BotAPI
-	http   *http.Client
-	key    []byte // signs callback data
-	holder string // this process's name for the poller lease
+	cfg     Config
+	svc     *tickets.Service
+	store   Storage
+	inbound *inbound.Processor
+	leases  lease.Store
+	outbox  delivery.Enqueuer
+	files   Files
+	log     zerolog.Logger
+	api     client
+	key     []byte // signs callback data
+	holder  string // this process's name in leases
+	now     func() time.Time
 
 	chats [256]sync.Mutex // striped by chat id: one update of a chat at a time
 	wake  chan struct{}   // an album was buffered
@@ -131,16 +130,11 @@ var (
 // New checks cfg, connects to the Bot API (getMe) and returns a Bot. The
 // token never appears in its errors or logs.
 func New(cfg Config, deps Deps) (*Bot, error) {
-	if cfg.Token == "" {
-		return nil, errors.New("telegram: TELEGRAM_BOT_TOKEN is empty")
+	if deps.Service == nil || deps.Storage == nil || deps.Marks == nil || deps.Leases == nil || deps.Outbox == nil {
+		return nil, errors.New("telegram: Service, Storage, Marks, Leases and Outbox are required")
 	}
-	if deps.Service == nil || deps.State == nil || deps.Outbox == nil {
-		return nil, errors.New("telegram: Service, State and Outbox are required")
-	}
-	// Its form (what Telegram accepts) is checked by cmd's configuration;
-	// an empty secret would let any request through.
-	if cfg.WebhookURL != "" && cfg.WebhookSecret == "" {
-		return nil, errors.New("telegram: TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_WEBHOOK_URL")
+	if err := cfg.check(); err != nil {
+		return nil, err
 	}
 	// The Service decides which terms must be accepted; the bot shows the
 	// same version.
@@ -148,81 +142,92 @@ func New(cfg Config, deps Deps) (*Bot, error) {
 	case cfg.TermsVersion == "":
 		cfg.TermsVersion = v
 	case cfg.TermsVersion != v:
-		return nil, fmt.Errorf("telegram: TERMS_VERSION %q differs from the Service's %q", cfg.TermsVersion, v)
+		return nil, &ConfigError{"TermsVersion", fmt.Sprintf("%q differs from the Service's %q", cfg.TermsVersion, v)}
+	}
+	api := newClient(cfg)
+	logger := deps.Logger
+	// The library logs only in debug mode (never enabled here) and from
+	// GetUpdatesChan (never used); the bridge still redacts, in case. The
+	// library's logger is process-wide.
+	_ = tgbotapi.SetLogger(logBridge{log: logger, token: cfg.Token})
+	// getMe refuses a token Telegram rejects; a Telegram that is briefly
+	// unreachable at start does not stop the product.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if me, err := api.bot(ctx).GetMe(); err == nil {
+		api.self = me
+	} else {
+		var tgErr *tgbotapi.Error
+		if errors.As(err, &tgErr) && (tgErr.Code == http.StatusUnauthorized || tgErr.Code == http.StatusNotFound) {
+			return nil, &ConfigError{"Token", "rejected by getMe: " + redactErr(err, cfg.Token).Error()}
+		}
+		logger.Warn().Err(redactErr(err, cfg.Token)).Msg("getMe failed; starting anyway, Telegram calls will be retried")
+	}
+	b := &Bot{
+		cfg: cfg, svc: deps.Service, store: deps.Storage, leases: deps.Leases, outbox: deps.Outbox,
+		files: deps.Files, log: logger, api: api, now: deps.Now,
+		key:  mac("ticketbot telegram callbacks", cfg.Token),
+		wake: make(chan struct{}, 1),
+	}
+	if b.files == nil {
+		b.files = noFiles{}
+	}
+	if b.now == nil {
+		b.now = time.Now
+	}
+	var hb [6]byte
+	_, _ = rand.Read(hb[:])
+	b.holder = hex.EncodeToString(hb[:])
+	b.inbound = inbound.NewProcessor(deps.Marks, inbound.Options{
+		MaxAttempts: cfg.MaxAttempts, Busy: cfg.LeaseTTL, Token: b.holder, Log: logger, Now: b.now,
+	})
+	return b, nil
+}
+
+// check validates cfg and fills in its defaults.
+func (cfg *Config) check() error {
+	switch {
+	case cfg.Token == "":
+		return &ConfigError{"Token", "is empty"}
+	// Its form (what Telegram accepts) is checked by cmd's configuration;
+	// an empty secret would let any request through.
+	case cfg.WebhookURL != "" && cfg.WebhookSecret == "":
+		return &ConfigError{"WebhookSecret", "is required with a webhook URL"}
 	}
 	switch cfg.DefaultLanguage {
 	case "":
 		cfg.DefaultLanguage = "es"
 	case "es", "en":
 	default:
-		return nil, fmt.Errorf("telegram: DEFAULT_LANGUAGE must be es or en, not %q", cfg.DefaultLanguage)
+		return &ConfigError{"DefaultLanguage", fmt.Sprintf("must be es or en, not %q", cfg.DefaultLanguage)}
 	}
 	if cfg.APIEndpoint == "" {
 		cfg.APIEndpoint = tgbotapi.APIEndpoint
 	}
 	if !strings.Contains(cfg.APIEndpoint, "%s") {
-		return nil, errors.New("telegram: TELEGRAM_API_ENDPOINT must have the library's form, like https://api.telegram.org/bot%s/%s")
+		return &ConfigError{"APIEndpoint", "must have the library's form, like https://api.telegram.org/bot%s/%s"}
 	}
 	setDefault(&cfg.PollTimeout, 25*time.Second)
 	setDefault(&cfg.UpdateTimeout, 30*time.Second)
-	setDefault(&cfg.LeaseTTL, 30*time.Second)
+	setDefault(&cfg.LeaseTTL, lease.DefaultTTL)
 	setDefault(&cfg.AlbumWait, 1500*time.Millisecond)
 	setDefault(&cfg.DraftTTL, 24*time.Hour)
 	setDefault(&cfg.RetryWait, 500*time.Millisecond)
-	if cfg.FloodLimit <= 0 {
-		cfg.FloodLimit = 20
-	}
-	if cfg.Workers <= 0 {
-		cfg.Workers = 16
-	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = &http.Client{}
-	}
-	logger := deps.Logger
-	// The library logs only in debug mode (never enabled here) and from
-	// GetUpdatesChan (never used); the bridge still redacts, in case. The
-	// library's logger is process-wide.
-	_ = tgbotapi.SetLogger(logBridge{log: logger, token: cfg.Token})
+	setDefault(&cfg.FloodLimit, 20)
+	setDefault(&cfg.Workers, 16)
+	setDefault(&cfg.MaxAttempts, inbound.DefaultMaxAttempts)
+	return nil
+}
 
-	// The client is built without the library's getMe, so that a Telegram
-	// that is briefly unreachable at start does not stop the product; one
-	// getMe still runs to refuse a token Telegram rejects.
-	api := &tgbotapi.BotAPI{Token: cfg.Token, Client: hc, Buffer: 100}
-	api.SetAPIEndpoint(cfg.APIEndpoint)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	probe := *api
-	probe.Client = ctxDoer{ctx: ctx, c: hc}
-	if me, err := probe.GetMe(); err == nil {
-		api.Self = me
-	} else {
-		var tgErr *tgbotapi.Error
-		if errors.As(err, &tgErr) && (tgErr.Code == http.StatusUnauthorized || tgErr.Code == http.StatusNotFound) {
-			return nil, fmt.Errorf("telegram: TELEGRAM_BOT_TOKEN rejected by getMe: %w", redactErr(err, cfg.Token))
-		}
-		logger.Warn().Err(redactErr(err, cfg.Token)).Msg("getMe failed; starting anyway, Telegram calls will be retried")
+func setDefault[T int | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
 	}
-	var files Files = noFiles{}
-	if deps.Files != nil {
-		files = deps.Files
-	}
-	mac := sha256.Sum256([]byte("ticketbot telegram callbacks\x00" + cfg.Token))
-	var hb [6]byte
-	_, _ = rand.Read(hb[:])
-	return &Bot{
-		cfg:    cfg,
-		svc:    deps.Service,
-		state:  deps.State,
-		outbox: deps.Outbox,
-		files:  files,
-		log:    logger,
-		api:    api,
-		http:   hc,
-		key:    mac[:],
-		holder: hex.EncodeToString(hb[:]),
-		wake:   make(chan struct{}, 1),
-	}, nil
+}
+
+func mac(purpose, token string) []byte {
+	m := sha256.Sum256([]byte(purpose + "\x00" + token))
+	return m[:]
 }
 
 // agentName is the name customers see for an agent called name.
@@ -233,31 +238,74 @@ func (b *Bot) agentName(name string) string {
 	return name
 }
 
-func setDefault(d *time.Duration, v time.Duration) {
-	if *d <= 0 {
-		*d = v
-	}
-}
-
 // Platform returns "telegram".
 func (b *Bot) Platform() string { return Platform }
 
 // Limits returns Telegram's limits: one message a second per chat, 30 a
-// second per bot.
+// second per bot; edits are not limited.
 func (b *Bot) Limits() delivery.Limits {
-	return delivery.Limits{PerTarget: time.Second, PerSecond: 30}
+	return delivery.Limits{
+		LaneGap: time.Second,
+		Buckets: map[string]time.Duration{bucketSend: time.Second / 30, bucketEdit: 0},
+	}
 }
 
 // Username returns the bot's @username as getMe answered it.
-func (b *Bot) Username() string { return b.api.Self.UserName }
+func (b *Bot) Username() string { return b.api.self.UserName }
 
-// client returns the library's client whose requests carry ctx. The
-// library has no context support: each call gets a shallow copy whose HTTP
-// doer attaches ctx to the request.
-func (b *Bot) client(ctx context.Context) *tgbotapi.BotAPI {
-	c := *b.api
-	c.Client = ctxDoer{ctx: ctx, c: b.http}
-	return &c
+// chatLock serializes the updates of one chat, so a customer's updates are
+// handled in order even when the webhook delivers them concurrently.
+// Chats share a fixed set of locks, so memory does not grow with the
+// number of customers.
+func (b *Bot) chatLock(chatID int64) *sync.Mutex {
+	return &b.chats[uint64(chatID)%uint64(len(b.chats))]
+}
+
+// sign returns the tag of callback data act:arg for user.
+func (b *Bot) sign(user int64, act, arg string) string {
+	m := hmac.New(sha256.New, b.key)
+	fmt.Fprintf(m, "%d\x00%s\x00%s", user, act, arg)
+	return b64(m.Sum(nil))[:12]
+}
+
+// client is the library's Bot API client with the product's HTTP client
+// and endpoint.
+type client struct {
+	base     tgbotapi.BotAPI
+	http     *http.Client
+	token    string
+	endpoint string
+	self     tgbotapi.User
+}
+
+func newClient(cfg Config) client {
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{}
+	}
+	c := client{base: tgbotapi.BotAPI{Token: cfg.Token, Client: hc, Buffer: 100}, http: hc, token: cfg.Token, endpoint: cfg.APIEndpoint}
+	c.base.SetAPIEndpoint(cfg.APIEndpoint)
+	return c
+}
+
+// bot returns the library's client whose requests carry ctx. The library
+// has no context support: each call gets a shallow copy whose HTTP doer
+// attaches ctx to the request.
+func (c client) bot(ctx context.Context) *tgbotapi.BotAPI {
+	api := c.base
+	api.Self = c.self
+	api.Client = ctxDoer{ctx: ctx, c: c.http}
+	return &api
+}
+
+// fileURL is where a file_path is downloaded: the file endpoint of the
+// configured Bot API endpoint (…/file/bot<token>/<path>).
+func (c client) fileURL(filePath string) string {
+	endpoint := tgbotapi.FileEndpoint
+	if i := strings.LastIndex(c.endpoint, "/bot%s/%s"); i >= 0 {
+		endpoint = c.endpoint[:i] + "/file/bot%s/%s"
+	}
+	return fmt.Sprintf(endpoint, c.token, filePath)
 }
 
 // ctxDoer attaches ctx to every request, with a default deadline when ctx
@@ -297,17 +345,4 @@ func (b cancelBody) Close() error {
 	return err
 }
 
-// chatLock serializes the updates of one chat, so a customer's updates are
-// handled in order even when the webhook delivers them concurrently.
-// Chats share a fixed set of locks, so memory does not grow with the
-// number of customers.
-func (b *Bot) chatLock(chatID int64) *sync.Mutex {
-	return &b.chats[uint64(chatID)%uint64(len(b.chats))]
-}
-
-// sign returns the tag of callback data act:arg for user.
-func (b *Bot) sign(user int64, act, arg string) string {
-	m := hmac.New(sha256.New, b.key)
-	fmt.Fprintf(m, "%d\x00%s\x00%s", user, act, arg)
-	return b64(m.Sum(nil))[:12]
-}
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,6 +1,7 @@
 package telegram_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -30,12 +31,16 @@ func TestTermsThenFormInSpanish(t *testing.T) {
 	e.fake.SendCommand(maria, "new", "")
 	m = e.expect(maria, "naturaleza del problema")
 	e.press(maria, m, "Servicio caído")
-	m = e.expect(maria, "urgente")
-	if got := e.latest(maria, m.MessageID-1); got.PlainText != "Naturaleza: Servicio caído" || len(got.Keyboard) != 0 {
-		t.Errorf("nature prompt after the choice = %q %v", got.PlainText, got.Keyboard)
+	// One edit answers the step: the choice, and the next question.
+	m = e.edited(maria, m, "urgente")
+	if !strings.HasPrefix(m.PlainText, "Naturaleza: Servicio caído\n") || !hasButton(m, "Alta") || hasButton(m, "Facturación") {
+		t.Errorf("form message after the nature = %q %v", m.PlainText, m.Keyboard)
 	}
 	e.press(maria, m, "Alta")
-	e.expect(maria, "Describa el problema")
+	m = e.edited(maria, m, "Describa el problema")
+	if !strings.HasPrefix(m.PlainText, "Naturaleza: Servicio caído\nUrgencia: Alta\n") || len(m.Keyboard) != 0 {
+		t.Errorf("form message after the urgency = %q %v", m.PlainText, m.Keyboard)
+	}
 	e.fake.SendPhoto(maria, "photo-1", "", "")
 	e.expect(maria, "Adjuntos recibidos: 1")
 	e.fake.SendVoice(maria, "voice-1", 3)
@@ -135,28 +140,31 @@ func TestFormInEnglish(t *testing.T) {
 
 func TestConfigErrors(t *testing.T) {
 	e := newEnv(t)
-	for name, cfg := range map[string]telegram.Config{
-		"TELEGRAM_BOT_TOKEN":      {},
-		"TELEGRAM_WEBHOOK_SECRET": {Token: testToken, WebhookURL: "https://x/telegram/webhook"},
-		"DEFAULT_LANGUAGE":        {Token: testToken, DefaultLanguage: "fr"},
-		"TELEGRAM_API_ENDPOINT":   {Token: testToken, APIEndpoint: "http://127.0.0.1:1/"},
+	// Each refusal names the Config field (cmd names its variable).
+	for field, cfg := range map[string]telegram.Config{
+		"Token":           {},
+		"WebhookSecret":   {Token: testToken, WebhookURL: "https://x/telegram/webhook"},
+		"DefaultLanguage": {Token: testToken, DefaultLanguage: "fr"},
+		"APIEndpoint":     {Token: testToken, APIEndpoint: "http://127.0.0.1:1/"},
 	} {
-		_, err := telegram.New(cfg, telegram.Deps{Service: e.svc, State: e.st, Outbox: e.inline})
-		if err == nil || !strings.Contains(err.Error(), name) {
-			t.Errorf("%s: err = %v", name, err)
+		_, err := telegram.New(cfg, e.deps())
+		var ce *telegram.ConfigError
+		if !errors.As(err, &ce) || ce.Field != field {
+			t.Errorf("%s: err = %v", field, err)
 		}
 	}
 	// A token Telegram rejects fails at start, with an error that hides it.
 	wrong := "999999:WRONG-token"
-	_, err := telegram.New(telegram.Config{Token: wrong, APIEndpoint: e.fake.Endpoint()}, telegram.Deps{Service: e.svc, State: e.st, Outbox: e.inline})
-	if err == nil || strings.Contains(err.Error(), wrong) || !strings.Contains(err.Error(), "TELEGRAM_BOT_TOKEN") {
-		t.Errorf("rejected token: err = %v, want a redacted error naming TELEGRAM_BOT_TOKEN", err)
+	_, err := telegram.New(telegram.Config{Token: wrong, APIEndpoint: e.fake.Endpoint()}, e.deps())
+	var ce *telegram.ConfigError
+	if !errors.As(err, &ce) || ce.Field != "Token" || strings.Contains(err.Error(), wrong) {
+		t.Errorf("rejected token: err = %v, want a redacted error naming the token", err)
 	}
 	// An unreachable Telegram does not stop the start (calls are retried
 	// later); the warning it logs hides the token.
 	var logs syncBuffer
 	_, err = telegram.New(telegram.Config{Token: testToken, APIEndpoint: "http://127.0.0.1:1/bot%s/%s"},
-		telegram.Deps{Service: e.svc, State: e.st, Outbox: e.inline, Logger: zerolog.New(&logs)})
+		func() telegram.Deps { d := e.deps(); d.Logger = zerolog.New(&logs); return d }())
 	if err != nil {
 		t.Errorf("unreachable endpoint: err = %v, want a start that retries later", err)
 	}

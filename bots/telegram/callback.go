@@ -1,10 +1,12 @@
 package telegram
 
 import (
+	"context"
 	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
+	"strconv"
 	"strings"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
 // Callback data is "act:arg:tag", where tag is an HMAC of the user it was
@@ -22,7 +24,7 @@ const (
 	actClose    = "c" // arg: ticket number
 	actReopen   = "o" // arg: ticket number
 	actRate     = "r" // arg: ticket number "." stars
-	actRoute    = "m" // arg: ticket number "." pending message id
+	actRoute    = "m" // arg: ticket number "." pending message's turn
 )
 
 // data returns the callback data of act with arg for user.
@@ -44,8 +46,47 @@ func (b *Bot) parseData(user int64, data string) (act, arg string, ok bool) {
 	return act, arg, true
 }
 
-// termsTag is a short fingerprint of a terms version for callback data.
-func termsTag(version string) string {
-	h := sha256.Sum256([]byte(version))
-	return hex.EncodeToString(h[:4])
+// callback handles a button press.
+func (t *turn) callback(ctx context.Context, q *tgbotapi.CallbackQuery) error {
+	act, arg, ok := t.b.parseData(t.user, q.Data)
+	if !ok {
+		t.answer.text = t.tx.Expired
+		t.b.log.Info().Int64("user", t.user).Msg("callback data refused")
+		return nil
+	}
+	msgID := 0
+	if q.Message != nil {
+		msgID = q.Message.MessageID
+	}
+	num, rest, _ := strings.Cut(arg, ".")
+	n, _ := strconv.ParseInt(num, 10, 64)
+	switch act {
+	case actTerms:
+		return t.acceptTerms(ctx, arg)
+	case actLanguage:
+		return t.setLanguageTo(ctx, arg)
+	case actNature, actUrgency:
+		return t.choose(ctx, act, num, rest, msgID)
+	case actStatus:
+		return t.status(ctx, n)
+	case actClose, actReopen:
+		var err error
+		if act == actClose {
+			_, err = t.b.svc.Close(ctx, t.actor, n)
+		} else {
+			_, err = t.b.svc.Reopen(ctx, t.actor, n)
+		}
+		if err != nil {
+			return t.fail(n, err)
+		}
+		t.answer.text = t.tx.Done // the status push tells the rest
+		return nil
+	case actRate:
+		stars, _ := strconv.Atoi(rest)
+		return t.rate(ctx, n, stars)
+	case actRoute:
+		return t.routeChosen(ctx, n, rest, msgID)
+	}
+	t.answer.text = t.tx.Expired
+	return nil
 }

@@ -49,6 +49,19 @@ func (noFiles) OpenFile(_ context.Context, a tickets.Attachment) (io.ReadCloser,
 	return nil, a, delivery.Permanent("no_source", fmt.Errorf("no access to files held by %q", a.Source))
 }
 
+// FileSource reads the files customers send, which Telegram holds, so that
+// another platform (Slack) can copy them. It needs only the Config, so the
+// adapters that use it are built before the Bot.
+type FileSource struct{ api client }
+
+// NewFileSource returns the FileSource of the bot cfg configures.
+func NewFileSource(cfg Config) (*FileSource, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	return &FileSource{api: newClient(cfg)}, nil
+}
+
 // OpenFile returns the content of a file a customer sent, which Telegram
 // holds (an attachment without Source, or with Source "telegram"), and a
 // with its Name and Size filled in: getFile, then a download of the file
@@ -56,16 +69,16 @@ func (noFiles) OpenFile(_ context.Context, a tickets.Attachment) (io.ReadCloser,
 // *delivery.PermanentError with Reason "file_too_big", as is a file
 // Telegram no longer has. See Files for the other errors. The bot token,
 // part of the file URL, never appears in an error.
-func (b *Bot) OpenFile(ctx context.Context, a tickets.Attachment) (io.ReadCloser, tickets.Attachment, error) {
+func (b *FileSource) OpenFile(ctx context.Context, a tickets.Attachment) (io.ReadCloser, tickets.Attachment, error) {
 	if a.Source != "" && a.Source != Platform {
 		return nil, a, delivery.Permanent("not_telegram", fmt.Errorf("the file is held by %s, not Telegram", a.Source))
 	}
 	if a.Size > MaxDownloadSize {
 		return nil, a, errTooBigToDownload
 	}
-	f, err := b.client(ctx).GetFile(tgbotapi.FileConfig{FileID: a.FileID})
+	f, err := b.api.bot(ctx).GetFile(tgbotapi.FileConfig{FileID: a.FileID})
 	if err != nil {
-		err = redactErr(err, b.cfg.Token)
+		err = redactErr(err, b.api.token)
 		if strings.Contains(strings.ToLower(err.Error()), "file is too big") {
 			return nil, a, errTooBigToDownload
 		}
@@ -74,13 +87,13 @@ func (b *Bot) OpenFile(ctx context.Context, a tickets.Attachment) (io.ReadCloser
 	if a.Name == "" {
 		a.Name = fileName(a.Kind, f.FilePath)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.fileURL(f.FilePath), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.api.fileURL(f.FilePath), nil)
 	if err != nil {
-		return nil, a, delivery.Permanent("bad_file_path", redactErr(err, b.cfg.Token))
+		return nil, a, delivery.Permanent("bad_file_path", redactErr(err, b.api.token))
 	}
-	resp, err := b.http.Do(req)
+	resp, err := b.api.http.Do(req)
 	if err != nil {
-		return nil, a, redactErr(err, b.cfg.Token)
+		return nil, a, redactErr(err, b.api.token)
 	}
 	switch {
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusBadRequest:
@@ -100,7 +113,7 @@ func (b *Bot) OpenFile(ctx context.Context, a tickets.Attachment) (io.ReadCloser
 		data, err := io.ReadAll(io.LimitReader(resp.Body, MaxDownloadSize+1))
 		resp.Body.Close()
 		if err != nil {
-			return nil, a, redactErr(err, b.cfg.Token)
+			return nil, a, redactErr(err, b.api.token)
 		}
 		if len(data) > MaxDownloadSize {
 			return nil, a, errTooBigToDownload
@@ -109,7 +122,7 @@ func (b *Bot) OpenFile(ctx context.Context, a tickets.Attachment) (io.ReadCloser
 		return io.NopCloser(bytes.NewReader(data)), a, nil
 	}
 	// Never more than Telegram said: a longer download fails.
-	return tokenSafeBody{ReadCloser: http.MaxBytesReader(nil, resp.Body, a.Size), token: b.cfg.Token}, a, nil
+	return tokenSafeBody{ReadCloser: http.MaxBytesReader(nil, resp.Body, a.Size), token: b.api.token}, a, nil
 }
 
 var errTooBigToDownload = delivery.Permanent("file_too_big",
@@ -132,16 +145,6 @@ func fileName(kind, filePath string) string {
 		kind = "file"
 	}
 	return kind + path.Ext(filePath)
-}
-
-// fileURL is where a file_path is downloaded: the file endpoint of the
-// configured Bot API endpoint (…/file/bot<token>/<path>).
-func (b *Bot) fileURL(filePath string) string {
-	endpoint := tgbotapi.FileEndpoint
-	if i := strings.LastIndex(b.cfg.APIEndpoint, "/bot%s/%s"); i >= 0 {
-		endpoint = b.cfg.APIEndpoint[:i] + "/file/bot%s/%s"
-	}
-	return fmt.Sprintf(endpoint, b.cfg.Token, filePath)
 }
 
 // tokenSafeBody removes the token from read errors, whose text may hold

@@ -19,7 +19,7 @@ func TestOpenFile(t *testing.T) {
 	e := newEnv(t)
 	data := bytes.Repeat([]byte("jpeg"), 5000)
 	e.fake.AddFile("photo-open-1", "photo", "", data)
-	rc, a, err := e.bot.OpenFile(ctx10(t), tickets.Attachment{Kind: "photo", FileID: "photo-open-1"})
+	rc, a, err := e.files().OpenFile(ctx10(t), tickets.Attachment{Kind: "photo", FileID: "photo-open-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func TestOpenFileRefusals(t *testing.T) {
 		"known size":   {Kind: "document", FileID: "doc-big-2", Size: telegramtest.MaxDownloadSize + 1},
 		"unknown size": {Kind: "document", FileID: "doc-big-2"},
 	} {
-		_, _, err := e.bot.OpenFile(ctx10(t), a)
+		_, _, err := e.files().OpenFile(ctx10(t), a)
 		if p, ok := delivery.IsPermanent(err); !ok || p.Reason != "file_too_big" || !strings.Contains(err.Error(), "20 MB") {
 			t.Errorf("%s: %v, want a permanent file_too_big", name, err)
 		}
@@ -48,11 +48,11 @@ func TestOpenFileRefusals(t *testing.T) {
 	if n := len(e.fake.Calls("getFile")); n != 1 {
 		t.Errorf("%d getFile calls, want 1 (only for the unknown size)", n)
 	}
-	_, _, err := e.bot.OpenFile(ctx10(t), tickets.Attachment{Kind: "document", FileID: "nope"})
+	_, _, err := e.files().OpenFile(ctx10(t), tickets.Attachment{Kind: "document", FileID: "nope"})
 	if p, ok := delivery.IsPermanent(err); !ok || p.Reason != "file_not_found" || strings.Contains(err.Error(), testToken) {
 		t.Errorf("unknown file: %v", err)
 	}
-	_, _, err = e.bot.OpenFile(ctx10(t), tickets.Attachment{Kind: "document", FileID: "F1", Source: "slack"})
+	_, _, err = e.files().OpenFile(ctx10(t), tickets.Attachment{Kind: "document", FileID: "F1", Source: "slack"})
 	if _, ok := delivery.IsPermanent(err); !ok {
 		t.Errorf("a Slack file: %v", err)
 	}
@@ -84,7 +84,7 @@ func TestOpenFileCapsMisreportedSize(t *testing.T) {
 	}))
 	data := bytes.Repeat([]byte("pdf "), 1000)
 	e.fake.AddFile("doc-long-1", "document", "a.pdf", data)
-	rc, a, err := e.bot.OpenFile(ctx10(t), tickets.Attachment{Kind: "document", FileID: "doc-long-1"})
+	rc, a, err := e.files().OpenFile(ctx10(t), tickets.Attachment{Kind: "document", FileID: "doc-long-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,4 +93,14 @@ func TestOpenFileCapsMisreportedSize(t *testing.T) {
 	if err == nil || int64(len(got)) > a.Size || strings.Contains(err.Error(), testToken) {
 		t.Fatalf("read %d bytes of a file of %d, err %v: want an error at the reported size", len(got), a.Size, err)
 	}
+}
+
+// files is the FileSource of the env's bot.
+func (e *env) files() *telegram.FileSource {
+	e.t.Helper()
+	f, err := telegram.NewFileSource(e.cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return f
 }

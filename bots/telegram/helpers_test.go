@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -20,8 +21,8 @@ import (
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
-// The adapter's State is what the store provides.
-var _ telegram.State = (*store.Store)(nil)
+// The adapter's Storage is what the store provides.
+var _ telegram.Storage = (*store.Telegram)(nil)
 
 const testToken = "424242:SeCrEt-T0ken_value"
 
@@ -129,11 +130,19 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	return e
 }
 
+// deps are the Bot's dependencies over the env's store and outbox.
+func (e *env) deps() telegram.Deps {
+	return telegram.Deps{Service: e.svc, Storage: store.NewTelegram(e.st), Marks: store.NewInbound(e.st),
+		Leases: store.NewLeases(e.st), Outbox: e.inline}
+}
+
 // newBot builds another Bot over the same fake, store and outbox.
 func (e *env) newBot(cfg telegram.Config) *telegram.Bot {
 	e.t.Helper()
 	log := zerolog.New(e.logs).With().Str("component", "telegram").Logger()
-	b, err := telegram.New(cfg, telegram.Deps{Service: e.svc, State: e.st, Outbox: e.inline, Logger: log})
+	deps := e.deps()
+	deps.Logger = log
+	b, err := telegram.New(cfg, deps)
 	if err != nil {
 		e.t.Fatalf("telegram.New: %v", err)
 	}
@@ -187,6 +196,42 @@ func (e *env) expect(user telegramtest.User, want string) telegramtest.Message {
 			}
 		}
 	}
+}
+
+// expectEdit waits until bot message id of user's chat (edits applied)
+// satisfies ok, and returns it.
+func (e *env) expectEdit(user telegramtest.User, id int, what string, ok func(telegramtest.Message) bool) telegramtest.Message {
+	e.t.Helper()
+	var m telegramtest.Message
+	err := e.fake.WaitFor(ctx10(e.t), func() bool {
+		for _, x := range e.fake.Messages(user.ID) {
+			if x.MessageID == id {
+				m = x
+				return ok(x)
+			}
+		}
+		return false
+	})
+	if err != nil {
+		e.t.Fatalf("waiting for message %d to show %s: %v; it is %q", id, what, err, m.PlainText)
+	}
+	return m
+}
+
+// edited waits until bot message m (edits applied) contains want.
+func (e *env) edited(user telegramtest.User, m telegramtest.Message, want string) telegramtest.Message {
+	e.t.Helper()
+	return e.expectEdit(user, m.MessageID, strconv.Quote(want), func(m telegramtest.Message) bool { return strings.Contains(m.PlainText, want) })
+}
+
+// hasButton reports whether m has a button whose text contains label.
+func hasButton(m telegramtest.Message, label string) bool {
+	for _, b := range m.Buttons() {
+		if strings.Contains(b.Text, label) {
+			return true
+		}
+	}
+	return false
 }
 
 // latest returns the current state of bot message id (edits applied).
@@ -252,18 +297,29 @@ func (e *env) acceptTerms(user telegramtest.User) {
 	e.answers(1)
 }
 
-// open drives the form in Spanish or English labels and returns the
-// confirmation.
-func (e *env) open(user telegramtest.User, nature, urgency, description string) telegramtest.Message {
+// formTo starts the form and chooses nature and urgency (labels in the
+// customer's language), up to the description step.
+func (e *env) formTo(user telegramtest.User, nature, urgency string) {
 	e.t.Helper()
 	e.fake.SendCommand(user, "new", "")
 	m := e.expect(user, "?")
 	e.press(user, m, nature)
-	m = e.expect(user, "?")
+	// Each step is answered in one edit of the form's message: the choice
+	// and the next question.
+	m = e.expectEdit(user, m.MessageID, "the urgencies", func(m telegramtest.Message) bool { return hasButton(m, urgency) })
 	e.answers(1)
 	e.press(user, m, urgency)
-	e.expect(user, "/cancel")
+	e.expectEdit(user, m.MessageID, "the description step", func(m telegramtest.Message) bool {
+		return strings.Contains(m.PlainText, "/cancel") && len(m.Buttons()) == 0
+	})
 	e.answers(1)
+}
+
+// open drives the form in Spanish or English labels and returns the
+// confirmation.
+func (e *env) open(user telegramtest.User, nature, urgency, description string) telegramtest.Message {
+	e.t.Helper()
+	e.formTo(user, nature, urgency)
 	e.fake.SendText(user, description)
 	return e.expect(user, "#")
 }

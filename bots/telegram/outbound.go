@@ -56,7 +56,7 @@ func (b *Bot) Send(ctx context.Context, m delivery.Message) error {
 	if err := json.Unmarshal(m.Payload, &p); err != nil {
 		return delivery.Permanent("bad_payload", err)
 	}
-	api := b.client(ctx)
+	api := b.api.bot(ctx)
 	var sent tgbotapi.Message
 	var err error
 	switch m.Kind {
@@ -105,8 +105,7 @@ func (b *Bot) Send(ctx context.Context, m delivery.Message) error {
 	if p.Ticket > 0 && sent.MessageID > 0 {
 		// The message is out: a failure to remember it only costs the
 		// reply routing of this one message.
-		name := keyRef(p.Chat, sent.MessageID)
-		if err := b.state.SetValue(ctx, name, strconv.FormatInt(p.Ticket, 10), ticketRefTTL); err != nil {
+		if err := b.store.RememberMessage(ctx, p.Chat, sent.MessageID, p.Ticket, ticketRefTTL); err != nil {
 			b.log.Warn().Err(err).Int64("ticket", p.Ticket).Msg("remember ticket message")
 		}
 	}
@@ -255,7 +254,7 @@ func (b *Bot) Failed(ctx context.Context, m delivery.Message, reason string) err
 	numbers := []int64{m.Number}
 	if m.Number <= 0 {
 		numbers = numbers[:0]
-		ts, err := b.svc.ActiveTickets(ctx, tickets.SystemActor, Platform+":"+m.Target)
+		ts, err := b.svc.ActiveTickets(ctx, tickets.SystemActor, Platform+":"+m.Lane)
 		if err != nil {
 			return err
 		}
@@ -437,16 +436,24 @@ func planText(chat, number int64, key string, r *rich, kb [][]button) []delivery
 	return msgs
 }
 
+// newMessage is a message of kind to chat (its lane). Sends spend the bot's
+// budget and keep the chat's one-second spacing; edits do neither.
 func newMessage(chat, number int64, key, kind string, p payload) delivery.Message {
 	raw, _ := json.Marshal(p) // plain data always marshals
-	return delivery.Message{
+	m := delivery.Message{
 		Platform: Platform,
-		Target:   strconv.FormatInt(chat, 10),
+		Lane:     strconv.FormatInt(chat, 10),
+		Bucket:   bucketSend,
+		Paced:    true,
 		Key:      key,
 		Number:   number,
 		Kind:     kind,
 		Payload:  raw,
 	}
+	if kind == kindEdit {
+		m.Bucket, m.Paced = bucketEdit, false
+	}
+	return m
 }
 
 // customerLanguage is the language to write to c in: the profile's, else

@@ -17,8 +17,10 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/colombiainformatica/ticketbot/bots/delivery"
+	"github.com/colombiainformatica/ticketbot/bots/inbound"
 	"github.com/colombiainformatica/ticketbot/bots/telegram"
 	"github.com/colombiainformatica/ticketbot/bots/telegram/telegramtest"
+	"github.com/colombiainformatica/ticketbot/store"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
@@ -29,7 +31,7 @@ func TestRestartInTheMiddleOfTheForm(t *testing.T) {
 	e.fake.SendCommand(maria, "new", "")
 	m := e.expect(maria, "naturaleza")
 	e.press(maria, m, "Acceso")
-	urgency := e.expect(maria, "urgente")
+	urgency := e.edited(maria, m, "urgente")
 	e.fake.SendDocument(maria, "doc-1", "log.txt", "")
 	e.expect(maria, "Elija una opción")
 	e.stop()
@@ -37,7 +39,7 @@ func TestRestartInTheMiddleOfTheForm(t *testing.T) {
 	// Another process, same Redis: the form goes on where it was.
 	e.stop = e.run(e.newBot(e.cfg))
 	e.press(maria, urgency, "Normal")
-	e.expect(maria, "Describa el problema")
+	e.edited(maria, urgency, "Describa el problema")
 	e.fake.SendText(maria, "No puedo entrar al portal")
 	e.expect(maria, "Ticket #1 creado")
 	tk := e.ticket(1)
@@ -348,8 +350,8 @@ func TestWebhook(t *testing.T) {
 	if msgs := e.fake.Messages(pedro.ID); len(msgs) != 0 {
 		t.Errorf("a forged update was handled: %v", msgs)
 	}
-	if _, ok, _ := e.st.Value(ctx, "tg:upd:77"); ok {
-		t.Errorf("a forged update left state")
+	if s, _, _ := store.NewInbound(e.st).Begin(ctx, "telegram", "77", "probe", time.Millisecond); s != inbound.New {
+		t.Errorf("a forged update left its mark: %v", s)
 	}
 	if code := post("s3cret_value", `{"update_id": 78, "message": `); code != http.StatusBadRequest {
 		t.Errorf("malformed: %d, want 400", code)

@@ -8,54 +8,63 @@ import (
 	"io"
 	"net/http"
 	"sort"
-	"strconv"
 	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/colombiainformatica/ticketbot/bots/inbound"
+	"github.com/colombiainformatica/ticketbot/internal/backoff"
+	"github.com/colombiainformatica/ticketbot/internal/lease"
 )
 
 const (
-	// maxAttempts bounds how often one update (or album flush) is tried
-	// before it is given up as an inbound dead letter, so that a poisoned
-	// update never blocks a chat.
-	maxAttempts = 5
 	// maxWebhookBody caps a webhook request; updates are a few KB.
 	maxWebhookBody = 1 << 20
 	// WebhookPath is where Routes serves Telegram's webhook.
 	WebhookPath = "/telegram/webhook"
+	// The leases of the jobs only one replica does.
+	leasePoller = "telegram-poller"
+	leaseAlbums = "telegram-albums"
 )
 
 // Run registers the bot's commands and then, in webhook mode, registers the
 // webhook, or else long-polls Telegram while it holds the poller lease. It
 // also flushes buffered albums. It returns when ctx ends and its goroutines
-// have stopped.
+// have stopped, having released its leases.
 func (b *Bot) Run(ctx context.Context) error {
 	b.registerCommands(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { b.albumLoop(ctx) })
 	defer wg.Wait()
+	wg.Go(func() { b.leaseHolder(leaseAlbums).Run(ctx, b.albumLoop) })
 	if b.cfg.WebhookURL != "" {
 		// Registering the webhook is retried until it works: Telegram
 		// briefly unreachable at start is no reason to stop the product.
-		for wait := time.Second; ; wait = min(2*wait, time.Minute) {
+		bo := backoff.Backoff{Base: time.Second, Max: time.Minute}
+		for {
 			err := b.setWebhook(ctx)
 			if err == nil || ctx.Err() != nil {
 				break
 			}
+			wait := bo.Next()
 			b.log.Warn().Err(err).Dur("retry_in", wait).Msg("register webhook")
-			sleep(ctx, wait)
+			backoff.Sleep(ctx, wait)
 		}
 		<-ctx.Done()
 		return nil
 	}
-	return b.poll(ctx)
+	b.leaseHolder(leasePoller).Run(ctx, b.poll)
+	return nil
+}
+
+func (b *Bot) leaseHolder(name string) *lease.Holder {
+	return &lease.Holder{Store: b.leases, Name: name, ID: b.holder, TTL: b.cfg.LeaseTTL, Log: b.log}
 }
 
 // registerCommands publishes the command list in Spanish, English and the
 // default language; a failure is logged, the bot works without it.
 func (b *Bot) registerCommands(ctx context.Context) {
-	api := b.client(ctx)
+	api := b.api.bot(ctx)
 	for _, lang := range []string{"es", "en", ""} {
 		tx := textsFor(lang)
 		if lang == "" {
@@ -75,54 +84,26 @@ func (b *Bot) registerCommands(ctx context.Context) {
 func (b *Bot) setWebhook(ctx context.Context) error {
 	params := tgbotapi.Params{"url": b.cfg.WebhookURL, "secret_token": b.cfg.WebhookSecret}
 	_ = params.AddInterface("allowed_updates", []string{"message", "callback_query"})
-	if _, err := b.client(ctx).MakeRequest("setWebhook", params); err != nil {
+	if _, err := b.api.bot(ctx).MakeRequest("setWebhook", params); err != nil {
 		return errors.New("telegram: setWebhook: " + redactErr(err, b.cfg.Token).Error())
 	}
 	b.log.Info().Msg("webhook registered")
 	return nil
 }
 
-// poll waits for the poller lease and polls while it holds it.
-func (b *Bot) poll(ctx context.Context) error {
-	ttl := b.cfg.LeaseTTL
-	for ctx.Err() == nil {
-		ok, err := b.state.Lease(ctx, leasePoller, b.holder, ttl)
-		if err != nil && ctx.Err() == nil {
-			b.log.Warn().Err(err).Msg("take poller lease")
-		}
-		if !ok {
-			sleep(ctx, ttl/3)
-			continue
-		}
-		b.log.Info().Str("holder", b.holder).Msg("polling")
-		b.pollHeld(ctx)
-	}
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if err := b.state.ReleaseLease(rctx, leasePoller, b.holder); err != nil {
-		b.log.Warn().Err(err).Msg("release poller lease")
-	}
-	return nil
-}
-
-// pollHeld polls until ctx ends or the lease is lost.
-func (b *Bot) pollHeld(parent context.Context) {
-	ctx, cancel := context.WithCancel(parent)
-	defer cancel()
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	wg.Go(func() { b.keepLease(ctx, cancel) })
-
+// poll polls while this process holds the poller lease (ctx ends when it is
+// lost or the Bot stops).
+func (b *Bot) poll(ctx context.Context) {
+	b.log.Info().Str("holder", b.holder).Msg("polling")
 	// A webhook left from webhook mode makes getUpdates fail with 409.
-	if _, err := b.client(ctx).Request(tgbotapi.DeleteWebhookConfig{}); err != nil && ctx.Err() == nil {
+	if _, err := b.api.bot(ctx).Request(tgbotapi.DeleteWebhookConfig{}); err != nil && ctx.Err() == nil {
 		b.log.Warn().Err(redactErr(err, b.cfg.Token)).Msg("deleteWebhook")
 	}
-	offset := 0
-	if v, ok, err := b.state.Value(ctx, keyOffset); err == nil && ok {
-		offset, _ = strconv.Atoi(v)
+	offset, err := b.store.Offset(ctx)
+	if err != nil && ctx.Err() == nil {
+		b.log.Warn().Err(err).Msg("read polling offset; starting from Telegram's")
 	}
-	attempts := map[int]int{}
-	backoff := time.Duration(0)
+	bo := backoff.Backoff{Base: b.cfg.RetryWait, Max: max(b.cfg.RetryWait, 30*time.Second)}
 	for ctx.Err() == nil {
 		raws, err := b.getUpdates(ctx, offset)
 		if err != nil {
@@ -135,75 +116,24 @@ func (b *Bot) pollHeld(parent context.Context) {
 			} else {
 				b.log.Warn().Err(err).Msg("getUpdates")
 			}
-			backoff = b.nextBackoff(backoff)
-			sleep(ctx, backoff)
+			backoff.Sleep(ctx, bo.Next())
 			continue
 		}
 		// Updates fetched are handled to the end even when ctx ends
 		// meanwhile (within the per-update timeout): a graceful stop.
 		wctx := context.WithoutCancel(ctx)
-		next, failed := b.process(wctx, raws, offset, attempts)
+		next, failed := b.process(wctx, raws, offset)
 		if next != offset {
 			offset = next
-			if err := b.state.SetValue(wctx, keyOffset, strconv.Itoa(offset), 0); err != nil {
+			if err := b.store.SaveOffset(wctx, offset); err != nil {
 				b.log.Warn().Err(err).Msg("store polling offset")
 			}
 		}
 		if failed {
-			backoff = b.nextBackoff(backoff)
-			sleep(ctx, backoff)
+			backoff.Sleep(ctx, bo.Next())
 		} else {
-			backoff = 0
+			bo.Reset()
 		}
-	}
-}
-
-// keepLease renews the poller lease every third of its lifetime and
-// cancels polling when another replica has it.
-func (b *Bot) keepLease(ctx context.Context, lost context.CancelFunc) {
-	ttl := b.cfg.LeaseTTL
-	tick := time.NewTicker(ttl / 3)
-	defer tick.Stop()
-	held := time.Now()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		ok, err := b.state.Lease(ctx, leasePoller, b.holder, ttl)
-		switch {
-		case err != nil && ctx.Err() != nil:
-			return
-		case err != nil:
-			b.log.Warn().Err(err).Msg("renew poller lease")
-			if time.Since(held) > ttl {
-				lost() // it may have expired: stop rather than poll twice
-				return
-			}
-		case !ok:
-			b.log.Warn().Msg("poller lease lost")
-			lost()
-			return
-		default:
-			held = time.Now()
-		}
-	}
-}
-
-func (b *Bot) nextBackoff(d time.Duration) time.Duration {
-	if d == 0 {
-		return b.cfg.RetryWait
-	}
-	return min(2*d, max(b.cfg.RetryWait, 30*time.Second))
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
 	}
 }
 
@@ -213,7 +143,7 @@ func (b *Bot) getUpdates(ctx context.Context, offset int) ([]json.RawMessage, er
 	secs := int(b.cfg.PollTimeout / time.Second)
 	rctx, cancel := context.WithTimeout(ctx, b.cfg.PollTimeout+15*time.Second)
 	defer cancel()
-	resp, err := b.client(rctx).Request(tgbotapi.UpdateConfig{Offset: offset, Limit: 100, Timeout: secs})
+	resp, err := b.api.bot(rctx).Request(tgbotapi.UpdateConfig{Offset: offset, Limit: 100, Timeout: secs})
 	if err != nil {
 		return nil, redactErr(err, b.cfg.Token)
 	}
@@ -225,18 +155,17 @@ func (b *Bot) getUpdates(ctx context.Context, offset int) ([]json.RawMessage, er
 }
 
 type pendingUpdate struct {
-	id   int
-	chat int64
-	u    tgbotapi.Update
-	raw  json.RawMessage
+	id  int
+	u   tgbotapi.Update
+	raw json.RawMessage
 }
 
 // process handles a batch of updates, the chats in parallel and each chat's
 // updates in update_id order, and returns the offset to confirm: past
-// every update handled (or skipped), and not past one that failed, which is
-// fetched again (the ones after it, already handled, are then skipped as
-// duplicates).
-func (b *Bot) process(ctx context.Context, raws []json.RawMessage, offset int, attempts map[int]int) (next int, failed bool) {
+// every update handled (or skipped, or given up), and not past one that
+// failed, which is fetched again (the ones after it, already handled, are
+// then skipped as duplicates).
+func (b *Bot) process(ctx context.Context, raws []json.RawMessage, offset int) (next int, failed bool) {
 	next = offset
 	groups := map[int64][]pendingUpdate{}
 	for _, raw := range raws {
@@ -257,7 +186,7 @@ func (b *Bot) process(ctx context.Context, raws []json.RawMessage, offset int, a
 		if chat == 0 {
 			chat = -int64(u.UpdateID) // its own group
 		}
-		groups[chat] = append(groups[chat], pendingUpdate{id: u.UpdateID, chat: chat, u: u, raw: raw})
+		groups[chat] = append(groups[chat], pendingUpdate{id: u.UpdateID, u: u, raw: raw})
 	}
 	var mu sync.Mutex
 	firstFailed := 0
@@ -269,24 +198,11 @@ func (b *Bot) process(ctx context.Context, raws []json.RawMessage, offset int, a
 		wg.Go(func() {
 			defer func() { <-sem }()
 			for _, p := range g {
-				err := b.HandleUpdate(ctx, p.u)
+				err := b.handleRaw(ctx, p.u, p.raw)
 				if err == nil {
 					continue
 				}
-				mu.Lock()
-				if !errors.Is(err, errBusy) { // busy is not a failure of the update
-					attempts[p.id]++
-				}
-				n := attempts[p.id]
-				mu.Unlock()
-				if n >= maxAttempts && ctx.Err() == nil && b.stateUp(ctx) {
-					gerr := b.giveUpUpdate(ctx, p, err)
-					if gerr == nil {
-						continue
-					}
-					b.log.Warn().Err(gerr).Int("update_id", p.id).Msg("keep a failing update as a dead letter")
-				}
-				if ctx.Err() == nil {
+				if !errors.Is(err, inbound.ErrBusy) && ctx.Err() == nil {
 					b.log.Warn().Err(err).Int("update_id", p.id).Msg("handle update")
 				}
 				mu.Lock()
@@ -302,20 +218,7 @@ func (b *Bot) process(ctx context.Context, raws []json.RawMessage, offset int, a
 	if firstFailed != 0 {
 		return max(offset, firstFailed), true
 	}
-	for id := range attempts {
-		if id < next {
-			delete(attempts, id)
-		}
-	}
 	return next, false
-}
-
-// stateUp reports whether State answers. An update is skipped after
-// repeated failures only while it does: when State (Redis) is down every
-// update fails, and skipping would lose the customers' messages.
-func (b *Bot) stateUp(ctx context.Context) bool {
-	_, _, err := b.state.Value(ctx, keyOffset)
-	return err == nil
 }
 
 // Routes mounts the webhook, in webhook mode, at POST /telegram/webhook.
@@ -328,8 +231,9 @@ func (b *Bot) Routes(mux *http.ServeMux) {
 
 // serveWebhook handles one update POSTed by Telegram. It answers 401 without
 // the right secret token, 400 for a body that is not an update, 500 when
-// handling failed (Telegram retries) and 200 once the update is handled
-// and stored.
+// handling failed (Telegram retries; after MaxAttempts failures the update
+// is given up, as in polling, and answered 200) and 200 once the update is
+// handled and stored.
 func (b *Bot) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	got := r.Header.Get("X-Telegram-Bot-Api-Secret-Token")
 	if subtle.ConstantTimeCompare([]byte(got), []byte(b.cfg.WebhookSecret)) != 1 {
@@ -354,8 +258,10 @@ func (b *Bot) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed update", http.StatusBadRequest)
 		return
 	}
-	if err := b.HandleUpdate(r.Context(), u); err != nil {
-		b.log.Error().Err(err).Int("update_id", u.UpdateID).Msg("handle update")
+	if err := b.handleRaw(r.Context(), u, body); err != nil {
+		if !errors.Is(err, inbound.ErrBusy) {
+			b.log.Error().Err(err).Int("update_id", u.UpdateID).Msg("handle update")
+		}
 		http.Error(w, "try again", http.StatusInternalServerError)
 		return
 	}

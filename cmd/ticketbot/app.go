@@ -123,7 +123,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Metrics.WatchQueue(m.Service, 2*time.Second)
 	m.logStart()
 
-	comps := []Component{&redisWarmup{store: m.Store, outbox: store.NewOutbox(m.Store), log: m.component("redis")}}
+	comps := []Component{&redisWarmup{store: m.Store, outbox: store.NewDelivery(m.Store), log: m.component("redis")}}
 	adapters, err := m.adapters()
 	if err != nil {
 		return err
@@ -304,7 +304,7 @@ func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
 // at start is not a reason to exit (/readyz reports it meanwhile).
 type redisWarmup struct {
 	store  *store.Store
-	outbox *store.Outbox
+	outbox *store.Delivery
 	log    *zerolog.Logger
 }
 

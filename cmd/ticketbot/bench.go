@@ -182,12 +182,6 @@ func runBench(ctx context.Context, o benchOptions, out io.Writer) (res benchResu
 	if err != nil {
 		return res, err
 	}
-	var tmpl benchTemplates
-	if o.Compare {
-		if tmpl, err = readTemplates(ctx, rdb, st, opened[0].Number); err != nil {
-			return res, err
-		}
-	}
 	claimed, claimLat, posLat, claimWall, err := benchClaim(ctx, svc, o, opened)
 	if err != nil {
 		return res, err
@@ -220,7 +214,7 @@ func runBench(ctx context.Context, o benchOptions, out io.Writer) (res benchResu
 	fmt.Fprintf(out, "check: %d opened, %d claimed, each exactly once; queue empty\n", len(opened), len(claimed))
 
 	if o.Compare {
-		figs, err := compareRedisBenchmark(ctx, o, rdb, cmp, tmpl, out)
+		figs, err := compareRedisBenchmark(ctx, o, rdb, cmp, opened[0], out)
 		if err != nil {
 			return res, err
 		}
@@ -486,58 +480,10 @@ func forEachKey(ctx context.Context, rdb redis.UniversalClient, pattern string, 
 	return scan(ctx, rdb)
 }
 
-// benchTemplates are a real ticket and event as the bench stored them,
-// used as the payloads of the redis-benchmark run.
-type benchTemplates struct {
-	ticket string // starts with {"n":0,
-	event  string // starts with {"n":0,
-	score  float64
-	at     int64
-}
-
-func readTemplates(ctx context.Context, rdb redis.UniversalClient, st *store.Store, number int64) (benchTemplates, error) {
-	var tmpl benchTemplates
-	n := strconv.FormatInt(number, 10)
-	tj, err := rdb.Get(ctx, st.Key("t:"+n)).Result()
-	if err != nil {
-		return tmpl, fmt.Errorf("read a ticket for -compare: %w", err)
-	}
-	evs, err := rdb.XRangeN(ctx, st.EventsKey(), "-", "+", 1).Result()
-	if err != nil || len(evs) == 0 {
-		return tmpl, fmt.Errorf("read an event for -compare: %v", err)
-	}
-	ej, _ := evs[0].Values["e"].(string)
-	var head struct {
-		N int64  `json:"n"`
-		C int64  `json:"c"`
-		P int    `json:"p"`
-		I string `json:"in"`
-	}
-	if err := json.Unmarshal([]byte(tj), &head); err != nil {
-		return tmpl, fmt.Errorf("read a ticket for -compare: %w", err)
-	}
-	zero := func(js string) (string, error) {
-		_, rest, ok := strings.Cut(js, ",")
-		if !strings.HasPrefix(js, `{"n":`) || !ok {
-			return "", fmt.Errorf("unexpected record %.40q", js)
-		}
-		return `{"n":0,` + rest, nil
-	}
-	if tmpl.ticket, err = zero(tj); err != nil {
-		return tmpl, err
-	}
-	if tmpl.event, err = zero(ej); err != nil {
-		return tmpl, err
-	}
-	tmpl.at = head.C
-	tmpl.score = tickets.QueueScore(tickets.Priority(head.P), tickets.Intake(head.I), head.C)
-	return tmpl, nil
-}
-
 // compareRedisBenchmark runs redis-benchmark with the Lua equivalents of
 // open and claim-next. It returns nil figures when redis-benchmark is not
 // on PATH.
-func compareRedisBenchmark(ctx context.Context, o benchOptions, rdb redis.UniversalClient, cmp *store.Store, tmpl benchTemplates, out io.Writer) (*redisBenchFigures, error) {
+func compareRedisBenchmark(ctx context.Context, o benchOptions, rdb redis.UniversalClient, cmp *store.Store, sample tickets.Ticket, out io.Writer) (*redisBenchFigures, error) {
 	bin, err := exec.LookPath("redis-benchmark")
 	if err != nil {
 		fmt.Fprintln(out, "-compare: redis-benchmark is not on PATH; skipped")
@@ -567,39 +513,34 @@ func compareRedisBenchmark(ctx context.Context, o benchOptions, rdb redis.Univer
 	}
 	// The store's own scripts: redis-benchmark runs exactly the Redis work
 	// of an open and of a claim-next.
-	openSHA, err := rdb.ScriptLoad(ctx, store.CreateScript()).Result()
+	openCmd, claimCmd, err := cmp.BenchmarkCommands(ctx, sample, tickets.Agent{ID: "UBENCH", Name: "Agente"}, time.Now())
 	if err != nil {
-		return nil, fmt.Errorf("load create.lua: %w", err)
+		return nil, err
 	}
-	claimSHA, err := rdb.ScriptLoad(ctx, store.ClaimNextScript()).Result()
-	if err != nil {
-		return nil, fmt.Errorf("load claim_next.lua: %w", err)
+	queued := func() int64 {
+		lens, err := cmp.Lengths(ctx)
+		if err != nil {
+			return -1
+		}
+		var n int64
+		for _, l := range lens {
+			n += l
+		}
+		return n
 	}
-	k := func(s string) string { return cmp.Key(s) }
-	now := time.Now().UnixMilli()
-	// The arguments follow the KEYS/ARGV headers of store/create.lua and
-	// store/claim_next.lua (and the store's calls of them).
-	openCmd := []string{"EVALSHA", openSHA, "4",
-		k("seq"), k("queue"), k("c:bench:__rand_int__"), k("events"),
-		k("t:"), tmpl.ticket, strconv.FormatFloat(tmpl.score, 'f', -1, 64), strconv.FormatInt(tmpl.at, 10), tmpl.event, "bench"}
-	claimCmd := []string{"EVALSHA", claimSHA, "4",
-		k("queue"), k("events"), k("claims"), k("req:next:__rand_int__"),
-		k("t:"), k("a:"), "UBENCH", "Agente", strconv.FormatInt(now, 10), "bench",
-		strconv.FormatInt(now-24*time.Hour.Milliseconds(), 10), strconv.Itoa(int(tickets.StatusClaimed)), "600",
-		strconv.Itoa(int(tickets.RoleAgent))}
 
 	fmt.Fprintf(out, "-compare: redis-benchmark -c %d -n %d with EVALSHA of the store's create.lua and claim_next.lua\n", o.Workers, o.N)
 	var figs redisBenchFigures
 	if figs.OpenRPS, err = runRedisBenchmark(ctx, bin, append(slices.Clone(conn), openCmd...)); err != nil {
 		return nil, fmt.Errorf("redis-benchmark open: %w", err)
 	}
-	if queued, err := rdb.ZCard(ctx, k("queue")).Result(); err != nil || queued == 0 {
-		return nil, fmt.Errorf("redis-benchmark open queued no ticket (%v); check the script and the connection", err)
+	if queued() <= 0 {
+		return nil, fmt.Errorf("redis-benchmark open queued no ticket; check the script and the connection")
 	}
 	if figs.ClaimNextRPS, err = runRedisBenchmark(ctx, bin, append(slices.Clone(conn), claimCmd...)); err != nil {
 		return nil, fmt.Errorf("redis-benchmark claim_next: %w", err)
 	}
-	if left, err := rdb.ZCard(ctx, k("queue")).Result(); err == nil && left != 0 {
+	if left := queued(); left > 0 {
 		fmt.Fprintf(out, "-compare: note: %d of the benchmark's tickets were left in its queue (redis-benchmark retried or dropped requests)\n", left)
 	}
 	return &figs, nil

@@ -6,11 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/colombiainformatica/ticketbot/bots/delivery"
-	"github.com/colombiainformatica/ticketbot/bots/telegram"
 	"github.com/colombiainformatica/ticketbot/store"
 )
 
@@ -34,29 +36,50 @@ func deadletters(ctx context.Context, args []string, getenv func(string) string,
 		}
 		return 0
 	}
-	if err := delivery.RunDeadLetters(ctx, store.NewOutbox(st), args, stdout); err != nil {
+	if err := delivery.RunDeadLetters(ctx, store.NewDelivery(st), args, time.Now(), stdout); err != nil {
 		fmt.Fprintf(stderr, "ticketbot: deadletters: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-// inboundDeadLetters lists what customers sent that the Telegram adapter
-// could not store and gave up on (each customer was asked to send it
-// again): `deadletters inbound [-limit N]`, newest first.
+// inboundDeadLetters lists what people sent that an adapter could not
+// store and gave up on (each sender was asked to send it again):
+// `deadletters inbound [-offset N] [-limit N]`, newest first.
 func inboundDeadLetters(ctx context.Context, st *store.Store, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("deadletters inbound", flag.ContinueOnError)
 	fs.SetOutput(out)
+	offset := fs.Int("offset", 0, "skip this many")
 	limit := fs.Int("limit", 50, "show at most this many")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 || *limit <= 0 {
-		return errors.New("usage: deadletters inbound [-limit N]")
+	if fs.NArg() > 0 || *limit <= 0 || *offset < 0 {
+		return errors.New("usage: deadletters inbound [-offset N] [-limit N]")
 	}
-	ds, err := telegram.DeadLetters(ctx, st, *limit)
+	ds, total, err := store.NewInbound(st).DeadLetters(ctx, *offset, *limit)
 	if err != nil {
 		return err
 	}
-	return telegram.PrintDeadLetters(out, ds)
+	now := time.Now()
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FROM\tID\tCHAT\tAT\tAGE\tERROR\tCONTENT")
+	for _, d := range ds {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Namespace, d.ID, d.Chat, d.At.Format(time.RFC3339),
+			delivery.Age(now.Sub(d.At)), oneLine(d.Error, 100), oneLine(d.Content, 100))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(out, "%d of %d inbound dead letters\n", len(ds), total)
+	return err
+}
+
+// oneLine folds s to one line of at most n runes.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
 }

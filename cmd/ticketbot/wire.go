@@ -2,12 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"strconv"
-	"sync"
 
 	"github.com/colombiainformatica/ticketbot/bots/delivery"
 	"github.com/colombiainformatica/ticketbot/bots/slack"
@@ -15,7 +14,6 @@ import (
 	"github.com/colombiainformatica/ticketbot/bots/telegram"
 	"github.com/colombiainformatica/ticketbot/internal/demo"
 	"github.com/colombiainformatica/ticketbot/store"
-	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
 // adapters builds delivery and the chat adapters the configuration turns
@@ -39,60 +37,77 @@ func (m *Main) adapters() ([]Component, error) {
 		}
 	}
 
+	// Everything is built in dependency order: the outbox the adapters
+	// queue through, the file sources the adapters read each other's
+	// files with, the adapters, and last the delivery worker that sends
+	// through them.
 	var (
 		comps    []Component
 		channels []delivery.Channel
-		outbox   = &lateOutbox{}
-		// Files cross between the chats: Slack copies the customers'
-		// files from Telegram, Telegram uploads the agents' files from
-		// Slack (built after it, hence late).
-		agentFiles = &lateFiles{}
-		tgBot      *telegram.Bot
+		leases   = store.NewLeases(m.Store)
+		marks    = store.NewInbound(m.Store)
 	)
+	tgCfg := telegram.Config{
+		Token: tg.Token, APIEndpoint: tg.APIEndpoint, WebhookURL: tg.WebhookURL, WebhookSecret: tg.WebhookSecret,
+		DefaultLanguage: cfg.Language, TermsURL: cfg.TermsURL, TermsVersion: cfg.TermsVersion,
+		SupportEmail: cfg.SupportEmail,
+	}
+	if sl.AnonymousAgents {
+		tgCfg.AgentName = sl.TeamName
+	}
+	slCfg := slack.Config{
+		BotToken: sl.BotToken, AppToken: sl.AppToken, SigningSecret: sl.SigningSecret, APIURL: sl.APIURL,
+		QueueChannel: sl.QueueChannel, Agents: sl.Agents, AnonymousAgents: sl.AnonymousAgents, TeamName: sl.TeamName,
+		ThreadMessages: sl.ThreadMessages,
+	}
+	var platforms []string
 	if tg.Enabled() {
-		agentName := ""
-		if sl.AnonymousAgents {
-			agentName = sl.TeamName
-		}
-		bot, err := telegram.New(telegram.Config{
-			Token: tg.Token, APIEndpoint: tg.APIEndpoint, WebhookURL: tg.WebhookURL, WebhookSecret: tg.WebhookSecret,
-			DefaultLanguage: cfg.Language, TermsURL: cfg.TermsURL, TermsVersion: cfg.TermsVersion,
-			SupportEmail: cfg.SupportEmail, AgentName: agentName,
-		}, telegram.Deps{Service: m.Service, State: m.Store, Outbox: outbox, Logger: *m.component("telegram"), Files: agentFiles})
+		platforms = append(platforms, telegram.Platform)
+	}
+	if sl.Enabled() {
+		platforms = append(platforms, slack.Platform)
+	}
+	outbox := delivery.NewOutbox(store.NewDelivery(m.Store), platforms...)
+	tgDeps := telegram.Deps{Service: m.Service, Storage: store.NewTelegram(m.Store), Marks: marks, Leases: leases,
+		Outbox: outbox, Logger: *m.component("telegram")}
+	slDeps := slack.Deps{Service: m.Service, Storage: store.NewSlack(m.Store), Marks: marks, Logger: *m.component("slack")}
+	// Files cross between the chats: Slack copies the customers' files
+	// from Telegram, Telegram uploads the agents' files from Slack.
+	if tg.Enabled() && sl.Enabled() {
+		tgFiles, err := telegram.NewFileSource(tgCfg)
 		if err != nil {
-			return nil, err
+			return nil, adapterError(err)
 		}
-		tgBot = bot
+		slFiles, err := slack.NewFileSource(slCfg)
+		if err != nil {
+			return nil, adapterError(err)
+		}
+		tgDeps.Files, slDeps.Files, slCfg.MaxCustomerFile = slFiles, tgFiles, telegram.MaxUploadSize
+	}
+	if tg.Enabled() {
+		bot, err := telegram.New(tgCfg, tgDeps)
+		if err != nil {
+			return nil, adapterError(err)
+		}
 		m.component("telegram").Info().Str("mode", tg.Mode()).Msg("telegram on")
 		comps, channels = append(comps, bot), append(channels, bot)
 	} else {
 		m.component("telegram").Info().Msg("telegram off: TELEGRAM_BOT_TOKEN is not set")
 	}
 	if sl.Enabled() {
-		slCfg := slack.Config{
-			BotToken: sl.BotToken, AppToken: sl.AppToken, SigningSecret: sl.SigningSecret, APIURL: sl.APIURL,
-			QueueChannel: sl.QueueChannel, Agents: sl.Agents, AnonymousAgents: sl.AnonymousAgents, TeamName: sl.TeamName,
-			ThreadMessages: sl.ThreadMessages,
-		}
-		deps := slack.Deps{Service: m.Service, State: m.Store, Logger: *m.component("slack")}
-		if tgBot != nil {
-			deps.Files, slCfg.MaxCustomerFile = tgBot, telegram.MaxUploadSize
-		}
-		bot, err := slack.New(slCfg, deps)
+		bot, err := slack.New(slCfg, slDeps)
 		if err != nil {
-			return nil, err
+			return nil, adapterError(err)
 		}
-		agentFiles.set(bot)
 		m.component("slack").Info().Str("mode", sl.Mode()).Msg("slack on")
 		comps, channels = append(comps, bot), append(channels, bot)
 	} else {
 		m.component("slack").Info().Msg("slack off: SLACK_BOT_TOKEN is not set")
 	}
 	if len(channels) > 0 {
-		w := delivery.New(store.NewOutbox(m.Store), channels, delivery.Options{
+		w := delivery.New(outbox, leases, channels, delivery.Options{
 			Logger: m.Log, Metrics: m.Metrics.Delivery(), // it names itself component=delivery
 		})
-		outbox.set(w)
 		comps = append(comps, w)
 	}
 	if m.Demo {
@@ -130,53 +145,36 @@ func (d demoPage) Run(ctx context.Context) error {
 	return nil
 }
 
-// lateOutbox lets the adapters enqueue through the delivery worker, which
-// is built after them because it needs them as its channels.
-type lateOutbox struct {
-	mu sync.Mutex
-	w  *delivery.Worker
-}
-
-func (o *lateOutbox) set(w *delivery.Worker) {
-	o.mu.Lock()
-	o.w = w
-	o.mu.Unlock()
-}
-
-func (o *lateOutbox) Enqueue(ctx context.Context, msgs ...delivery.Message) error {
-	o.mu.Lock()
-	w := o.w
-	o.mu.Unlock()
-	if w == nil {
-		return fmt.Errorf("delivery is not running")
+// The settings each adapter's Config fields come from, so that an
+// adapter's refusal names the variable to fix.
+var (
+	telegramVars = map[string]string{
+		"Token": "TELEGRAM_BOT_TOKEN", "APIEndpoint": "TELEGRAM_API_ENDPOINT", "WebhookSecret": "TELEGRAM_WEBHOOK_SECRET",
+		"DefaultLanguage": "DEFAULT_LANGUAGE", "TermsVersion": "TERMS_VERSION",
 	}
-	return w.Enqueue(ctx, msgs...)
-}
-
-// lateFiles lets the Telegram adapter open the files agents share in
-// Slack, whose adapter is built after it.
-type lateFiles struct {
-	mu sync.Mutex
-	f  telegram.Files
-}
-
-func (l *lateFiles) set(f telegram.Files) {
-	l.mu.Lock()
-	l.f = f
-	l.mu.Unlock()
-}
-
-func (l *lateFiles) OpenFile(ctx context.Context, a tickets.Attachment) (io.ReadCloser, tickets.Attachment, error) {
-	l.mu.Lock()
-	f := l.f
-	l.mu.Unlock()
-	if f == nil {
-		return nil, a, delivery.Permanent("no_source", fmt.Errorf("files held by %q cannot be fetched: that chat is off", a.Source))
+	slackVars = map[string]string{
+		"BotToken": "SLACK_BOT_TOKEN", "AppToken": "SLACK_APP_TOKEN", "SigningSecret": "SLACK_SIGNING_SECRET",
+		"QueueChannel": "SLACK_QUEUE_CHANNEL", "Agents": "SLACK_AGENTS", "ThreadMessages": "SLACK_THREAD_MESSAGES",
 	}
-	return f.OpenFile(ctx, a)
+)
+
+// adapterError turns an adapter's refusal of its configuration into the
+// ConfigError naming the variable.
+func adapterError(err error) error {
+	var te *telegram.ConfigError
+	var se *slack.ConfigError
+	switch {
+	case errors.As(err, &te) && telegramVars[te.Field] != "":
+		return configErr(telegramVars[te.Field], "%s", te.Problem)
+	case errors.As(err, &se) && slackVars[se.Field] != "":
+		return configErr(slackVars[se.Field], "%s", se.Problem)
+	}
+	return err
 }
 
 var (
-	_ slack.Files    = (*telegram.Bot)(nil)
-	_ telegram.Files = (*slack.Bot)(nil)
+	_ slack.Storage    = (*store.Slack)(nil)
+	_ telegram.Storage = (*store.Telegram)(nil)
+	_ slack.Files      = (*telegram.FileSource)(nil)
+	_ telegram.Files   = (*slack.FileSource)(nil)
 )
