@@ -19,6 +19,8 @@
 -- ARGV[11] take id
 -- ARGV[12] dead: dead letters are kept this long, ms
 -- ARGV[13] dead: at most this many dead letters are kept
+-- ARGV[14] retry: microseconds to give back to the bucket's rate (the send
+--          failed before the platform counted it), or 0
 -- Returns 1 when applied, 0 when the head was no longer the leased message.
 local p = ARGV[3]
 local lane = ARGV[4]
@@ -36,6 +38,14 @@ local mode = ARGV[1]
 if mode == 'retry' then
   redis.call('LSET', q, 0, ARGV[9])
   redis.call('ZADD', ready, ARGV[8], lane)
+  local refund = tonumber(ARGV[14])
+  if refund > 0 then
+    local rk = p .. 'rate:' .. ARGV[5]
+    local tat = tonumber(redis.call('GET', rk) or '0')
+    if tat > 0 then
+      redis.call('SET', rk, string.format('%d', tat - refund), 'PX', math.ceil(refund / 1000) + 1000)
+    end
+  end
   return 1
 end
 redis.call('LPOP', q)

@@ -297,17 +297,21 @@ func (o *Delivery) Enqueue(ctx context.Context, eventID string, msgs []delivery.
 // lane was taken in and the head message as it was stored.
 type takeLease struct {
 	take, bucket, raw string
+	interval          int64 // the bucket's interval, µs, for a refund
 }
 
-func (l takeLease) token() string { return l.take + " " + l.bucket + "\n" + l.raw }
+func (l takeLease) token() string {
+	return l.take + " " + l.bucket + " " + strconv.FormatInt(l.interval, 10) + "\n" + l.raw
+}
 
 func parseLease(dl delivery.Lease) (takeLease, error) {
 	head, raw, ok := strings.Cut(dl.Token, "\n")
-	take, bucket, ok2 := strings.Cut(head, " ")
-	if !ok || !ok2 {
+	f := strings.Fields(head)
+	if !ok || len(f) != 3 {
 		return takeLease{}, fmt.Errorf("lease of message %s: malformed token", dl.Message.ID)
 	}
-	return takeLease{take: take, bucket: bucket, raw: raw}, nil
+	iv, _ := strconv.ParseInt(f[2], 10, 64)
+	return takeLease{take: f[0], bucket: f[1], raw: raw, interval: iv}, nil
 }
 
 // Take implements delivery.Queue.
@@ -330,11 +334,12 @@ func (o *Delivery) Take(ctx context.Context, id string, now time.Time, ttl time.
 	}
 	bucket, _ := res[2].(string)
 	raw, _ := res[3].(string)
+	iv, _ := res[4].(int64)
 	var m delivery.Message
 	if err := json.Unmarshal([]byte(raw), &m); err != nil {
 		return delivery.Lease{}, 0, fmt.Errorf("decode message of %v: %w", res[1], err)
 	}
-	return delivery.Lease{Message: m, Token: takeLease{take: id, bucket: bucket, raw: raw}.token()}, 0, nil
+	return delivery.Lease{Message: m, Token: takeLease{take: id, bucket: bucket, raw: raw, interval: iv}.token()}, 0, nil
 }
 
 // Renew implements delivery.Queue.
@@ -351,7 +356,7 @@ func (o *Delivery) Renew(ctx context.Context, dl delivery.Lease, ttl time.Durati
 	return n == 1, nil
 }
 
-func (o *Delivery) complete(ctx context.Context, mode string, dl delivery.Lease, now time.Time, at int64, data []byte) error {
+func (o *Delivery) complete(ctx context.Context, mode string, dl delivery.Lease, now time.Time, at int64, data []byte, refund int64) error {
 	l, err := parseLease(dl)
 	if err != nil {
 		return err
@@ -360,7 +365,7 @@ func (o *Delivery) complete(ctx context.Context, mode string, dl delivery.Lease,
 	k := o.s.keys
 	err = completeScript.Run(ctx, o.s.rdb, []string{k.dead(), k.deadLog()},
 		mode, now.UnixMilli(), o.prefix(), laneOf(m), l.bucket, l.raw, m.ID, at, data,
-		int64(markerTTL/time.Second), l.take, o.s.deadKeep().Milliseconds(), o.s.deadCap(),
+		int64(markerTTL/time.Second), l.take, o.s.deadKeep().Milliseconds(), o.s.deadCap(), refund,
 	).Err()
 	if err != nil {
 		return fmt.Errorf("complete message %s (%s): %w", m.ID, mode, err)
@@ -370,16 +375,24 @@ func (o *Delivery) complete(ctx context.Context, mode string, dl delivery.Lease,
 
 // Done implements delivery.Queue.
 func (o *Delivery) Done(ctx context.Context, l delivery.Lease, gap time.Duration, now time.Time) error {
-	return o.complete(ctx, "done", l, now, gap.Milliseconds(), nil)
+	return o.complete(ctx, "done", l, now, gap.Milliseconds(), nil, 0)
 }
 
 // Retry implements delivery.Queue.
-func (o *Delivery) Retry(ctx context.Context, l delivery.Lease, m delivery.Message, at time.Time) error {
+func (o *Delivery) Retry(ctx context.Context, l delivery.Lease, m delivery.Message, at time.Time, refund bool) error {
 	raw, err := json.Marshal(m)
 	if err != nil {
 		return fmt.Errorf("encode message %s: %w", m.ID, err)
 	}
-	return o.complete(ctx, "retry", l, time.Now(), at.UnixMilli(), raw)
+	var iv int64
+	if refund {
+		tl, err := parseLease(l)
+		if err != nil {
+			return err
+		}
+		iv = tl.interval
+	}
+	return o.complete(ctx, "retry", l, time.Now(), at.UnixMilli(), raw, iv)
 }
 
 // Bury implements delivery.Queue.
@@ -388,7 +401,7 @@ func (o *Delivery) Bury(ctx context.Context, l delivery.Lease, d delivery.DeadLe
 	if err != nil {
 		return fmt.Errorf("encode dead letter %s: %w", d.Message.ID, err)
 	}
-	return o.complete(ctx, "dead", l, now, 0, raw)
+	return o.complete(ctx, "dead", l, now, 0, raw, 0)
 }
 
 // DeadLetters implements delivery.DeadLetterQueue.

@@ -146,7 +146,7 @@ func TestOutboxRetryBuryReplay(t *testing.T) {
 	l, _ := take(t, ob, t0)
 	m := l.Message
 	m.Attempts = 1
-	if err := ob.Retry(ctx, l, m, t0.Add(time.Minute)); err != nil {
+	if err := ob.Retry(ctx, l, m, t0.Add(time.Minute), false); err != nil {
 		t.Fatal(err)
 	}
 	if l, _ := take(t, ob, t0.Add(59*time.Second)); l.Leased() {

@@ -13,7 +13,7 @@
 -- ARGV[5] how many due lanes of one bucket to look at, at most
 -- ARGV[6..] pairs: bucket, least interval between its sends in
 --           microseconds (0: not limited), in the order to look at them
--- Returns {1, lane, bucket, message JSON} for a lease; {0, ms} when
+-- Returns {1, lane, bucket, message JSON, bucket interval µs} for a lease; {0, ms} when
 -- nothing can be sent now (ms until something may be, -1 when nothing
 -- waits).
 --
@@ -37,7 +37,7 @@ if prev then
   if lane and redis.call('GET', p .. 'lease:' .. lane) == id then
     local head = redis.call('LINDEX', p .. 'q:' .. lane, 0)
     if head then
-      return {1, lane, b, head}
+      return {1, lane, b, head, 0}
     end
   end
 end
@@ -94,7 +94,7 @@ for i = 6, #ARGV, 2 do
           if type(m.co) == 'string' and m.co ~= '' then
             redis.call('SREM', p .. 'co:' .. lane, m.co)
           end
-          return {1, lane, b, head}
+          return {1, lane, b, head, iv}
         end
       end
     end

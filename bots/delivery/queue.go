@@ -61,8 +61,11 @@ type Queue interface {
 	// gap, even if it is enqueued later.
 	Done(ctx context.Context, l Lease, gap time.Duration, now time.Time) error
 	// Retry keeps l's message at the head of its lane, stored as m (with
-	// its new attempt counts), and makes the lane due at at.
-	Retry(ctx context.Context, l Lease, m Message, at time.Time) error
+	// its new attempt counts), and makes the lane due at at. With refund,
+	// the send failed before the platform counted it (a 5xx, a timeout):
+	// its share of the bucket's rate is given back, so that a message
+	// that keeps failing does not use up the budget of the others.
+	Retry(ctx context.Context, l Lease, m Message, at time.Time, refund bool) error
 	// Bury moves l's message to the dead letters as d and makes the lane
 	// due at now for its next message.
 	Bury(ctx context.Context, l Lease, d DeadLetter, now time.Time) error

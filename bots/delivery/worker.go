@@ -27,7 +27,7 @@ const (
 	DefaultClaimIdle       = 30 * time.Second
 	DefaultLeaseTTL        = 3 * time.Second
 	DefaultSendTimeout     = 10 * time.Second
-	DefaultMaxAttempts     = 8
+	DefaultMaxAttempts     = 10
 	DefaultMaxThrottled    = 50
 	DefaultMaxPlanAttempts = 5
 	DefaultRetryBase       = time.Second
@@ -603,7 +603,7 @@ func (w *Worker) send(ctx context.Context, l Lease) {
 		}
 		after := min(max(ra.After, time.Second), maxRetryAfter)
 		log.Debug().Dur("after", after).Msg("rate limited by the platform")
-		w.record(ctx, start, func(rctx context.Context) error { return w.q.Retry(rctx, l, m, now.Add(after)) })
+		w.record(ctx, start, func(rctx context.Context) error { return w.q.Retry(rctx, l, m, now.Add(after), false) })
 		return
 	}
 	if p, ok := IsPermanent(err); ok {
@@ -618,7 +618,7 @@ func (w *Worker) send(ctx context.Context, l Lease) {
 	w.metrics.Retried(m.Platform, "error")
 	after := backoff.Delay(w.opts.RetryBase, w.opts.RetryMax, m.Attempts)
 	log.Warn().Err(err).Int("attempts", m.Attempts).Dur("after", after).Msg("send failed; retrying")
-	w.record(ctx, start, func(rctx context.Context) error { return w.q.Retry(rctx, l, m, now.Add(after)) })
+	w.record(ctx, start, func(rctx context.Context) error { return w.q.Retry(rctx, l, m, now.Add(after), true) })
 }
 
 // keepLease renews l every third of LeaseTTL until the returned stop is

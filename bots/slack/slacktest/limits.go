@@ -53,6 +53,42 @@ func (s *Server) SetLatency(method string, d time.Duration) {
 	s.latency[method] = d
 }
 
+// threadFault is a fault of every call posting into one thread.
+type threadFault struct {
+	status  int
+	latency time.Duration
+}
+
+// FaultThread makes every call that posts into thread threadTS (its
+// thread_ts parameter) wait latency, then, when status is a 5xx, answer it
+// as Slack's edge does, until ClearThreadFaults: one ticket's thread
+// failing while the others work.
+func (s *Server) FaultThread(threadTS string, status int, latency time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.threadFaults == nil {
+		s.threadFaults = map[string]threadFault{}
+	}
+	s.threadFaults[threadTS] = threadFault{status: status, latency: latency}
+}
+
+// ClearThreadFaults ends every FaultThread.
+func (s *Server) ClearThreadFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.threadFaults = nil
+}
+
+func (s *Server) threadFault(threadTS string) (threadFault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if threadTS == "" {
+		return threadFault{}, false
+	}
+	f, ok := s.threadFaults[threadTS]
+	return f, ok
+}
+
 // EnforceLimits turns on or off the documented rate limits: chat.postMessage
 // 1 per second per channel (burst 1) and chat.update 50 per minute for the
 // workspace (token bucket of 50). A call over the limit is answered HTTP 429

@@ -43,32 +43,33 @@ type Server struct {
 	closed     chan struct{}
 	closeOnce  sync.Once
 
-	mu       sync.Mutex
-	cfg      config
-	now      func() time.Time
-	lastTS   int64 // microseconds of the last timestamp handed out
-	seq      int   // counter for IDs (events, triggers, views, response URLs)
-	channels map[string]*channel
-	chanIDs  []string
-	users    map[string]*user
-	groups   map[string][]string
-	files    map[string]File
-	uploads  map[string]*pendingUpload // by upload URL key
-	views    map[string]*View
-	viewIDs  []string
-	triggers map[string]*trigger
-	respURLs map[string]*responseURL
-	ephem    map[string][]Message
-	resps    map[string][]Response
-	calls    []Call
-	stats    Stats
-	faults   map[string]*fault
-	latency  map[string]time.Duration
-	limits   limiter
-	app      appConfig
-	lastEv   *delivery
-	delivs   []Delivery
-	changed  chan struct{} // closed and replaced on every model change
+	mu           sync.Mutex
+	cfg          config
+	now          func() time.Time
+	lastTS       int64 // microseconds of the last timestamp handed out
+	seq          int   // counter for IDs (events, triggers, views, response URLs)
+	channels     map[string]*channel
+	chanIDs      []string
+	users        map[string]*user
+	groups       map[string][]string
+	files        map[string]File
+	uploads      map[string]*pendingUpload // by upload URL key
+	views        map[string]*View
+	viewIDs      []string
+	triggers     map[string]*trigger
+	respURLs     map[string]*responseURL
+	ephem        map[string][]Message
+	resps        map[string][]Response
+	calls        []Call
+	stats        Stats
+	faults       map[string]*fault
+	latency      map[string]time.Duration
+	threadFaults map[string]threadFault
+	limits       limiter
+	app          appConfig
+	lastEv       *delivery
+	delivs       []Delivery
+	changed      chan struct{} // closed and replaced on every model change
 
 	watchMu  sync.Mutex
 	watchers map[int]*watcher
@@ -307,6 +308,29 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-s.closed:
 			t.Stop()
+			return
+		}
+	}
+
+	if tf, ok := s.threadFault(values.Get("thread_ts")); ok {
+		t := time.NewTimer(tf.latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			call.Error = "client_gone"
+			s.record(call)
+			return
+		case <-s.closed:
+			t.Stop()
+			return
+		}
+		if tf.status >= 500 {
+			call.Status, call.Error = tf.status, http.StatusText(tf.status)
+			s.record(call)
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(tf.status)
+			_, _ = io.WriteString(w, "<html><body>Slack is having trouble</body></html>")
 			return
 		}
 	}
