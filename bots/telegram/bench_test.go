@@ -109,7 +109,8 @@ func BenchmarkBurstOpen(b *testing.B) {
 	var routes sync.Map // chat id → chan telegramtest.Message
 	go func() {
 		for ev := range events {
-			if ev.Kind == telegramtest.EventMessageSent {
+			// Each form step is answered by an edit of the form's message.
+			if ev.Kind == telegramtest.EventMessageSent || ev.Kind == telegramtest.EventMessageEdited {
 				if ch, ok := routes.Load(ev.ChatID); ok {
 					ch.(chan telegramtest.Message) <- ev.Message
 				}

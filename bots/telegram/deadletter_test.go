@@ -1,6 +1,9 @@
 package telegram_test
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -94,5 +97,48 @@ func TestFailingAlbumBecomesADeadLetter(t *testing.T) {
 	}
 	if logs := e.logs.String(); !strings.Contains(logs, "given up") || !strings.Contains(logs, `"ns":"telegram-album"`) {
 		t.Errorf("the album's dead letter was not logged:\n%s", logs)
+	}
+}
+
+// Webhook mode gives up like polling: an update that keeps failing is
+// answered 500 (Telegram sends it again) until its attempts are spent,
+// then kept as an inbound dead letter, its customer told, and answered 200.
+func TestWebhookGivesUpAFailingUpdate(t *testing.T) {
+	e := newEnv(t, withFailingMessages(func(m *tickets.Message) bool { return strings.Contains(m.Text, "💥") }))
+	e.start()
+	e.acceptTerms(maria)
+	e.open(maria, "Falla", "Alta", "Pantalla rota")
+	e.stop()
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	cfg := e.cfg
+	cfg.WebhookURL, cfg.WebhookSecret, cfg.MaxAttempts = srv.URL+telegram.WebhookPath, "s3cret_value", 3
+	b := e.newBot(cfg)
+	b.Routes(mux)
+	e.stop = e.run(b)
+	update := fmt.Sprintf(`{"update_id":900,"message":{"message_id":50,"date":1,"chat":{"id":%d,"type":"private"},"from":{"id":%d,"is_bot":false,"first_name":"María"},"text":"💥 no se guarda"}}`, maria.ID, maria.ID)
+	post := func() int {
+		req, _ := http.NewRequest("POST", srv.URL+telegram.WebhookPath, strings.NewReader(update))
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", "s3cret_value")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i, want := range []int{500, 500, 200, 200} { // the last: a redelivery of a done update
+		if got := post(); got != want {
+			t.Fatalf("delivery %d answered %d, want %d", i+1, got, want)
+		}
+	}
+	e.expect(maria, "No pudimos guardar su último mensaje")
+	dead, _, err := store.NewInbound(e.st).DeadLetters(ctx10(t), 0, 10)
+	if err != nil || len(dead) != 1 || dead[0].ID != "900" || !strings.Contains(dead[0].Error, "injected failure") {
+		t.Fatalf("dead letters = %+v, %v", dead, err)
+	}
+	if n := e.countMessages(maria, "No pudimos guardar"); n != 1 {
+		t.Errorf("told %d times, want once", n)
 	}
 }
