@@ -9,33 +9,37 @@
 // constant time, body capped, 200 only once the update is handled).
 //
 // An update is confirmed to Telegram (the offset moves past it) only after
-// what it caused is stored, and each update_id is handled once: a marker in
-// State is "busy" while the update is handled and "done" after, so a
-// duplicate is skipped and a crash in between leaves a marker that expires,
-// after which the redelivered update is handled again. Handling again is
-// harmless: Service writes carry tickets.WithRequestID("tg:u<update_id>"),
-// outbound messages carry IDs derived from the update, form drafts are
-// rewritten to the same value. Polling handles a batch's chats in parallel
-// and each chat's updates in update_id order; a malformed update is logged
-// and skipped; an update that keeps failing (while State answers) is, after
-// five tries, kept as an inbound dead letter (see DeadLetters), logged, and
-// its customer asked to send it again.
-// Only the holder of the "telegram-poller" lease polls; another replica
-// takes over when it expires.
+// what it caused is stored, and each update_id is handled once, through the
+// inbound Processor (bots/inbound): its mark is busy while the update is
+// handled (kept alive by a heartbeat, so a crash frees it within seconds)
+// and done after, so a duplicate is skipped. Handling again is harmless:
+// Service writes carry tickets.WithRequestID("tg:u<update_id>"), outbound
+// messages carry IDs derived from the update, form values are rewritten to
+// the same value. Polling handles a batch's chats in parallel and each
+// chat's updates in update_id order; a malformed update is logged and
+// skipped; an update that keeps failing is, after MaxAttempts tries (in
+// polling and webhook mode alike), kept as an inbound dead letter, logged,
+// and its customer asked to send it again. Only the holder of the
+// "telegram-poller" lease polls (internal/lease: 3 s, renewed, released on
+// stop).
+//
+// What the bot remembers lives in the store, behind Storage (storage.go),
+// in domain words: the polling offset, form values (drafts, a rating's
+// pending comment, a message waiting for its ticket), which ticket a bot
+// message is about, flood counts and buffered albums.
 //
 // The conversation: /start (greeting, the policy in two lines, the terms
 // with an accept button recording TERMS_VERSION), /new (a form with inline
 // buttons: nature, urgency, then a description; photos, documents and voice
 // notes sent meanwhile are attached as file references; the draft lives in
-// State), /tickets, /status N, /cancel, /help, /language. Later text and
+// Storage), /tickets, /status N, /cancel, /help, /language. Later text and
 // media go to the customer's active ticket, to the ticket of the bot
 // message they reply to, or, with several active, to the one they choose
-// with a button. An album (one media_group_id) is buffered in State, one
-// value per part, and becomes one message of the ticket, flushed after
-// AlbumWait or, so that order is kept, before the chat's next message is
-// handled; a part that
-// arrives after its album was flushed becomes a message of its own (see
-// album.go for the keys and how replicas agree). A customer sending more than
+// with a button. An album (one media_group_id) is buffered in Storage, part by
+// part, and becomes one message of the ticket, flushed after AlbumWait or,
+// so that order is kept, before the chat's next message is handled; a
+// part that arrives after its album was flushed becomes a message of its
+// own (see album.go). A customer sending more than
 // FloodLimit updates a minute is told to wait, once per minute; what was
 // handled before is kept.
 //
@@ -56,7 +60,9 @@
 // transient). Sent marks agent replies delivered; Failed flags the ticket
 // unreachable when the customer blocked the bot. Everything the bot says,
 // including its answers to the customer's own actions, goes through the
-// Outbox, so that ordering per chat and rate limits hold; only
+// Outbox, in the chat's lane, so that ordering per chat and rate limits
+// hold (sends are paced, edits are not: each form step is answered by one
+// edit of the form's message); only
 // answerCallbackQuery, setMyCommands, getUpdates and setWebhook are called
 // directly.
 //

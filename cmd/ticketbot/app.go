@@ -112,7 +112,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.throwaway = true
 	}
 	m.Redis = redis.NewUniversalClient(cfg.Redis)
-	m.Store = store.New(m.Redis, store.Options{Prefix: cfg.Prefix, Desk: cfg.Desk})
+	m.Store = store.New(m.Redis, store.Options{Prefix: cfg.Prefix, Desk: cfg.Desk, DeadLetterKeep: cfg.DeadLetterKeep, DeadLetterCap: cfg.DeadLetterCap})
 	m.Metrics = NewMetrics()
 	m.Service = tickets.NewService(m.Store, m.Store, m.Store, tickets.Config{
 		Policy:         cfg.Policy,

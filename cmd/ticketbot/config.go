@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/colombiainformatica/ticketbot/bots/slack"
+	"github.com/colombiainformatica/ticketbot/store"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
@@ -64,6 +65,10 @@ type Config struct {
 	Policy          tickets.Policy
 	EstimateWindow  time.Duration
 	ShutdownTimeout time.Duration
+	// DeadLetterKeep and DeadLetterCap bound the dead letters (delivery's,
+	// events' and inbound): kept this long, at most this many of each.
+	DeadLetterKeep time.Duration
+	DeadLetterCap  int
 
 	// Warnings are settings that were ignored (for example Slack settings
 	// without SLACK_BOT_TOKEN); Main logs them at start.
@@ -213,6 +218,15 @@ func parseConfig(getenv func(string) string, demo bool) (Config, error) {
 	}
 	if c.ShutdownTimeout, err = parseDuration(env, "SHUTDOWN_TIMEOUT", DefaultShutdownTimeout); err != nil {
 		return Config{}, err
+	}
+	if c.DeadLetterKeep, err = parseDuration(env, "DEAD_LETTER_RETENTION", store.DefaultDeadLetterKeep); err != nil {
+		return Config{}, err
+	}
+	c.DeadLetterCap = store.DefaultDeadLetterCap
+	if v := env("DEAD_LETTER_CAP", ""); v != "" {
+		if c.DeadLetterCap, err = strconv.Atoi(v); err != nil || c.DeadLetterCap <= 0 {
+			return Config{}, configErr("DEAD_LETTER_CAP", "%q is not a positive number", v)
+		}
 	}
 	return c, nil
 }

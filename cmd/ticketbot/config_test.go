@@ -218,6 +218,18 @@ func TestParseConfig(t *testing.T) {
 		}},
 		{name: "estimate window", env: map[string]string{"REDIS_URL": url, "ESTIMATE_WINDOW": "1 hour"}, wantVar: "ESTIMATE_WINDOW"},
 		{name: "shutdown timeout", env: map[string]string{"REDIS_URL": url, "SHUTDOWN_TIMEOUT": "-1s"}, wantVar: "SHUTDOWN_TIMEOUT"},
+		{name: "dead letter retention", env: map[string]string{"REDIS_URL": url, "DEAD_LETTER_RETENTION": "30 days"}, wantVar: "DEAD_LETTER_RETENTION"},
+		{name: "dead letter cap", env: map[string]string{"REDIS_URL": url, "DEAD_LETTER_CAP": "0"}, wantVar: "DEAD_LETTER_CAP"},
+		{name: "dead letter bounds", env: map[string]string{"REDIS_URL": url, "DEAD_LETTER_RETENTION": "168h", "DEAD_LETTER_CAP": "500"}, check: func(t *testing.T, c Config) {
+			if c.DeadLetterKeep != 7*24*time.Hour || c.DeadLetterCap != 500 {
+				t.Errorf("dead letter bounds = %v %d", c.DeadLetterKeep, c.DeadLetterCap)
+			}
+		}},
+		{name: "dead letter defaults", env: map[string]string{"REDIS_URL": url}, check: func(t *testing.T, c Config) {
+			if c.DeadLetterKeep != 30*24*time.Hour || c.DeadLetterCap != 10000 {
+				t.Errorf("dead letter defaults = %v %d", c.DeadLetterKeep, c.DeadLetterCap)
+			}
+		}},
 		{name: "durations", env: map[string]string{"REDIS_URL": url, "ESTIMATE_WINDOW": "30m", "SHUTDOWN_TIMEOUT": "2s"}, check: func(t *testing.T, c Config) {
 			if c.EstimateWindow != 30*time.Minute || c.ShutdownTimeout != 2*time.Second {
 				t.Errorf("durations = %v %v", c.EstimateWindow, c.ShutdownTimeout)

@@ -28,7 +28,7 @@ func deadletters(ctx context.Context, args []string, getenv func(string) string,
 	}
 	rdb := redis.NewUniversalClient(cfg.Redis)
 	defer rdb.Close()
-	st := store.New(rdb, store.Options{Prefix: cfg.Prefix, Desk: cfg.Desk})
+	st := store.New(rdb, store.Options{Prefix: cfg.Prefix, Desk: cfg.Desk, DeadLetterKeep: cfg.DeadLetterKeep, DeadLetterCap: cfg.DeadLetterCap})
 	if len(args) > 0 && args[0] == "inbound" {
 		if err := inboundDeadLetters(ctx, st, args[1:], stdout); err != nil {
 			fmt.Fprintf(stderr, "ticketbot: deadletters inbound: %v\n", err)

@@ -10,6 +10,7 @@
 //	ticketbot demo     the same product on an embedded Redis-compatible server
 //	ticketbot bench    a capacity-planning load generator (needs REDIS_URL)
 //	ticketbot deadletters list|replay   messages delivery gave up on
+//	ticketbot deadletters events        events delivery could not plan
 //	ticketbot deadletters inbound       what customers sent that was not stored
 //	ticketbot version  print the version
 //	ticketbot help     print this help
@@ -51,7 +52,11 @@ Usage:
 	ticketbot deadletters replay ID... | -all
 	                   messages delivery gave up on (a blocked bot, a deleted
 	                   chat, a retry budget spent), and their replay
-	ticketbot deadletters inbound [-limit N]
+	ticketbot deadletters events [-offset N] [-limit N]
+	ticketbot deadletters events replay ID... | -all
+	                   events delivery could not plan (a corrupt record, a
+	                   ticket deleted by hand), and planning them again
+	ticketbot deadletters inbound [-offset N] [-limit N]
 	                   what customers sent that the bot could not store and
 	                   gave up on (each customer was asked to send it again)
 	ticketbot version  print the version
