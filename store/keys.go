@@ -67,7 +67,6 @@ import (
 //	dl:rate:<bucket>            STRING  GCRA theoretical arrival time, Unix µs (shared per bucket)
 //	dl:dead                     HASH    dead letters: message id -> JSON; dl:deadlog ZSET their ids by time
 //	dl:evdead                   HASH    event dead letters: event id -> JSON; dl:evdeadlog ZSET their ids by time
-//	dl:evreplay                 LIST    event dead letters an operator replays, planned again by the fan-out
 //	events, group "delivery"            the consumer group delivery reads the stream with
 //	kv:lease:delivery-fanout            the worker that turns events into messages (a lease)
 //
@@ -140,15 +139,13 @@ func (k keys) slackFile(n, id int64, i int) string {
 // Delivery: the prefix the delivery scripts build their per-lane keys
 // from (the suffixes are listed above and in each script's header), and
 // the fixed keys.
-func (k keys) delivery() string           { return k.base + "dl:" }
-func (k keys) ready(bucket string) string { return k.delivery() + "ready:" + bucket }
-func (k keys) dead() string               { return k.delivery() + "dead" }
-func (k keys) deadLog() string            { return k.delivery() + "deadlog" }
-func (k keys) eventDead() string          { return k.delivery() + "evdead" }
-func (k keys) eventDeadLog() string       { return k.delivery() + "evdeadlog" }
-func (k keys) eventReplay() string        { return k.delivery() + "evreplay" }
-func (k keys) legacyReady() string        { return k.delivery() + "ready" }
-func (k keys) take(id string) string      { return k.delivery() + "take:" + id }
+func (k keys) delivery() string      { return k.base + "dl:" }
+func (k keys) dead() string          { return k.delivery() + "dead" }
+func (k keys) deadLog() string       { return k.delivery() + "deadlog" }
+func (k keys) eventDead() string     { return k.delivery() + "evdead" }
+func (k keys) eventDeadLog() string  { return k.delivery() + "evdeadlog" }
+func (k keys) legacyReady() string   { return k.delivery() + "ready" }
+func (k keys) take(id string) string { return k.delivery() + "take:" + id }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 

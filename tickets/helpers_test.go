@@ -12,7 +12,6 @@ import (
 	"github.com/colombiainformatica/ticketbot/tickets"
 	"github.com/colombiainformatica/ticketbot/tickets/ticketstest"
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // fixedClock is a Clock that moves only when the test says so.
@@ -191,5 +190,3 @@ func wantMessage(t testing.TB, err error, sub string) {
 		t.Errorf("message %q does not contain %q", msg, sub)
 	}
 }
-
-var ignoreTimes = cmpopts.IgnoreFields(tickets.Ticket{}, "UpdatedAt", "Version")

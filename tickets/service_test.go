@@ -820,6 +820,7 @@ func TestRate(t *testing.T) {
 	m := e.mark()
 	_, err := e.svc.Rate(e.ctx, aliceA, tk.Number, 5, "")
 	wantCode(t, err, tickets.EINVALID) // not resolved
+	e.expectNoEvent(t, m)
 	if _, err := e.svc.Resolve(e.ctx, anaA, tk.Number); err != nil {
 		t.Fatal(err)
 	}
@@ -871,6 +872,7 @@ func TestRate(t *testing.T) {
 			t.Errorf("Rate(%d, %q) = %v; want the reason %q", r.stars, r.comment, err, tickets.ReasonRated)
 		}
 	}
+	e.expectNoEvent(t, m)
 	if _, err := e.svc.Close(e.ctx, aliceA, tk.Number); err != nil {
 		t.Fatal(err)
 	}

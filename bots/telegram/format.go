@@ -7,13 +7,10 @@ import (
 	"unicode/utf8"
 )
 
-// Telegram's limits, in UTF-16 code units of the text after HTML parsing.
-const (
-	maxTextUnits    = 4096
-	maxCaptionUnits = 1024
-	// splitUnits leaves room below the limit for safety.
-	splitUnits = 4000
-)
+// splitUnits is how long a message's text may be, in UTF-16 code units of
+// the text after HTML parsing: Telegram takes 4096, and some room is left
+// for safety.
+const splitUnits = 4000
 
 // esc escapes user-supplied text for parse_mode=HTML.
 func esc(s string) string { return html.EscapeString(s) }

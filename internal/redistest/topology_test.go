@@ -40,13 +40,20 @@ func TestStartCluster(t *testing.T) {
 			t.Fatalf("NewUniversalClient with %d addresses gave %T, want a cluster client", len(addrs), rdb)
 		}
 		// Every node is a master with a third of the slots.
-		slots, err := cc.ClusterSlots(ctx).Result()
+		shards, err := cc.ClusterShards(ctx).Result()
 		if err != nil {
 			t.Fatal(err)
 		}
 		owned := map[string]int{}
-		for _, s := range slots {
-			owned[s.Nodes[0].Addr] += s.End - s.Start + 1
+		for _, sh := range shards {
+			for _, n := range sh.Nodes {
+				if n.Role != "master" {
+					continue
+				}
+				for _, r := range sh.Slots {
+					owned[fmt.Sprintf("%s:%d", n.IP, n.Port)] += int(r.End - r.Start + 1)
+				}
+			}
 		}
 		for _, a := range addrs {
 			if owned[a] < 5000 {
