@@ -227,4 +227,3 @@ func (w *Worker) fan(ctx context.Context, e tickets.Event) error {
 	}
 	return nil
 }
-

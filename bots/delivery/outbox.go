@@ -88,4 +88,3 @@ func (s *signal) broadcast() {
 		s.ch = nil
 	}
 }
-
