@@ -5,10 +5,10 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,13 +20,14 @@ import (
 
 	"github.com/colombiainformatica/ticketbot/bots/delivery"
 	"github.com/colombiainformatica/ticketbot/bots/inbound"
+	"github.com/colombiainformatica/ticketbot/bots/telegram/botapi"
 	"github.com/colombiainformatica/ticketbot/internal/lease"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
 // Platform is the name of this adapter in customers' keys
 // ("telegram:42") and in delivery messages.
-const Platform = "telegram"
+const Platform = botapi.Platform
 
 // The buckets of Telegram's limits (delivery.Limits): sends share the
 // bot's 30 messages a second; edits and callback answers are not limited.
@@ -112,7 +113,7 @@ type Bot struct {
 	outbox  delivery.Enqueuer
 	files   Files
 	log     zerolog.Logger
-	api     client
+	api     *botapi.Client
 	key     []byte // signs callback data
 	holder  string // this process's name in leases
 	now     func() time.Time
@@ -144,24 +145,20 @@ func New(cfg Config, deps Deps) (*Bot, error) {
 	case cfg.TermsVersion != v:
 		return nil, &ConfigError{"TermsVersion", fmt.Sprintf("%q differs from the Service's %q", cfg.TermsVersion, v)}
 	}
-	api := newClient(cfg)
+	api := botapi.New(cfg.Token, cfg.APIEndpoint, cfg.HTTPClient)
 	logger := deps.Logger
 	// The library logs only in debug mode (never enabled here) and from
 	// GetUpdatesChan (never used); the bridge still redacts, in case. The
 	// library's logger is process-wide.
-	_ = tgbotapi.SetLogger(logBridge{log: logger, token: cfg.Token})
+	_ = tgbotapi.SetLogger(botapi.LogBridge{Log: logger, Token: cfg.Token})
 	// getMe refuses a token Telegram rejects; a Telegram that is briefly
 	// unreachable at start does not stop the product.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if me, err := api.bot(ctx).GetMe(); err == nil {
-		api.self = me
-	} else {
-		var tgErr *tgbotapi.Error
-		if errors.As(err, &tgErr) && (tgErr.Code == http.StatusUnauthorized || tgErr.Code == http.StatusNotFound) {
-			return nil, &ConfigError{"Token", "rejected by getMe: " + redactErr(err, cfg.Token).Error()}
-		}
-		logger.Warn().Err(redactErr(err, cfg.Token)).Msg("getMe failed; starting anyway, Telegram calls will be retried")
+	if err := api.Probe(ctx); errors.Is(err, botapi.ErrTokenRejected) {
+		return nil, &ConfigError{"Token", err.Error()}
+	} else if err != nil {
+		logger.Warn().Err(err).Msg("getMe failed; starting anyway, Telegram calls will be retried")
 	}
 	b := &Bot{
 		cfg: cfg, svc: deps.Service, store: deps.Storage, leases: deps.Leases, outbox: deps.Outbox,
@@ -251,7 +248,7 @@ func (b *Bot) Limits() delivery.Limits {
 }
 
 // Username returns the bot's @username as getMe answered it.
-func (b *Bot) Username() string { return b.api.self.UserName }
+func (b *Bot) Username() string { return b.api.Self().UserName }
 
 // chatLock serializes the updates of one chat, so a customer's updates are
 // handled in order even when the webhook delivers them concurrently.
@@ -268,81 +265,16 @@ func (b *Bot) sign(user int64, act, arg string) string {
 	return b64(m.Sum(nil))[:12]
 }
 
-// client is the library's Bot API client with the product's HTTP client
-// and endpoint.
-type client struct {
-	base     tgbotapi.BotAPI
-	http     *http.Client
-	token    string
-	endpoint string
-	self     tgbotapi.User
-}
-
-func newClient(cfg Config) client {
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = &http.Client{}
-	}
-	c := client{base: tgbotapi.BotAPI{Token: cfg.Token, Client: hc, Buffer: 100}, http: hc, token: cfg.Token, endpoint: cfg.APIEndpoint}
-	c.base.SetAPIEndpoint(cfg.APIEndpoint)
-	return c
-}
-
-// bot returns the library's client whose requests carry ctx. The library
-// has no context support: each call gets a shallow copy whose HTTP doer
-// attaches ctx to the request.
-func (c client) bot(ctx context.Context) *tgbotapi.BotAPI {
-	api := c.base
-	api.Self = c.self
-	api.Client = ctxDoer{ctx: ctx, c: c.http}
-	return &api
-}
-
-// fileURL is where a file_path is downloaded: the file endpoint of the
-// configured Bot API endpoint (…/file/bot<token>/<path>).
-func (c client) fileURL(filePath string) string {
-	endpoint := tgbotapi.FileEndpoint
-	if i := strings.LastIndex(c.endpoint, "/bot%s/%s"); i >= 0 {
-		endpoint = c.endpoint[:i] + "/file/bot%s/%s"
-	}
-	return fmt.Sprintf(endpoint, c.token, filePath)
-}
-
-// ctxDoer attaches ctx to every request, with a default deadline when ctx
-// has none.
-type ctxDoer struct {
-	ctx context.Context
-	c   *http.Client
-}
-
-const defaultRequestTimeout = 30 * time.Second
-
-func (d ctxDoer) Do(req *http.Request) (*http.Response, error) {
-	ctx := d.ctx
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, defaultRequestTimeout)
-		resp, err := d.c.Do(req.WithContext(ctx))
-		if err != nil {
-			cancel()
-			return nil, err
-		}
-		resp.Body = cancelBody{ReadCloser: resp.Body, cancel: cancel}
-		return resp, nil
-	}
-	return d.c.Do(req.WithContext(ctx))
-}
-
-// cancelBody releases the request's deadline once the body is closed.
-type cancelBody struct {
-	io.ReadCloser
-	cancel context.CancelFunc
-}
-
-func (b cancelBody) Close() error {
-	err := b.ReadCloser.Close()
-	b.cancel()
-	return err
-}
-
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func b64(p []byte) string { return base64.RawURLEncoding.EncodeToString(p) }
+
+// NewFileSource returns what reads the files customers send, which
+// Telegram holds, for another platform (Slack) to copy. It needs only the
+// Config, so the adapters that use it are built before the Bot.
+func NewFileSource(cfg Config) (*botapi.Client, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	return botapi.New(cfg.Token, cfg.APIEndpoint, cfg.HTTPClient), nil
+}

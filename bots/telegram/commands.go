@@ -189,8 +189,8 @@ func (b *Bot) listMessage(tx *texts, user int64, ts []tickets.Ticket, now time.T
 	r := (&rich{}).raw(tx.TicketsHeader)
 	bts := make([]button, 0, len(ts))
 	for _, tk := range ts {
-		age := fmt.Sprintf(tx.AgoF, tx.duration(now.Sub(tk.CreatedAt)))
-		r.markup("\n"+tx.TicketLineF, tk.Number, esc(tk.Subject), tx.status(tk.Status), age)
+		age := fmt.Sprintf(tx.AgoF, tx.Duration(now.Sub(tk.CreatedAt)))
+		r.markup("\n"+tx.TicketLineF, tk.Number, esc(tk.Subject), tx.Status(tk.Status), age)
 		bts = append(bts, b.statusButton(tx, user, tk.Number))
 	}
 	return r, pairs(bts)
@@ -234,7 +234,7 @@ func (t *turn) status(ctx context.Context, n int64) error {
 func (b *Bot) statusMessage(tx *texts, pl tickets.Placement, msgs []tickets.Message) *rich {
 	tk := pl.Ticket
 	r := (&rich{}).markup(tx.StatusTitleF, tk.Number, esc(tk.Subject)).
-		markup("\n"+tx.StatusLineF, tx.status(tk.Status)).
+		markup("\n"+tx.StatusLineF, tx.Status(tk.Status)).
 		markup("\n"+tx.PriorityLineF, tk.Priority)
 	placement(tx, r, pl)
 	if tk.Claimed() && (tk.Status == tickets.StatusClaimed || tk.Status == tickets.StatusWaiting) {
@@ -273,7 +273,7 @@ func placement(tx *texts, r *rich, pl tickets.Placement) {
 	case e.NoETA:
 		r.raw("\n" + tx.NoETA)
 	case e.Known:
-		r.raw("\n" + tx.estimate(e.Wait))
+		r.raw("\n" + tx.Estimate(e.Wait))
 	default:
 		r.raw("\n" + tx.EstimateUnknown)
 	}

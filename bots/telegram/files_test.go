@@ -9,6 +9,7 @@ import (
 
 	"github.com/colombiainformatica/ticketbot/bots/delivery"
 	"github.com/colombiainformatica/ticketbot/bots/telegram"
+	"github.com/colombiainformatica/ticketbot/bots/telegram/botapi"
 	"github.com/colombiainformatica/ticketbot/bots/telegram/telegramtest"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
@@ -96,7 +97,7 @@ func TestOpenFileCapsMisreportedSize(t *testing.T) {
 }
 
 // files is the FileSource of the env's bot.
-func (e *env) files() *telegram.FileSource {
+func (e *env) files() *botapi.Client {
 	e.t.Helper()
 	f, err := telegram.NewFileSource(e.cfg)
 	if err != nil {

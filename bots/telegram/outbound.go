@@ -11,6 +11,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/colombiainformatica/ticketbot/bots/delivery"
+	"github.com/colombiainformatica/ticketbot/bots/telegram/botapi"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
@@ -56,7 +57,7 @@ func (b *Bot) Send(ctx context.Context, m delivery.Message) error {
 	if err := json.Unmarshal(m.Payload, &p); err != nil {
 		return delivery.Permanent("bad_payload", err)
 	}
-	api := b.api.bot(ctx)
+	api := b.api.Bot(ctx)
 	var sent tgbotapi.Message
 	var err error
 	switch m.Kind {
@@ -100,7 +101,7 @@ func (b *Bot) Send(ctx context.Context, m delivery.Message) error {
 		return delivery.Permanent("bad_payload", fmt.Errorf("unknown kind %q", m.Kind))
 	}
 	if err != nil {
-		return sendError(redactErr(err, b.cfg.Token))
+		return botapi.SendError(b.api.Redact(err))
 	}
 	if p.Ticket > 0 && sent.MessageID > 0 {
 		// The message is out: a failure to remember it only costs the
@@ -248,7 +249,7 @@ func (b *Bot) reachable(ctx context.Context, t tickets.Ticket) error {
 // good (they blocked the bot, deleted the chat or their account), so that
 // agents see it. A message that concerns no ticket flags their active ones.
 func (b *Bot) Failed(ctx context.Context, m delivery.Message, reason string) error {
-	if !unreachableReason(reason) {
+	if !botapi.Unreachable(reason) {
 		return nil
 	}
 	numbers := []int64{m.Number}

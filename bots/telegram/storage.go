@@ -3,6 +3,8 @@ package telegram
 import (
 	"context"
 	"time"
+
+	"github.com/colombiainformatica/ticketbot/bots/telegram/botapi"
 )
 
 // Storage is where the bot keeps what it remembers between updates; the
@@ -10,18 +12,11 @@ import (
 // updates, the inbound dead letters and the leases are kept through the
 // inbound and lease packages (Deps).
 type Storage interface {
-	Offsets
+	botapi.Offsets
 	Forms
 	Refs
 	Flood
 	Albums
-}
-
-// Offsets keeps the polling offset: the first update_id not yet confirmed
-// to Telegram.
-type Offsets interface {
-	Offset(ctx context.Context) (int, error)
-	SaveOffset(ctx context.Context, offset int) error
 }
 
 // FormKind says what a form value is.

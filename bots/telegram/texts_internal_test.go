@@ -50,7 +50,7 @@ func TestRefusalsAreLocalized(t *testing.T) {
 	}
 	// Without a ticket number the reply still says something sensible.
 	for _, lang := range []string{"es", "en"} {
-		if got := textsFor(lang).refusal(0, reasoned(tickets.ReasonTransition, tickets.StatusClosed)); got != textsFor(lang).NotPossible {
+		if got := textsFor(lang).Refusal(0, reasoned(tickets.ReasonTransition, tickets.StatusClosed)); got != textsFor(lang).NotPossible {
 			t.Errorf("%s: refusal without a number = %q", lang, got)
 		}
 	}
@@ -81,10 +81,10 @@ func TestDurationAndEstimateWording(t *testing.T) {
 		{5 * 24 * time.Hour, "5 días", "5 days"},
 	}
 	for _, c := range cases {
-		if got := textsFor("es").duration(c.d); got != c.es {
+		if got := textsFor("es").Duration(c.d); got != c.es {
 			t.Errorf("es %v = %q, want %q", c.d, got, c.es)
 		}
-		if got := textsFor("en").duration(c.d); got != c.en {
+		if got := textsFor("en").Duration(c.d); got != c.en {
 			t.Errorf("en %v = %q, want %q", c.d, got, c.en)
 		}
 	}
@@ -98,11 +98,11 @@ func TestDurationAndEstimateWording(t *testing.T) {
 		{"en", time.Hour, "Estimated wait: about 1 hour (an estimate, not a guarantee)."},
 		{"en", 30 * time.Minute, "Estimated wait: about 30 minutes (an estimate, not a guarantee)."},
 	} {
-		if got := textsFor(c.lang).estimate(c.d); got != c.want {
+		if got := textsFor(c.lang).Estimate(c.d); got != c.want {
 			t.Errorf("%s estimate %v = %q, want %q", c.lang, c.d, got, c.want)
 		}
 	}
-	if got := fmt.Sprintf(textsFor("es").AgoF, textsFor("es").duration(2*time.Hour)); got != "hace 2 horas" {
+	if got := fmt.Sprintf(textsFor("es").AgoF, textsFor("es").Duration(2*time.Hour)); got != "hace 2 horas" {
 		t.Errorf("age = %q", got)
 	}
 }

@@ -84,10 +84,10 @@ func (t *turn) finish(ctx context.Context) error {
 	}
 	if t.answer != nil {
 		c := tgbotapi.NewCallback(t.answer.id, t.answer.text)
-		if _, err := t.b.api.bot(ctx).Request(c); err != nil {
+		if _, err := t.b.api.Bot(ctx).Request(c); err != nil {
 			// An answer only stops the client's spinner; an old query
 			// cannot be answered any more.
-			t.b.log.Debug().Err(redactErr(err, t.b.cfg.Token)).Msg("answer callback query")
+			t.b.log.Debug().Err(t.b.api.Redact(err)).Msg("answer callback query")
 		}
 	}
 	return nil
@@ -103,7 +103,7 @@ func (t *turn) fail(number int64, err error) error {
 	case tickets.ETERMS:
 		t.askTerms(true)
 	case tickets.EINVALID, tickets.ECONFLICT, tickets.EFORBIDDEN:
-		t.reply(t.tx.refusal(number, err))
+		t.reply(t.tx.Refusal(number, err))
 	default:
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/colombiainformatica/ticketbot/bots/inbound"
+	"github.com/colombiainformatica/ticketbot/bots/telegram/botapi"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
@@ -43,7 +44,7 @@ func (b *Bot) HandleUpdate(ctx context.Context, u tgbotapi.Update) error {
 func (b *Bot) handleRaw(ctx context.Context, u tgbotapi.Update, raw json.RawMessage) error {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.UpdateTimeout)
 	defer cancel()
-	chat := chatOf(u)
+	chat := botapi.ChatOf(u)
 	if chat != 0 {
 		l := b.chatLock(chat)
 		l.Lock()
@@ -63,18 +64,6 @@ func (b *Bot) handleRaw(ctx context.Context, u tgbotapi.Update, raw json.RawMess
 		}
 	}
 	return b.inbound.Handle(ctx, it, func(ctx context.Context) error { return b.handle(ctx, key, u) })
-}
-
-func chatOf(u tgbotapi.Update) int64 {
-	switch {
-	case u.Message != nil && u.Message.Chat != nil:
-		return u.Message.Chat.ID
-	case u.CallbackQuery != nil && u.CallbackQuery.Message != nil && u.CallbackQuery.Message.Chat != nil:
-		return u.CallbackQuery.Message.Chat.ID
-	case u.CallbackQuery != nil && u.CallbackQuery.From != nil:
-		return u.CallbackQuery.From.ID
-	}
-	return 0
 }
 
 func senderOf(u tgbotapi.Update) *tgbotapi.User {

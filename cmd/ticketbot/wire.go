@@ -12,6 +12,7 @@ import (
 	"github.com/colombiainformatica/ticketbot/bots/slack"
 	"github.com/colombiainformatica/ticketbot/bots/slack/slacktest"
 	"github.com/colombiainformatica/ticketbot/bots/telegram"
+	"github.com/colombiainformatica/ticketbot/bots/telegram/botapi"
 	"github.com/colombiainformatica/ticketbot/internal/demo"
 	"github.com/colombiainformatica/ticketbot/store"
 )
@@ -175,6 +176,6 @@ func adapterError(err error) error {
 var (
 	_ slack.Storage    = (*store.Slack)(nil)
 	_ telegram.Storage = (*store.Telegram)(nil)
-	_ slack.Files      = (*telegram.FileSource)(nil)
+	_ slack.Files      = (*botapi.Client)(nil)
 	_ telegram.Files   = (*slack.FileSource)(nil)
 )
