@@ -30,7 +30,7 @@ const (
 	DefaultPoll            = 250 * time.Millisecond
 	DefaultFanoutTTL       = lease.DefaultTTL
 	DefaultKeepEvents      = 24 * time.Hour
-	DefaultHeadroom        = 0.05
+	DefaultHeadroom        = 0.04
 )
 
 const (
@@ -85,7 +85,7 @@ type Options struct {
 	KeepEvents time.Duration
 	// Headroom is the fraction of each bucket's rate left unused, so that
 	// network jitter never pushes a burst over the platform's own window
-	// (default 0.05; negative means none).
+	// (default 0.04; negative means none).
 	Headroom float64
 	Logger   zerolog.Logger
 	Metrics  Metrics

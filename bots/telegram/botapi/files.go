@@ -119,4 +119,3 @@ func (r tokenSafeBody) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
-
