@@ -9,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/colombiainformatica/ticketbot/internal/measure"
 )
 
 const deadLettersUsage = "usage: deadletters list [-offset N] [-limit N] | replay ID... | replay -all | " +
@@ -46,7 +48,7 @@ func RunDeadLetters(ctx context.Context, q DeadLetterQueue, args []string, now t
 		for _, d := range ds {
 			m := d.Message
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%s\t%s\t%s\n", m.ID, m.Platform, m.Lane, m.Number,
-				d.Reason, m.Attempts, d.At.Format(time.RFC3339), Age(now.Sub(d.At)), oneLine(d.Error, 120))
+				d.Reason, m.Attempts, d.At.Format(time.RFC3339), measure.Age(now.Sub(d.At)), oneLine(d.Error, 120))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -89,7 +91,7 @@ func RunDeadLetters(ctx context.Context, q DeadLetterQueue, args []string, now t
 		fmt.Fprintln(tw, "EVENT\tTICKET\tKIND\tAT\tAGE\tERROR")
 		for _, d := range ds {
 			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", d.ID, d.Number, d.Kind, d.At.Format(time.RFC3339),
-				Age(now.Sub(d.At)), oneLine(d.Error, 120))
+				measure.Age(now.Sub(d.At)), oneLine(d.Error, 120))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -171,20 +173,6 @@ func replay(_ context.Context, name string, args []string, out io.Writer,
 		return fmt.Errorf("no such dead letter: %s", strings.Join(missing, ", "))
 	}
 	return nil
-}
-
-// Age renders how long ago something happened, for operators: 45s, 12m,
-// 3h5m, 2d4h.
-func Age(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", max(int(d.Seconds()), 0))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%dh%dm", int(d.Hours()), int(d.Minutes())%60)
-	}
-	return fmt.Sprintf("%dd%dh", int(d.Hours())/24, int(d.Hours())%24)
 }
 
 func oneLine(s string, n int) string {

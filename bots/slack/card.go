@@ -8,6 +8,7 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/colombiainformatica/ticketbot/internal/measure"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
@@ -92,7 +93,7 @@ func card(t tickets.Ticket, now time.Time, threadMessages string) []slackapi.Blo
 		verbatim("*Nature*\n" + clipped(string(t.Nature), 40)),
 		verbatim("*Customer*\n" + customer),
 		verbatim("*Assignee*\n" + assignee),
-		mrkdwn("*Age*\n" + age(now.Sub(t.CreatedAt))),
+		mrkdwn("*Age*\n" + measure.Age(now.Sub(t.CreatedAt))),
 	}
 	blocks = append(blocks, slackapi.NewSectionBlock(nil, fields, nil))
 	if t.Unreachable != "" {
@@ -227,19 +228,6 @@ func mrkdwn(s string) *slackapi.TextBlockObject {
 // verbatim is mrkdwn that Slack does not auto-link: for escaped untrusted text.
 func verbatim(s string) *slackapi.TextBlockObject {
 	return slackapi.NewTextBlockObject(slackapi.MarkdownType, s, false, true)
-}
-
-// age renders a duration as agents read it: 45s, 12m, 3h 5m, 2d 4h.
-func age(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", max(int(d.Seconds()), 0))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%dh %dm", int(d.Hours()), int(d.Minutes())%60)
-	}
-	return fmt.Sprintf("%dd %dh", int(d.Hours())/24, int(d.Hours())%24)
 }
 
 // textPosts renders a thread message: a heading line (verbatim, escaped

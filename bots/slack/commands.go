@@ -8,6 +8,7 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/colombiainformatica/ticketbot/internal/measure"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
@@ -211,7 +212,7 @@ func (b *Bot) queueText(ctx context.Context, actor tickets.Actor, page int) stri
 	lines := []string{fmt.Sprintf("*Queue* — %d waiting, page %d of %d:", total, page, pages)}
 	for _, e := range entries {
 		lines = append(lines, fmt.Sprintf("`%d.` %s · %s · %s", e.Position, ticketLine(e.Ticket),
-			escape(string(e.Ticket.Nature)), age(b.now().Sub(e.Ticket.CreatedAt))))
+			escape(string(e.Ticket.Nature)), measure.Age(b.now().Sub(e.Ticket.CreatedAt))))
 	}
 	if page < pages {
 		lines = append(lines, fmt.Sprintf("Next: `/tickets queue %d`", page+1))

@@ -12,6 +12,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 
 	"github.com/colombiainformatica/ticketbot/bots/inbound"
+	"github.com/colombiainformatica/ticketbot/internal/measure"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
@@ -242,7 +243,7 @@ func (b *Bot) filesTold(in tickets.MessageInput, skipped []string) string {
 			if a.Size > b.cfg.MaxCustomerFile {
 				lines = append(lines, fmt.Sprintf("*%s* (%s) is larger than %s, the most the customer's chat accepts from the bot: "+
 					"the customer gets only its name. Share it another way (for example a link).",
-					clipped(a.Name, listItemChars), sizeText(a.Size), sizeText(b.cfg.MaxCustomerFile)))
+					clipped(a.Name, listItemChars), measure.Bytes(a.Size), measure.Bytes(b.cfg.MaxCustomerFile)))
 			}
 		}
 	}
@@ -254,17 +255,6 @@ func fileList(names []string) string {
 		names[i] = "*" + clipped(n, listItemChars) + "*"
 	}
 	return strings.Join(names, ", ")
-}
-
-// sizeText renders a size for agents: 820 KB, 61 MB.
-func sizeText(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%d MB", (n+1<<19)>>20)
-	case n >= 1<<10:
-		return fmt.Sprintf("%d KB", (n+1<<9)>>10)
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 // cardThread returns the number of the ticket whose card starts thread ts

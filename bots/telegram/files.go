@@ -112,13 +112,3 @@ func (b *Bot) sendFallback(api *tgbotapi.BotAPI, p payload) (tgbotapi.Message, e
 	return sent, nil
 }
 
-// humanSize renders a file size as people read it: 820 KB, 61 MB.
-func humanSize(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%d MB", (n+1<<19)>>20)
-	case n >= 1<<10:
-		return fmt.Sprintf("%d KB", (n+1<<9)>>10)
-	}
-	return fmt.Sprintf("%d B", n)
-}

@@ -5,6 +5,8 @@ import (
 	"html"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/colombiainformatica/ticketbot/internal/measure"
 )
 
 // splitUnits is how long a message's text may be, in UTF-16 code units of
@@ -15,21 +17,8 @@ const splitUnits = 4000
 // esc escapes user-supplied text for parse_mode=HTML.
 func esc(s string) string { return html.EscapeString(s) }
 
-// utf16Len counts s in UTF-16 code units, as Telegram does.
-func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
-		if r >= 0x10000 {
-			n += 2
-		} else {
-			n++
-		}
-	}
-	return n
-}
-
 // plainLen is the length of trusted markup as Telegram counts it.
-func plainLen(markup string) int { return utf16Len(stripTags(markup)) }
+func plainLen(markup string) int { return measure.UTF16(stripTags(markup)) }
 
 // stripTags returns trusted markup as Telegram shows it: tags removed,
 // entities decoded.
@@ -101,7 +90,7 @@ func (r *rich) messages(limit int) []string {
 		rest := p.s
 		for rest != "" {
 			room := limit - n
-			if l := utf16Len(rest); l <= room {
+			if l := measure.UTF16(rest); l <= room {
 				cur.WriteString(esc(rest))
 				n += l
 				break

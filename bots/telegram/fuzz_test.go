@@ -10,6 +10,7 @@ import (
 
 	"github.com/colombiainformatica/ticketbot/bots/delivery"
 	"github.com/colombiainformatica/ticketbot/bots/telegram/telegramtest"
+	"github.com/colombiainformatica/ticketbot/internal/measure"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
@@ -101,7 +102,7 @@ func FuzzRenderers(f *testing.F) {
 			checkPlanned(t, "tickets", planText(chat, 0, "", r, kb))
 			r, kb = b.routeMessage(tx, user, fmt.Sprintf("u%d", number), many)
 			checkPlanned(t, "which ticket", planText(chat, 0, "", r, kb))
-			for _, f := range []string{fmt.Sprintf(tx.FileTooBigF, esc(file), humanSize(1<<40)), fmt.Sprintf(tx.FileNotSentF, esc(file))} {
+			for _, f := range []string{fmt.Sprintf(tx.FileTooBigF, esc(file), measure.Bytes(1<<40)), fmt.Sprintf(tx.FileNotSentF, esc(file))} {
 				checkPlanned(t, "file", planText(chat, number, "", (&rich{}).markup("%s", f), nil))
 			}
 			if err := telegramtest.ValidateCallbackAnswer(plainText(fmt.Sprintf(tx.FileNotSentF, esc(text)))); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/colombiainformatica/ticketbot/bots/delivery"
 	"github.com/colombiainformatica/ticketbot/bots/telegram/botapi"
+	"github.com/colombiainformatica/ticketbot/internal/measure"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
@@ -373,7 +374,7 @@ func (b *Bot) planAttachment(chat, n int64, key string, tx *texts, c tickets.Cus
 		name = a.Kind
 	}
 	if a.Size > MaxUploadSize {
-		text := fmt.Sprintf(tx.FileTooBigF, esc(name), humanSize(a.Size))
+		text := fmt.Sprintf(tx.FileTooBigF, esc(name), measure.Bytes(a.Size))
 		return newMessage(chat, n, key, kindText, payload{Chat: chat, Text: text, Ticket: n})
 	}
 	fallback := fmt.Sprintf(tx.FileNotSentF, esc(name))

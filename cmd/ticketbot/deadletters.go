@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/colombiainformatica/ticketbot/bots/delivery"
+	"github.com/colombiainformatica/ticketbot/internal/measure"
 	"github.com/colombiainformatica/ticketbot/store"
 )
 
@@ -66,7 +67,7 @@ func inboundDeadLetters(ctx context.Context, st *store.Store, args []string, out
 	fmt.Fprintln(tw, "FROM\tID\tCHAT\tAT\tAGE\tERROR\tCONTENT")
 	for _, d := range ds {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Namespace, d.ID, d.Chat, d.At.Format(time.RFC3339),
-			delivery.Age(now.Sub(d.At)), oneLine(d.Error, 100), oneLine(d.Content, 100))
+			measure.Age(now.Sub(d.At)), oneLine(d.Error, 100), oneLine(d.Content, 100))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/colombiainformatica/ticketbot/bots/telegram/telegramtest"
+	"github.com/colombiainformatica/ticketbot/internal/measure"
 )
 
 // maxText caps what the page sends as one message or command, in runes.
@@ -96,7 +97,7 @@ func (s *Server) chat() chatSnapshot {
 		cm := chatMessage{ID: id, Text: u.Text, ReplyTo: u.ReplyTo, Date: dates[id]}
 		if strings.HasPrefix(u.Text, "/") {
 			cmd, _, _ := strings.Cut(u.Text, " ")
-			cm.Entities = []telegramtest.Entity{{Type: "bot_command", Length: utf16Len(cmd)}}
+			cm.Entities = []telegramtest.Entity{{Type: "bot_command", Length: measure.UTF16(cmd)}}
 		}
 		if u.Media != nil {
 			cm.Media = &chatMedia{Type: u.Media.Type, Name: u.Media.FileName}
@@ -105,18 +106,6 @@ func (s *Server) chat() chatSnapshot {
 	}
 	slices.SortStableFunc(out, func(a, b chatMessage) int { return a.ID - b.ID })
 	return chatSnapshot{Customer: info, Bot: "ticketbot", Messages: out}
-}
-
-func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
-		if r >= 0x10000 {
-			n += 2
-		} else {
-			n++
-		}
-	}
-	return n
 }
 
 func (s *Server) handleTelegram(w http.ResponseWriter, _ *http.Request) {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/colombiainformatica/ticketbot/internal/measure"
 )
 
 // Limits of messages, Block Kit and views, as Slack documents them; the
@@ -118,27 +120,13 @@ func (r *Refusal) Error() string {
 	return r.Code + ": " + strings.Join(r.Messages, "; ")
 }
 
-// Units is the length of s as the fake measures Slack's limits: UTF-16
-// code units.
-func Units(s string) int {
-	n := 0
-	for _, r := range s {
-		if r >= 0x10000 {
-			n += 2
-		} else {
-			n++
-		}
-	}
-	return n
-}
-
 // ValidateMessage checks a message as chat.postMessage, chat.update,
 // chat.postEphemeral, response URLs and command answers do: the text
 // argument and the blocks (a JSON array; nil or empty for none). It
 // returns nil or a *Refusal: msg_too_long, invalid_blocks_format,
 // invalid_blocks (with the details) or msg_blocks_too_long.
 func ValidateMessage(text string, blocks json.RawMessage) error {
-	if Units(text) > MaxTextRunes {
+	if measure.UTF16(text) > MaxTextRunes {
 		return &Refusal{Code: "msg_too_long"}
 	}
 	if !hasBlocks(blocks) {
@@ -269,7 +257,7 @@ func (c *checker) str(path string, v any, lo, hi int) {
 }
 
 func (c *checker) length(path, s string, lo, hi int) {
-	switch n := Units(s); {
+	switch n := measure.UTF16(s); {
 	case n > hi:
 		c.fail(path, "must be less than %d characters", hi+1)
 	case n < lo:
@@ -317,7 +305,7 @@ func (c *checker) textObject(path string, v any, lo, hi int, plainOnly, required
 		c.fail(path+"/text", "missing required field: text")
 		return
 	}
-	c.text += Units(s)
+	c.text += measure.UTF16(s)
 	c.length(path+"/text", s, lo, hi)
 }
 
@@ -415,7 +403,7 @@ func (c *checker) block(p string, b map[string]any) {
 		// https://docs.slack.dev/reference/block-kit/blocks/markdown-block
 		c.str(p+"/text", b["text"], 1, 12000)
 		if s, ok := b["text"].(string); ok {
-			c.text += Units(s)
+			c.text += measure.UTF16(s)
 		}
 	case "":
 		c.fail(p, "missing required field: type")

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+
+	"github.com/colombiainformatica/ticketbot/internal/measure"
 )
 
 // commandsKey keys commands by scope and language. Callers hold nothing.
@@ -49,7 +51,7 @@ func (s *Server) setMyCommands(rq *request) (any, *apiError) {
 		if !validCommand(c.Command) {
 			return nil, badRequest("BOT_COMMAND_INVALID")
 		}
-		if d := utf16Len(c.Description); d < 1 || d > 256 {
+		if d := measure.UTF16(c.Description); d < 1 || d > 256 {
 			return nil, badRequest("command description must be non-empty")
 		}
 	}

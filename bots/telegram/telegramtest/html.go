@@ -5,19 +5,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/colombiainformatica/ticketbot/internal/measure"
 )
-
-// utf16Len counts s in UTF-16 code units, the unit of Telegram's limits and offsets.
-func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
-		n += utf16.RuneLen(r) // invalid UTF-8 ranges as U+FFFD, one unit
-
-	}
-	return n
-}
 
 // htmlTags maps the supported tags to their entity types.
 var htmlTags = map[string]string{
@@ -56,7 +47,7 @@ func parseHTML(text string) (string, []Entity, error) {
 		if c == '&' {
 			if r, n, ok := decodeEntity(text[i:]); ok {
 				b.WriteRune(r)
-				pos += utf16Len(string(r))
+				pos += measure.UTF16(string(r))
 				i += n
 				continue
 			}
@@ -64,7 +55,7 @@ func parseHTML(text string) (string, []Entity, error) {
 		if c != '<' {
 			r, size := utf8.DecodeRuneInString(text[i:])
 			b.WriteString(text[i : i+size])
-			pos += utf16Len(string(r))
+			pos += measure.UTF16(string(r))
 			i += size
 			continue
 		}

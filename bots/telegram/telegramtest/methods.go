@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/colombiainformatica/ticketbot/internal/measure"
 )
 
 func (s *Server) getMe(*request) (any, *apiError) {
@@ -207,7 +209,7 @@ func checkText(text, parseMode string) (string, []Entity, *apiError) {
 	if strings.TrimSpace(plain) == "" {
 		return "", nil, badRequest("message text is empty")
 	}
-	if utf16Len(plain) > MaxTextUnits {
+	if measure.UTF16(plain) > MaxTextUnits {
 		return "", nil, badRequest("message is too long")
 	}
 	return plain, ents, nil
@@ -218,7 +220,7 @@ func checkCaption(caption, parseMode string) (string, []Entity, *apiError) {
 	if aerr != nil {
 		return "", nil, aerr
 	}
-	if utf16Len(plain) > MaxCaptionUnits {
+	if measure.UTF16(plain) > MaxCaptionUnits {
 		return "", nil, badRequest("message caption is too long")
 	}
 	return plain, ents, nil

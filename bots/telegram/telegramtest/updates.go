@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/colombiainformatica/ticketbot/internal/measure"
 )
 
 // queue adds an update built from body (without update_id) and returns its
@@ -84,7 +86,7 @@ func textMessage(text string) *Message {
 		cmd, _, _ := strings.Cut(text, " ")
 		cmd, _, _ = strings.Cut(cmd, "\n")
 		if len(cmd) > 1 {
-			m.Entities = []Entity{{Type: "bot_command", Offset: 0, Length: utf16Len(cmd)}}
+			m.Entities = []Entity{{Type: "bot_command", Offset: 0, Length: measure.UTF16(cmd)}}
 		}
 	}
 	return m
