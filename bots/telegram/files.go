@@ -111,4 +111,3 @@ func (b *Bot) sendFallback(api *tgbotapi.BotAPI, p payload) (tgbotapi.Message, e
 	}
 	return sent, nil
 }
-
