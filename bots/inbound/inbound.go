@@ -202,8 +202,9 @@ func (p *Processor) Handle(ctx context.Context, it Item, handle func(ctx context
 		}
 		return nil
 	}
-	if errors.Is(werr, ErrBusy) {
-		// Not the item's failure: something it needs is busy.
+	if errors.Is(werr, ErrBusy) || ctx.Err() != nil {
+		// Not the item's failure: something it needs is busy, or the
+		// caller stopped waiting (a shutdown, a client gone).
 		if ferr := p.marks.Release(c, m, p.opts.Keep); ferr != nil {
 			p.opts.Log.Warn().Err(ferr).Str("ns", it.Namespace).Str("id", it.ID).Msg("release a busy item")
 		}
