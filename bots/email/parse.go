@@ -174,9 +174,8 @@ func cleanText(s string) string {
 	return strings.ReplaceAll(s, "\r", "\n")
 }
 
-func oneLine(s string) string {
-	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\t' }), " ")
-}
+// oneLine puts s on one line with single spaces (unfolding a header).
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func firstAddress(env *enmime.Envelope, key string) Address {
 	if list := addresses(env, key); len(list) > 0 {
