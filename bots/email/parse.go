@@ -259,7 +259,7 @@ func attachments(env *enmime.Envelope) []Attachment {
 	var parts []*enmime.Part
 	for _, list := range [][]*enmime.Part{env.Attachments, env.Inlines, env.OtherParts} {
 		for _, p := range list {
-			if !seen[p] && !strings.HasPrefix(strings.ToLower(p.ContentType), "multipart/") {
+			if !seen[p] && !strings.HasPrefix(strings.ToLower(p.ContentType), "multipart/") && !bodyPart(p) {
 				seen[p] = true
 				parts = append(parts, p)
 			}
@@ -291,6 +291,23 @@ func attachments(env *enmime.Envelope) []Attachment {
 		out = append(out, a)
 	}
 	return out
+}
+
+// bodyPart reports whether p is a text body part marked inline (as Apple
+// Mail and others mark them) rather than a file: text/plain or text/html
+// without a file name or an attachment disposition.
+func bodyPart(p *enmime.Part) bool {
+	ct := strings.ToLower(p.ContentType)
+	return (ct == "text/plain" || ct == "text/html") && p.FileName == "" &&
+		!strings.EqualFold(p.Disposition, "attachment")
+}
+
+// preferredExt is the extension made-up names get for common types
+// (mime.ExtensionsByType lists them alphabetically: ".asc" for text/plain).
+var preferredExt = map[string]string{
+	"text/plain": ".txt", "text/html": ".html", "text/csv": ".csv", "image/jpeg": ".jpg",
+	"image/png": ".png", "image/gif": ".gif", "application/pdf": ".pdf", "application/octet-stream": ".bin",
+	"application/zip": ".zip", "text/calendar": ".ics",
 }
 
 // fileName makes a part's file name safe (the last path element, no
@@ -331,7 +348,9 @@ func fileName(name, contentType string, n int, content []byte) string {
 		case "application/ms-tnef", "application/vnd.ms-tnef":
 			return "winmail.dat"
 		default:
-			if exts, _ := mime.ExtensionsByType(contentType); len(exts) > 0 {
+			if e, ok := preferredExt[contentType]; ok {
+				ext = e
+			} else if exts, _ := mime.ExtensionsByType(contentType); len(exts) > 0 {
 				ext = exts[0]
 			}
 		}
