@@ -160,6 +160,10 @@ ssl_cert = <%[1]s/cert.pem
 ssl_key = <%[1]s/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+# Refuse a wrong password at once (the default waits 2 s), so tests of a
+# refused login run fast; the anvil service below also turns off the
+# growing penalty dovecot puts on an address after failures.
+auth_failure_delay = 0
 default_internal_user = %[2]s
 default_internal_group = %[3]s
 default_login_user = %[2]s
@@ -188,6 +192,9 @@ service imap-login {
 }
 service anvil {
   chroot =
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
 }
 `, d, userName, groupName, port, tlsPort, uid, gid)
 	for _, sub := range []string{"run", "state", "mail", "home"} {
@@ -351,13 +358,19 @@ func (s *IMAP) Client(tb testing.TB) *client.Client {
 // as a mail server delivering it would, and returns its UID.
 func (s *IMAP) Append(tb testing.TB, mailbox string, raw []byte) uint32 {
 	tb.Helper()
+	return s.AppendAt(tb, mailbox, raw, time.Now())
+}
+
+// AppendAt is Append with the arrival time (INTERNALDATE) given.
+func (s *IMAP) AppendAt(tb testing.TB, mailbox string, raw []byte, received time.Time) uint32 {
+	tb.Helper()
 	c := s.Client(tb)
 	if mailbox != "INBOX" {
 		if err := c.Create(mailbox); err != nil && !strings.Contains(err.Error(), "exists") {
 			tb.Fatalf("mailtest: create %s: %v", mailbox, err)
 		}
 	}
-	if err := c.Append(mailbox, nil, time.Now(), newLiteral(raw)); err != nil {
+	if err := c.Append(mailbox, nil, received, newLiteral(raw)); err != nil {
 		tb.Fatalf("mailtest: append to %s: %v", mailbox, err)
 	}
 	st, err := c.Status(mailbox, []imap.StatusItem{imap.StatusUidNext})

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // IMAPProxy sits between an IMAP client and a real server (the test's
@@ -24,8 +25,10 @@ type IMAPProxy struct {
 	upstream string
 	ln       net.Listener
 	hideIDLE atomic.Bool
+	mute     atomic.Bool
 	refuse   atomic.Bool
 	accepted chan struct{}
+	refused  chan time.Time
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
@@ -41,7 +44,7 @@ func StartIMAPProxy(tb testing.TB, upstream string) *IMAPProxy {
 		tb.Fatalf("mailtest: %v", err)
 	}
 	p := &IMAPProxy{Addr: ln.Addr().String(), upstream: upstream, ln: ln,
-		conns: map[net.Conn]struct{}{}, accepted: make(chan struct{}, 64)}
+		conns: map[net.Conn]struct{}{}, accepted: make(chan struct{}, 64), refused: make(chan time.Time, 64)}
 	go p.serve()
 	tb.Cleanup(func() {
 		_ = ln.Close()
@@ -58,6 +61,14 @@ func (p *IMAPProxy) HideIDLE(hide bool) { p.hideIDLE.Store(hide) }
 // Refuse makes the proxy close new connections at once, as a server that
 // is down (but reachable) would.
 func (p *IMAPProxy) Refuse(refuse bool) { p.refuse.Store(refuse) }
+
+// MuteUpdates makes the server's unsolicited news of new mail (EXISTS and
+// RECENT) disappear, as with an IDLE that silently stopped working: the
+// connection stays up and answers commands.
+func (p *IMAPProxy) MuteUpdates(mute bool) { p.mute.Store(mute) }
+
+// Refused receives the time of each connection refused (buffered, 64).
+func (p *IMAPProxy) Refused() <-chan time.Time { return p.refused }
 
 // DropAll closes every open connection, both sides, without a word.
 func (p *IMAPProxy) DropAll() {
@@ -88,6 +99,10 @@ func (p *IMAPProxy) serve() {
 		}
 		if p.refuse.Load() {
 			_ = c.Close()
+			select {
+			case p.refused <- time.Now():
+			default:
+			}
 			continue
 		}
 		up, err := net.Dial("tcp", p.upstream)
@@ -127,7 +142,9 @@ func (p *IMAPProxy) pipe(client, up net.Conn) {
 				line = idleCap.ReplaceAll(line, nil)
 			}
 			return line
-		}, client, &toClient, nil)
+		}, client, &toClient, func(line []byte) bool {
+			return p.mute.Load() && existsLine.Match(line)
+		})
 		_ = client.Close()
 	}()
 	relay(bufio.NewReader(client), func(line []byte) []byte { return line }, up, nil, func(line []byte) bool {
@@ -148,9 +165,10 @@ func (p *IMAPProxy) pipe(client, up net.Conn) {
 }
 
 var (
-	idleCap = regexp.MustCompile(` IDLE\b`)
-	idleCmd = regexp.MustCompile(`(?i)^(\S+) IDLE\r?\n$`)
-	litTail = regexp.MustCompile(`\{(\d+)\+?\}\r?\n$`)
+	idleCap    = regexp.MustCompile(` IDLE\b`)
+	idleCmd    = regexp.MustCompile(`(?i)^(\S+) IDLE\r?\n$`)
+	litTail    = regexp.MustCompile(`\{(\d+)\+?\}\r?\n$`)
+	existsLine = regexp.MustCompile(`^\* \d+ (EXISTS|RECENT)\r?\n$`)
 )
 
 // relay copies r to w line by line: each line goes through edit unless
