@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"os/user"
@@ -40,6 +42,46 @@ type IMAP struct {
 	mu   sync.Mutex
 	cmd  *exec.Cmd
 	done chan struct{}
+
+	oauth2URL string          // the token introspection endpoint, with IMAPOAuth2
+	tokenMu   sync.Mutex      //
+	tokens    map[string]bool // the access tokens accepted for User
+}
+
+// IMAPOption changes how StartIMAP sets up the server.
+type IMAPOption func(testing.TB, *IMAP)
+
+// IMAPOAuth2 makes the server accept XOAUTH2 (and OAUTHBEARER) logins of
+// User with the access tokens given to AllowToken: dovecot's oauth2 passdb
+// asks a token introspection endpoint the helper serves.
+func IMAPOAuth2() IMAPOption {
+	return func(tb testing.TB, s *IMAP) {
+		srv := httptest.NewServer(http.HandlerFunc(s.introspect))
+		tb.Cleanup(srv.Close)
+		s.oauth2URL = srv.URL + "/introspect"
+	}
+}
+
+// AllowToken makes an IMAPOAuth2 server accept token for User.
+func (s *IMAP) AllowToken(token string) {
+	s.tokenMu.Lock()
+	defer s.tokenMu.Unlock()
+	s.tokens[token] = true
+}
+
+// introspect answers dovecot's RFC 7662 token introspection (POST token=).
+func (s *IMAP) introspect(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	tok := r.Form.Get("token")
+	s.tokenMu.Lock()
+	ok := s.tokens[tok]
+	s.tokenMu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	if !ok {
+		_, _ = w.Write([]byte(`{"active":false}`))
+		return
+	}
+	_, _ = fmt.Fprintf(w, `{"active":true,"username":%q}`, s.User)
 }
 
 // The test account of every IMAP server.
@@ -52,7 +94,7 @@ const (
 // unprivileged user: "nobody" when the test runs as root (as CI does),
 // the current user otherwise. Without dovecot (Debian's dovecot-imapd) the
 // test is skipped, or fails under CI=true.
-func StartIMAP(tb testing.TB) *IMAP {
+func StartIMAP(tb testing.TB, opts ...IMAPOption) *IMAP {
 	tb.Helper()
 	bin, err := dovecotBinary()
 	if err != nil {
@@ -67,7 +109,10 @@ func StartIMAP(tb testing.TB) *IMAP {
 		tb.Fatalf("mailtest: %v", err)
 	}
 	tb.Cleanup(func() { _ = os.RemoveAll(dir) })
-	s := &IMAP{User: imapUser, Password: imapPassword, dir: dir, uid: uid, gid: gid}
+	s := &IMAP{User: imapUser, Password: imapPassword, dir: dir, uid: uid, gid: gid, tokens: map[string]bool{}}
+	for _, o := range opts {
+		o(tb, s)
+	}
 	if s.cert, err = selfSigned(dir); err != nil {
 		tb.Fatalf("mailtest: certificate: %v", err)
 	}
@@ -204,6 +249,23 @@ service anvil {
 	}
 	if err := os.WriteFile(filepath.Join(d, "dovecot.conf"), []byte(conf), 0o644); err != nil {
 		return err
+	}
+	if s.oauth2URL != "" {
+		conf += fmt.Sprintf(`auth_mechanisms = plain login xoauth2 oauthbearer
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = %[1]s/oauth2.conf
+}
+`, d)
+		oconf := "introspection_mode = post\nintrospection_url = " + s.oauth2URL +
+			"\nusername_attribute = username\nactive_attribute = active\nactive_value = true\n"
+		if err := os.WriteFile(filepath.Join(d, "oauth2.conf"), []byte(oconf), 0o644); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(d, "dovecot.conf"), []byte(conf), 0o644); err != nil {
+			return err
+		}
 	}
 	passwd := s.User + ":{PLAIN}" + s.Password + "\n"
 	if err := os.WriteFile(filepath.Join(d, "passwd"), []byte(passwd), 0o600); err != nil {

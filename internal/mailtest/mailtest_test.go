@@ -188,3 +188,33 @@ func TestIMAPProxyHidesIDLE(t *testing.T) {
 		t.Errorf("Connections() = %d; want 1", p.Connections())
 	}
 }
+
+// xoauth2 is the client side of XOAUTH2, for the test.
+type xoauth2 struct{ user, token string }
+
+func (x xoauth2) Start() (string, []byte, error) {
+	return "XOAUTH2", []byte("user=" + x.user + "\x01auth=Bearer " + x.token + "\x01\x01"), nil
+}
+func (x xoauth2) Next([]byte) ([]byte, error) { return []byte{}, nil }
+
+func TestIMAPOAuth2(t *testing.T) {
+	s := mailtest.StartIMAP(t, mailtest.IMAPOAuth2())
+	s.AllowToken("good-token")
+	auth := func(token string) error {
+		c, err := client.Dial(s.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Logout()
+		return c.Authenticate(xoauth2{s.User, token})
+	}
+	if err := auth("good-token"); err != nil {
+		t.Fatalf("XOAUTH2 with an allowed token: %v", err)
+	}
+	if err := auth("bad-token"); err == nil {
+		t.Error("XOAUTH2 with an unknown token logged in")
+	}
+	if err := loginPlain(s.Addr, s.User, s.Password); err != nil {
+		t.Errorf("the password no longer works: %v", err)
+	}
+}
