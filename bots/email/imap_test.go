@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap"
+	"golang.org/x/oauth2"
 
 	"github.com/colombiainformatica/ticketbot/bots/email"
 	"github.com/colombiainformatica/ticketbot/internal/mailtest"
@@ -113,6 +114,7 @@ type intakeOpts struct {
 	addr     string
 	mailbox  string
 	fromNow  bool // no backlog: start after the newest mail
+	tokens   oauth2.TokenSource
 	poll     time.Duration
 	maxSize  int64
 	security email.Security
@@ -131,9 +133,13 @@ func runIntake(t *testing.T, srv *mailtest.IMAP, cur email.Cursors, rec *recorde
 	if o.security == 0 {
 		o.security = email.SecurityNone
 	}
+	password := srv.Password
+	if o.tokens != nil {
+		password = ""
+	}
 	in, err := email.NewIntake(email.IMAPConfig{
 		Addr: o.addr, Security: o.security, TLSConfig: srv.TLSConfig(),
-		Username: srv.User, Password: srv.Password, Mailbox: o.mailbox, Backlog: !o.fromNow,
+		Username: srv.User, Password: password, TokenSource: o.tokens, Mailbox: o.mailbox, Backlog: !o.fromNow,
 		PollInterval: o.poll, MaxSize: o.maxSize,
 		MinBackoff: 50 * time.Millisecond, MaxBackoff: 400 * time.Millisecond, Timeout: 10 * time.Second,
 	}, cur, rec.handle)
@@ -529,5 +535,24 @@ func TestNewIntakeRefusesBadConfig(t *testing.T) {
 	}
 	if _, err := email.NewIntake(email.IMAPConfig{Addr: "imap.example.test:993", Security: email.SecurityTLS, Username: "u"}, nil, h); err == nil {
 		t.Error("nil Cursors accepted")
+	}
+}
+
+func TestIntakeXOAUTH2(t *testing.T) {
+	srv := mailtest.StartIMAP(t, mailtest.IMAPOAuth2())
+	url, issued := tokenEndpoint(t, 3600)
+	srv.AllowToken("at-1")
+	ts, err := email.OAuth2Config{TokenURL: url, ClientID: "client-1", RefreshToken: "rt-1"}.TokenSource(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid := srv.Append(t, "INBOX", testMail("oauth@example.test", "oauth", "x"))
+	cur, rec := newMemCursors(), newRecorder()
+	runIntake(t, srv, cur, rec, intakeOpts{tokens: ts})
+	if in := rec.next(t, 10*time.Second); in.UID != uid {
+		t.Errorf("handled %d; want %d", in.UID, uid)
+	}
+	if n := issued.Load(); n != 1 {
+		t.Errorf("%d tokens issued; want 1", n)
 	}
 }
