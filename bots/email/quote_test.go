@@ -3,6 +3,7 @@ package email_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/colombiainformatica/ticketbot/bots/email"
 )
@@ -187,5 +188,43 @@ Detalle del error.
 `))
 	if got := m.NewText(); !strings.Contains(got, "Detalle del error.") {
 		t.Errorf("NewText of a forward = %q; want the forwarded text kept", got)
+	}
+}
+
+// TestStripBoundedTime feeds the strippers large hostile inputs: each
+// finishes in well under the generous bound (a quadratic path would not).
+func TestStripBoundedTime(t *testing.T) {
+	texts := map[string]string{
+		"blank lines after a quote": ">a" + strings.Repeat("\n", 200000) + "x",
+		"quote runs":                strings.Repeat(">a\n\n", 100000),
+		"attributions":              strings.Repeat("On x\nwrote:\n", 50000),
+		"header fields":             strings.Repeat("From: a\n", 100000),
+		"one long line":             strings.Repeat("El ", 300000),
+	}
+	htmls := map[string]string{
+		"nested divs":        strings.Repeat("<div>", 20000) + "x",
+		"nested blockquotes": strings.Repeat("<blockquote type=cite>", 20000) + "x",
+		"nested tables":      strings.Repeat("<table><tr><td>", 3000) + "x",
+		"many cuts":          strings.Repeat(`<div id="appendonsend"></div><p>x</p>`, 20000),
+	}
+	check := func(name string, f func()) {
+		done := make(chan time.Duration, 1)
+		go func() {
+			start := time.Now()
+			f()
+			done <- time.Since(start)
+		}()
+		select {
+		case d := <-done:
+			t.Logf("%s: %s", name, d)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: still running after 10 s", name)
+		}
+	}
+	for name, s := range texts {
+		check(name, func() { email.StripQuotes(s) })
+	}
+	for name, s := range htmls {
+		check(name, func() { email.StripHTMLQuotes(s) })
 	}
 }
