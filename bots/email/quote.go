@@ -32,7 +32,8 @@ var forwardRE = regexp.MustCompile(`(?i)^\s*(fwd?|rv|reenv(iar|iado)?|tr|wg)\s*:
 // escribió:" line followed by history), removes runs of ">" quoted lines
 // with the attribution line above them (so a bottom-posted or interleaved
 // answer keeps its own lines), and drops the signature (after a "-- "
-// line) and "Sent from my phone" lines. When nothing would be left (a mail
+// line) and "Sent from my phone" lines. History is looked for in the first
+// 5000 lines only, which bounds the work. When nothing would be left (a mail
 // that is all quote), it returns the text with only the signature
 // removed, so no content is lost.
 func StripQuotes(text string) string {
@@ -59,10 +60,16 @@ var (
 	mobileSigRE   = regexp.MustCompile(`(?i)^\s*(sent from my|sent from outlook|enviado desde mi|enviado desde outlook|get outlook for|obtener outlook para|descargar outlook para|sent with|enviado con)\b`)
 )
 
-// historyStart returns the index of the first line of top-posted history,
-// or -1.
+// maxScanLines bounds how far historyStart looks for the history's start.
+const maxScanLines = 5000
+
+// historyStart returns the index of the first line of top-posted history
+// within the first maxScanLines lines, or -1.
 func historyStart(lines []string) int {
 	for i, line := range lines {
+		if i == maxScanLines {
+			break // a reply's own text is at the top; bound the work
+		}
 		if isQuoted(line) {
 			continue
 		}

@@ -11,7 +11,10 @@
 //     processes run as "nobody" and the directory is handed to that user.
 //     Append delivers a raw mail into a folder, Messages reads what is there
 //     (with flags, without changing them), Client gives the test its own
-//     logged-in go-imap client, and Stop and Restart make an outage.
+//     logged-in go-imap client, and Stop and Restart make an outage. With
+//     IMAPOAuth2 it also takes XOAUTH2 logins, checking the tokens given to
+//     AllowToken through dovecot's oauth2 passdb and a token introspection
+//     endpoint the helper serves.
 //   - StartSMTP (mailpit.go): mailpit, a well-known SMTP test server written
 //     in Go (installed by .ci/run with go install; found on PATH or in
 //     $(go env GOPATH)/bin), which requires AUTH as User/Password (a wrong
