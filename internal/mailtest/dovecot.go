@@ -104,7 +104,7 @@ func StartIMAP(tb testing.TB, opts ...IMAPOption) *IMAP {
 	if err != nil {
 		unavailable(tb, "an unprivileged user for dovecot", err)
 	}
-	dir, err := os.MkdirTemp("", "mailtest-imap-")
+	dir, err := os.MkdirTemp(tempRoot(uid >= 0), "mailtest-imap-")
 	if err != nil {
 		tb.Fatalf("mailtest: %v", err)
 	}
@@ -134,6 +134,25 @@ func StartIMAP(tb testing.TB, opts ...IMAPOption) *IMAP {
 }
 
 var errPortTaken = errors.New("port taken")
+
+// tempRoot returns where the server's directory goes: the usual temporary
+// directory, unless another user must reach it (dovecot dropped to nobody)
+// and one of its parents is closed to others (TMPDIR under /root), then
+// /tmp.
+func tempRoot(otherUser bool) string {
+	dir := os.TempDir()
+	if !otherUser {
+		return dir
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if fi, err := os.Stat(d); err != nil || fi.Mode().Perm()&0o001 == 0 {
+			return "/tmp"
+		}
+		if d == filepath.Dir(d) {
+			return dir
+		}
+	}
+}
 
 func dovecotBinary() (string, error) {
 	if p, err := exec.LookPath("dovecot"); err == nil {
