@@ -1,6 +1,7 @@
 package email
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -121,7 +122,7 @@ func (s *Sender) SendMail(ctx context.Context, o *Outgoing) error {
 	for _, a := range append(append([]Address(nil), o.To...), o.Cc...) {
 		to = append(to, a.Address)
 	}
-	return s.Send(ctx, o.From.Address, to, strings.NewReader(string(raw)))
+	return s.Send(ctx, o.From.Address, to, bytes.NewReader(raw))
 }
 
 // Send delivers msg to the submission server for the recipients to, with
