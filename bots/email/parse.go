@@ -37,6 +37,7 @@ type TooLargeError struct {
 	Limit int64
 }
 
+// Error says how large the mail is and the cap.
 func (e *TooLargeError) Error() string {
 	return fmt.Sprintf("email: message of %d bytes or more is over the %d-byte cap", e.Size, e.Limit)
 }
