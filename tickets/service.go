@@ -206,6 +206,9 @@ func (s *Service) Open(ctx context.Context, r OpenRequest) (t Ticket, err error)
 		Status:      StatusOpen,
 		CreatedAt:   now,
 		UpdatedAt:   now,
+		// A chat customer accepted these terms before (checked above);
+		// an e-mail customer accepts them by sending (policy §7).
+		TermsVersion: s.cfg.TermsVersion,
 	}
 	t.OpenRequest = s.requestID(ctx)
 	ev := Event{Kind: EventOpened, To: StatusOpen, Actor: CustomerActor(r.Customer), At: now, Priority: t.Priority}
