@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"mime"
-	"net"
 	"slices"
 	"strings"
 	"time"
@@ -17,6 +15,8 @@ import (
 	"github.com/emersion/go-imap/client"
 	"github.com/rs/zerolog"
 	"golang.org/x/oauth2"
+
+	"github.com/colombiainformatica/ticketbot/internal/backoff"
 )
 
 // Cursor is how far the intake got in a mailbox: the mailbox's
@@ -118,40 +118,11 @@ type Intake struct {
 
 // NewIntake checks cfg and returns an Intake.
 func NewIntake(cfg IMAPConfig, cursors Cursors, h Handler) (*Intake, error) {
-	host, _, err := net.SplitHostPort(cfg.Addr)
-	if err != nil || host == "" {
-		return nil, fmt.Errorf("email: IMAP address %q is not host:port", cfg.Addr)
-	}
-	if cfg.Security < SecurityStartTLS || cfg.Security > SecurityNone {
-		return nil, errors.New("email: IMAP security must be starttls, tls or none")
-	}
-	if cfg.Username == "" {
-		return nil, errors.New("email: IMAP needs a user name")
+	if err := cfg.check(); err != nil {
+		return nil, err
 	}
 	if cursors == nil || h == nil {
 		return nil, errors.New("email: an intake needs Cursors and a Handler")
-	}
-	cfg.TLSConfig = tlsConfig(cfg.TLSConfig, host)
-	if cfg.Mailbox == "" {
-		cfg.Mailbox = "INBOX"
-	}
-	if cfg.MaxSize <= 0 {
-		cfg.MaxSize = DefaultMaxSize
-	}
-	if cfg.PollInterval <= 0 {
-		cfg.PollInterval = 3 * time.Minute
-	}
-	if cfg.IdleRefresh <= 0 {
-		cfg.IdleRefresh = 25 * time.Minute
-	}
-	if cfg.MinBackoff <= 0 {
-		cfg.MinBackoff = time.Second
-	}
-	if cfg.MaxBackoff < cfg.MinBackoff {
-		cfg.MaxBackoff = max(2*time.Minute, cfg.MinBackoff)
-	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = time.Minute
 	}
 	return &Intake{cfg: cfg, cursors: cursors, handle: h}, nil
 }
@@ -161,7 +132,7 @@ func NewIntake(cfg IMAPConfig, cursors Cursors, h Handler) (*Intake, error) {
 // login, a dropped connection, a handler or Cursors error) are logged and
 // retried after a backoff.
 func (in *Intake) Run(ctx context.Context) error {
-	backoff := in.cfg.MinBackoff
+	bo := backoff.Backoff{Base: in.cfg.MinBackoff, Max: in.cfg.MaxBackoff}
 	for {
 		start := time.Now()
 		err := in.session(ctx)
@@ -169,18 +140,13 @@ func (in *Intake) Run(ctx context.Context) error {
 			return nil
 		}
 		if time.Since(start) >= in.cfg.MaxBackoff {
-			backoff = in.cfg.MinBackoff // it ran well for a while
+			bo.Reset() // it ran well for a while
 		}
-		wait := backoff/2 + rand.N(backoff/2+1)
+		wait := bo.Next()
 		in.cfg.Log.Warn().Err(err).Str("mailbox", in.cfg.Mailbox).Dur("retry_in", wait).Msg("imap intake")
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !backoff.Sleep(ctx, wait) {
 			return nil
-		case <-t.C:
 		}
-		backoff = min(2*backoff, in.cfg.MaxBackoff)
 	}
 }
 
@@ -270,31 +236,11 @@ func (in *Intake) wait(ctx context.Context, c *client.Client, idle bool, updates
 // connect dials, logs in and starts relaying the server's unsolicited
 // updates to the returned channel (one pending signal at most).
 func (in *Intake) connect(ctx context.Context) (*client.Client, <-chan struct{}, error) {
-	d := net.Dialer{Timeout: in.cfg.Timeout}
-	conn, err := d.DialContext(ctx, "tcp", in.cfg.Addr)
-	if err != nil {
-		return nil, nil, err
-	}
-	if in.cfg.Security == SecurityTLS {
-		tc := tls.Client(conn, in.cfg.TLSConfig)
-		hctx, cancel := context.WithTimeout(ctx, in.cfg.Timeout)
-		err := tc.HandshakeContext(hctx)
-		cancel()
-		if err != nil {
-			conn.Close()
-			return nil, nil, fmt.Errorf("tls: %w", err)
-		}
-		conn = tc
-	}
-	_ = conn.SetDeadline(time.Now().Add(in.cfg.Timeout)) // the greeting
 	raw := make(chan client.Update, 64)
-	c, err := newIMAPClient(conn, raw)
+	c, err := dialIMAP(ctx, &in.cfg, raw)
 	if err != nil {
-		conn.Close()
 		return nil, nil, err
 	}
-	c.Timeout = in.cfg.Timeout
-	c.ErrorLog = imapLog{in.cfg.Log}
 	updates := make(chan struct{}, 1)
 	go func() {
 		for {
@@ -311,49 +257,8 @@ func (in *Intake) connect(ctx context.Context) (*client.Client, <-chan struct{},
 			}
 		}
 	}()
-	if in.cfg.Security == SecurityStartTLS {
-		if ok, err := c.SupportStartTLS(); err != nil || !ok {
-			_ = c.Terminate()
-			return nil, nil, fmt.Errorf("the server offers no STARTTLS (%v)", err)
-		}
-		if err := c.StartTLS(in.cfg.TLSConfig); err != nil {
-			_ = c.Terminate()
-			return nil, nil, fmt.Errorf("starttls: %w", err)
-		}
-	}
-	if in.cfg.TokenSource != nil {
-		tok, terr := in.cfg.TokenSource.Token()
-		if terr != nil {
-			_ = c.Terminate()
-			return nil, nil, fmt.Errorf("oauth2 token: %w", terr)
-		}
-		err = c.Authenticate(xoauth2{in.cfg.Username, tok.AccessToken})
-	} else {
-		err = c.Login(in.cfg.Username, in.cfg.Password)
-	}
-	if err != nil {
-		_ = c.Terminate()
-		return nil, nil, fmt.Errorf("imap login: %w", err)
-	}
 	return c, updates, nil
 }
-
-// newIMAPClient starts a client on conn whose updates go to ch from the
-// very start (the greeting may already carry some).
-func newIMAPClient(conn net.Conn, ch chan client.Update) (*client.Client, error) {
-	c, err := client.New(conn)
-	if err != nil {
-		return nil, err
-	}
-	c.Updates = ch
-	return c, nil
-}
-
-// imapLog bridges the IMAP library's log into zerolog at debug level.
-type imapLog struct{ log zerolog.Logger }
-
-func (l imapLog) Printf(format string, v ...any) { l.log.Debug().Msgf(format, v...) }
-func (l imapLog) Println(v ...any)               { l.log.Debug().Msg(fmt.Sprint(v...)) }
 
 // imapSession is one connection's progress through the mailbox.
 type imapSession struct {
