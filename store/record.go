@@ -48,6 +48,7 @@ type record struct {
 	OQ string `json:"oq,omitempty"`
 	// TV is the terms version the ticket was opened under.
 	TV string `json:"tv,omitempty"`
+	RF string `json:"rf,omitempty"` // Ticket.Ref
 }
 
 // claimPatch is what claim_next.lua sets in the record of the ticket it
@@ -96,7 +97,7 @@ func encodeTicket(t tickets.Ticket) ([]byte, error) {
 		St: int(t.Status), A: t.Assignee.ID, AN: t.Assignee.Name,
 		C: ms(t.CreatedAt), Up: ms(t.UpdatedAt), M: t.Messages,
 		R: t.Rating.Stars, RC: t.Rating.Comment, RA: ms(t.Rating.At),
-		X: t.Unreachable, DL: t.Delivered, OQ: t.OpenRequest, TV: t.TermsVersion,
+		X: t.Unreachable, DL: t.Delivered, OQ: t.OpenRequest, TV: t.TermsVersion, RF: t.Ref,
 	}
 	if r.In == string(tickets.IntakeChat) {
 		r.In = ""
@@ -145,6 +146,7 @@ func decodeTicket(number int64, b []byte) (tickets.Ticket, error) {
 		Delivered:    r.DL,
 		OpenRequest:  r.OQ,
 		TermsVersion: r.TV,
+		Ref:          r.RF,
 	}, nil
 }
 

@@ -112,7 +112,7 @@ func (s *Service) ReceiveMail(ctx context.Context, m Mail) (t Ticket, o MailOutc
 	}
 	t, err = s.Open(ctx, OpenRequest{
 		Customer: m.Sender, Intake: IntakeEmail, Nature: MailNature, Urgency: MailUrgency,
-		Subject: m.Subject, Description: desc, Attachments: m.Attachments,
+		Subject: m.Subject, Description: desc, Attachments: m.Attachments, Ref: m.Ref,
 	})
 	return t, MailOpened, err
 }

@@ -23,7 +23,7 @@ func TestReceiveMailOpensAnEmailTicketWithTheTerms(t *testing.T) {
 	e.expectEvent(t, m, tk.Number, tickets.EventOpened, 0, tickets.StatusOpen)
 	got := e.get(t, tk.Number)
 	if got.Intake != tickets.IntakeEmail || got.TermsVersion != "2024-01" || got.Description != "La impresora no imprime." ||
-		got.Subject != "Impresora" || got.Nature != tickets.MailNature || got.Urgency != tickets.MailUrgency {
+		got.Subject != "Impresora" || got.Ref != "m1@example.com" || got.Nature != tickets.MailNature || got.Urgency != tickets.MailUrgency {
 		t.Errorf("ticket = %+v", got)
 	}
 	// No terms were accepted first: sending is accepting (policy §7).

@@ -169,6 +169,9 @@ type OpenRequest struct {
 	Subject     string // optional: derived from the description when empty
 	Description string
 	Attachments []Attachment
+	// Ref is the platform reference of what opened the ticket (a mail's
+	// Message-ID), kept as Ticket.Ref.
+	Ref string
 }
 
 // Open validates r, ranks it with the priority policy and queues it.
@@ -203,6 +206,7 @@ func (s *Service) Open(ctx context.Context, r OpenRequest) (t Ticket, err error)
 		Subject:     r.Subject,
 		Description: r.Description,
 		Attachments: r.Attachments,
+		Ref:         r.Ref,
 		Status:      StatusOpen,
 		CreatedAt:   now,
 		UpdatedAt:   now,

@@ -179,6 +179,10 @@ type Ticket struct {
 	// a store recognises a repeated Create by it. Every change carries it
 	// unchanged.
 	OpenRequest string
+	// Ref is the platform reference of what opened the ticket (the
+	// Message-ID of the mail that opened an e-mail ticket), as Message.Ref
+	// is for the conversation's messages.
+	Ref string
 	// TermsVersion is the version of the terms in force when the ticket
 	// was opened, which its customer accepted by opening it (policy §7):
 	// in the chat by accepting them first, by e-mail by sending the mail.
