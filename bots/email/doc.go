@@ -1,9 +1,26 @@
-// Package email holds the mail-specific parts of ticketbot's e-mail
-// channel: reading mail, telling people from robots, threading, writing
-// and sending mail, and watching the support mailbox. It imports only the
-// tickets and delivery packages of ticketbot (never store or the other
-// adapters); the wiring into the core, the store and delivery is done by
-// its caller.
+// Package email is ticketbot's e-mail channel: reading mail, telling
+// people from robots, threading, writing and sending mail, watching the
+// support mailbox, and the Bot that joins them to the core. It imports the
+// tickets, delivery, inbound and lease packages of ticketbot (never store
+// or the other adapters); cmd wires it to the store and delivery.
+//
+// # The Bot
+//
+// Bot (bot.go) runs one Intake per watched folder, each under a lease
+// (IntakeLease), and hands every mail to the inbound Processor under an
+// id of its sender and Message-ID (ItemID; its content when it has none),
+// so that IDLE and the poll, two folders, a UIDVALIDITY change or a crash
+// between the ticket and the mail's record never file a mail twice; the
+// Service calls carry a request id derived from it (receive.go). Robots'
+// mail and our own do nothing; a permanent bounce marks the customer
+// unreachable; a person's mail goes to tickets.Service.ReceiveMail, which
+// decides (open, follow, reopen, a new ticket after close, or a note
+// flagged as an unverified sender's). Files stay in the mailbox: an
+// attachment's FileID says where (FileID), and FileSource fetches the mail
+// again when another platform copies the file. Outbound (outbound.go), the
+// Bot is a delivery.Channel: the acknowledgement, one mail per status
+// change and the agents' replies, threaded to the customer's mails, in
+// their language (texts.go), never with an ETA.
 //
 // # Reading mail
 //
