@@ -62,8 +62,10 @@ func botConfig(addr, user, password string, poll time.Duration) email.Config {
 // and the one that took over would for a moment.
 type alwaysLease struct{}
 
-func (alwaysLease) Acquire(context.Context, string, string, time.Duration) (bool, error) { return true, nil }
-func (alwaysLease) Release(context.Context, string, string) error                       { return nil }
+func (alwaysLease) Acquire(context.Context, string, string, time.Duration) (bool, error) {
+	return true, nil
+}
+func (alwaysLease) Release(context.Context, string, string) error { return nil }
 func (alwaysLease) Wait(ctx context.Context, _ string, d time.Duration) error {
 	select {
 	case <-ctx.Done():
