@@ -364,3 +364,47 @@ func TestEmailEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestEmailFiles: a customer's attached file reaches the ticket's thread
+// in Slack (fetched again from the mailbox), and a file the agent shares in
+// the thread goes out attached to the reply mail.
+func TestEmailFiles(t *testing.T) {
+	e := newMailEnv(t)
+	raw := "From: Carla <" + mailCustomer + ">\r\nTo: " + mailSupport + "\r\nSubject: Factura\r\nMessage-ID: <f1@example.com>\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n" +
+		"--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nAdjunto la factura.\r\n" +
+		"--B\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename*=UTF-8''factura%20n%C2%BA1.pdf\r\n" +
+		"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQKJcOkw7zDtsOfCg==\r\n--B--\r\n"
+	e.imap.Append(t, "INBOX", []byte(raw))
+	card := e.card(1)
+	var got []slacktest.File
+	if err := e.sl.WaitFor(e.ctx, func() bool {
+		got = got[:0]
+		for _, m := range e.sl.Thread(slacktest.DefaultChannelID, card.TS) {
+			if m.IsBot() {
+				got = append(got, m.Files...)
+			}
+		}
+		return len(got) > 0
+	}); err != nil {
+		t.Fatalf("the customer's file never reached the thread: %v", err)
+	}
+	if data, _ := e.sl.FileData(got[0].ID); got[0].Name != "factura nº1.pdf" || !bytes.HasPrefix(data, []byte("%PDF-1.4")) {
+		t.Errorf("file in the thread = %q (%d bytes)", got[0].Name, len(data))
+	}
+	e.sent(1)
+	must[tickets.Ticket](t)(e.m.Service.Claim(e.ctx, anaMail, 1, false))
+	e.sent(2)
+	if _, _, err := e.sl.PostUserFiles(e.ctx, mailAgent, slacktest.DefaultChannelID, "Aquí la factura corregida.", card.TS,
+		slacktest.UserFile{Name: "corregida.pdf", Data: []byte("%PDF-1.4 corrected")}); err != nil {
+		t.Fatal(err)
+	}
+	reply := e.smtp.WaitMessages(t, 3, 60*time.Second)[2]
+	m, err := email.Parse(bytes.NewReader(reply.Raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Attachments) != 1 || m.Attachments[0].Name != "corregida.pdf" || string(m.Attachments[0].Content) != "%PDF-1.4 corrected" {
+		t.Errorf("reply attachments = %+v\n%s", m.Attachments, m.Text)
+	}
+}
