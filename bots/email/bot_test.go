@@ -166,13 +166,7 @@ func TestExactlyOnceAcrossOverlap(t *testing.T) {
 	for i := mails/2 + 1; i <= mails; i++ {
 		last = srv.Append(t, "INBOX", personMail(i))
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for a.uid("INBOX") < last || b.uid("INBOX") < last {
-		if time.Now().After(deadline) {
-			t.Fatalf("intakes at UID %d and %d; want %d", a.uid("INBOX"), b.uid("INBOX"), last)
-		}
-		time.Sleep(10 * time.Millisecond) // polling the cursors the intakes advance; nothing to wait on
-	}
+	eventually(t, "both intakes at the last mail", func() bool { return a.uid("INBOX") >= last && b.uid("INBOX") >= last })
 	if n := countTickets(t, d.svc, 2*mails); n != mails {
 		t.Errorf("%d tickets for %d mails read twice each; want exactly one each", n, mails)
 	}
@@ -245,17 +239,10 @@ func TestExactlyOnceAcrossKill(t *testing.T) {
 	ctx := context.Background()
 	waitCursor := func(what string, cond func(email.Cursor) bool) {
 		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for {
+		eventually(t, what, func() bool {
 			c, err := cursors.Cursor(ctx, "INBOX")
-			if err == nil && cond(c) {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("waiting for %s: cursor %+v, %v", what, c, err)
-			}
-			time.Sleep(10 * time.Millisecond) // the helper's progress is only in Redis
-		}
+			return err == nil && cond(c)
+		})
 	}
 	first := startHelper(t, srv, url, prefix, true)
 	waitCursor("the first intake", func(c email.Cursor) bool { return c.UIDValidity != 0 })
@@ -284,5 +271,22 @@ func TestExactlyOnceAcrossKill(t *testing.T) {
 	ts, err := d.svc.CustomerTickets(ctx, tickets.SystemActor, "email:c1@example.com", 0, 10)
 	if err != nil || len(ts) != 1 {
 		t.Errorf("the customer's tickets: %d, %v", len(ts), err)
+	}
+}
+
+// eventually waits up to 30 s for cond, checked every 10 ms: what it
+// waits for (a cursor in Redis, another process's progress) sends no
+// signal.
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(30 * time.Second)
+	for !cond() {
+		select {
+		case <-deadline:
+			t.Fatalf("waiting for %s: timed out", what)
+		case <-tick.C:
+		}
 	}
 }
