@@ -3,6 +3,8 @@
 //
 //   - bots/telegram: customers open and follow tickets in Telegram;
 //   - bots/slack: agents work the queue in a Slack channel;
+//   - bots/email: customers write to the support address; the mailbox is
+//     read over IMAP, answers go out over SMTP;
 //   - bots/delivery: turns the core's events into chat messages, once, in
 //     order per chat, within the platforms' rate limits.
 //

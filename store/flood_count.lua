@@ -1,4 +1,5 @@
--- flood_count.lua serves Telegram.CountFlood: count an update (or album)
+-- flood_count.lua serves Telegram.CountFlood and Email.CountOpened: count
+-- an update (or album, or a mail that opens a ticket)
 -- against its user's budget of the current window, once: a retry of the
 -- same turn gets the count it got the first time.
 --

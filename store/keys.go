@@ -53,6 +53,12 @@ import (
 //	kv:slack:post:<n>:<entry>   STRING  ts of an entry posted in ticket n's thread: a conversation entry's id, 0 the full description, "rating"
 //	kv:slack:file:<n>:<id>:<i>  STRING  attachment i of entry id of ticket n was copied into the thread
 //
+// E-mail (Email, see email.go):
+//
+//	email:cursor:<mailbox>      HASH    the intake's cursor in a folder: v = UIDVALIDITY, u = last UID handled, at = its arrival (ms)
+//	email:opened:<addr>:<hour>  STRING  counter: tickets a sender opened in an hour (TTL)
+//	email:counted:<mail>        STRING  the count a mail got, reused by its retries (TTL)
+//
 // Delivery (Outbox, see outbox.go), under dl:; a lane is
 // "<platform>:<lane>", a bucket a platform's budget ("telegram",
 // "slack.update", ...):
@@ -135,6 +141,13 @@ func (k keys) slackPost(n int64, entry string) string {
 func (k keys) slackFile(n, id int64, i int) string {
 	return k.base + "kv:slack:file:" + itoa(n) + ":" + itoa(id) + ":" + strconv.Itoa(i)
 }
+
+// E-mail.
+func (k keys) emailCursor(mailbox string) string { return k.base + "email:cursor:" + mailbox }
+func (k keys) emailOpened(sender string, hour int64) string {
+	return k.base + "email:opened:" + sender + ":" + itoa(hour)
+}
+func (k keys) emailCounted(mail string) string { return k.base + "email:counted:" + mail }
 
 // Delivery: the prefix the delivery scripts build their per-lane keys
 // from (the suffixes are listed above and in each script's header), and

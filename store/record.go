@@ -46,6 +46,9 @@ type record struct {
 	// OQ is the request id that opened the ticket (Ticket.OpenRequest):
 	// create.lua finds a repeated Create by it (openRequestNeedle).
 	OQ string `json:"oq,omitempty"`
+	// TV is the terms version the ticket was opened under.
+	TV string `json:"tv,omitempty"`
+	RF string `json:"rf,omitempty"` // Ticket.Ref
 }
 
 // claimPatch is what claim_next.lua sets in the record of the ticket it
@@ -94,7 +97,7 @@ func encodeTicket(t tickets.Ticket) ([]byte, error) {
 		St: int(t.Status), A: t.Assignee.ID, AN: t.Assignee.Name,
 		C: ms(t.CreatedAt), Up: ms(t.UpdatedAt), M: t.Messages,
 		R: t.Rating.Stars, RC: t.Rating.Comment, RA: ms(t.Rating.At),
-		X: t.Unreachable, DL: t.Delivered, OQ: t.OpenRequest,
+		X: t.Unreachable, DL: t.Delivered, OQ: t.OpenRequest, TV: t.TermsVersion, RF: t.Ref,
 	}
 	if r.In == string(tickets.IntakeChat) {
 		r.In = ""
@@ -138,10 +141,12 @@ func decodeTicket(number int64, b []byte) (tickets.Ticket, error) {
 		Subject: r.S, Description: r.D, Attachments: r.At,
 		Status: tickets.Status(r.St), Assignee: tickets.Agent{ID: r.A, Name: r.AN},
 		CreatedAt: fromMS(r.C), UpdatedAt: fromMS(r.Up), Messages: r.M,
-		Rating:      tickets.Rating{Stars: r.R, Comment: r.RC, At: fromMS(r.RA)},
-		Unreachable: r.X,
-		Delivered:   r.DL,
-		OpenRequest: r.OQ,
+		Rating:       tickets.Rating{Stars: r.R, Comment: r.RC, At: fromMS(r.RA)},
+		Unreachable:  r.X,
+		Delivered:    r.DL,
+		OpenRequest:  r.OQ,
+		TermsVersion: r.TV,
+		Ref:          r.RF,
 	}, nil
 }
 
@@ -156,12 +161,13 @@ type messageRecord struct {
 	At  []tickets.Attachment `json:"at,omitempty"`
 	W   int64                `json:"w"`
 	Ref string               `json:"ref,omitempty"`
+	UV  string               `json:"uv,omitempty"` // Message.Unverified
 }
 
 func encodeMessage(m tickets.Message) ([]byte, error) {
 	return json.Marshal(messageRecord{
 		ID: m.ID, K: int(m.Kind), AR: int(m.Author.Role), AI: m.Author.ID, AN: m.Author.Name,
-		T: m.Text, At: m.Attachments, W: ms(m.At), Ref: m.Ref,
+		T: m.Text, At: m.Attachments, W: ms(m.At), Ref: m.Ref, UV: m.Unverified,
 	})
 }
 
@@ -172,7 +178,7 @@ func decodeMessage(b []byte) (tickets.Message, error) {
 	}
 	return tickets.Message{
 		ID: r.ID, Kind: tickets.MessageKind(r.K), Author: tickets.Actor{Role: tickets.Role(r.AR), ID: r.AI, Name: r.AN},
-		Text: r.T, Attachments: r.At, At: fromMS(r.W), Ref: r.Ref,
+		Text: r.T, Attachments: r.At, At: fromMS(r.W), Ref: r.Ref, Unverified: r.UV,
 	}, nil
 }
 

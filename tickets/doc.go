@@ -32,6 +32,18 @@
 // Claim, Can and ClaimNext: the core decides a claim-next too, and the
 // Store only applies it to the head of the queue (NextClaim).
 //
+// # E-mail
+//
+// ReceiveMail files a person's mail (the e-mail adapter drops robots,
+// bounces and our own mails before): a mail that names no ticket opens
+// one of intake e-mail, recording the terms in force as accepted by
+// sending (Ticket.TermsVersion, policy §7); the customer's reply lands on
+// their ticket, reopening it when it was resolved, and opens a new ticket
+// once it was closed; a mail that names a ticket but is not provably its
+// customer's (another address, a forged header, a failed authentication)
+// becomes an internal note flagged with its sender (Message.Unverified)
+// and changes nothing else.
+//
 // # Queue order
 //
 // The queue is ordered by priority band first, then arrival time (policy §2

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 )
 
 // Observer is told about every Service operation and every event it emits;
@@ -158,104 +157,6 @@ func (s *Service) SetLanguage(ctx context.Context, c Customer, lang string) (p P
 		return Profile{}, wrapInternal("save profile", err)
 	}
 	return p, nil
-}
-
-// OpenRequest is what a customer submits to open a ticket.
-type OpenRequest struct {
-	Customer    Customer
-	Intake      Intake
-	Nature      Nature
-	Urgency     Urgency
-	Subject     string // optional: derived from the description when empty
-	Description string
-	Attachments []Attachment
-}
-
-// Open validates r, ranks it with the priority policy and queues it.
-// Chat intake requires the current terms to be accepted (policy §7); an
-// e-mail request accepts them by being sent. A repeated call with the same
-// request ID (WithRequestID) returns the ticket the first call opened, as
-// it is now. Errors: EINVALID, ETERMS, EINTERNAL.
-func (s *Service) Open(ctx context.Context, r OpenRequest) (t Ticket, err error) {
-	defer s.observe("open", time.Now(), &err)
-	if r.Intake == "" {
-		r.Intake = IntakeChat
-	}
-	if err := validateOpen(&r); err != nil {
-		return Ticket{}, err
-	}
-	if r.Intake == IntakeChat && s.cfg.TermsVersion != "" {
-		p, err := s.Profile(ctx, r.Customer)
-		if err != nil {
-			return Ticket{}, err
-		}
-		if s.NeedsTerms(p) {
-			return Ticket{}, ErrTermsNotAccepted
-		}
-	}
-	now := s.cfg.Clock.Now().UTC().Truncate(time.Millisecond)
-	t = Ticket{
-		Customer:    r.Customer,
-		Intake:      r.Intake,
-		Nature:      r.Nature,
-		Urgency:     r.Urgency,
-		Priority:    s.cfg.Policy.Priority(r.Nature, r.Urgency),
-		Subject:     r.Subject,
-		Description: r.Description,
-		Attachments: r.Attachments,
-		Status:      StatusOpen,
-		CreatedAt:   now,
-		UpdatedAt:   now,
-	}
-	t.OpenRequest = s.requestID(ctx)
-	ev := Event{Kind: EventOpened, To: StatusOpen, Actor: CustomerActor(r.Customer), At: now, Priority: t.Priority}
-	t, err = s.store.Create(ctx, t, ev, t.OpenRequest)
-	if err != nil {
-		return Ticket{}, wrapInternal("create ticket", err)
-	}
-	ev.Number = t.Number
-	s.cfg.Observer.Emitted(ev)
-	return t, nil
-}
-
-func validateOpen(r *OpenRequest) error {
-	if r.Customer.Platform == "" || r.Customer.UserID == "" {
-		return Errorf(EINVALID, "the customer is not identified")
-	}
-	if !r.Intake.Valid() {
-		return Errorf(EINVALID, "unknown intake %q", r.Intake)
-	}
-	if !r.Nature.Valid() {
-		return Errorf(EINVALID, "unknown nature %q", r.Nature)
-	}
-	if !r.Urgency.Valid() {
-		return Errorf(EINVALID, "unknown urgency")
-	}
-	r.Description = strings.TrimSpace(r.Description)
-	if r.Description == "" {
-		return Errorf(EINVALID, "the description is empty").withReason(ReasonEmpty, 0)
-	}
-	if err := checkText(r.Description, len(r.Attachments)); err != nil {
-		return err
-	}
-	r.Subject = strings.TrimSpace(r.Subject)
-	if utf8.RuneCountInString(r.Subject) > MaxSubjectRunes {
-		return Errorf(EINVALID, "the subject is too long (at most %d characters)", MaxSubjectRunes).withReason(ReasonTooLong, 0)
-	}
-	if r.Subject == "" {
-		r.Subject = subjectOf(r.Description)
-	}
-	return nil
-}
-
-func checkText(text string, attachments int) error {
-	if n := utf8.RuneCountInString(text); n > MaxTextRunes {
-		return Errorf(EINVALID, "the text is too long (%d characters, at most %d)", n, MaxTextRunes).withReason(ReasonTooLong, 0)
-	}
-	if attachments > MaxAttachments {
-		return Errorf(EINVALID, "too many attachments (at most %d per message)", MaxAttachments).withReason(ReasonAttachments, 0)
-	}
-	return nil
 }
 
 // Get returns ticket number if a may see it. A customer asking for another
@@ -494,75 +395,6 @@ func (s *Service) SetPriority(ctx context.Context, a Actor, number int64, p Prio
 			c.Queue = QueueAdd
 		}
 		c.Event.Kind = EventPriority
-		return nil
-	})
-}
-
-// Rate records the customer's 1-5 rating (and optional comment) of their
-// resolved or closed ticket (PermissionRate). A rating is given once: a
-// second one is refused with ReasonRated and the first stays, except the
-// comment, which may follow once with the same stars (a chat asks for the
-// stars, then the comment). Errors: EFORBIDDEN, EINVALID, ENOTFOUND,
-// EINTERNAL.
-func (s *Service) Rate(ctx context.Context, a Actor, number int64, stars int, comment string) (t Ticket, err error) {
-	defer s.observe("rate", time.Now(), &err)
-	if a.Role != RoleCustomer {
-		return Ticket{}, Errorf(EFORBIDDEN, "only the customer rates a ticket")
-	}
-	if stars < 1 || stars > 5 {
-		return Ticket{}, Errorf(EINVALID, "the rating must be from 1 to 5").withReason(ReasonRating, 0)
-	}
-	comment = strings.TrimSpace(comment)
-	if utf8.RuneCountInString(comment) > MaxRatingComment {
-		return Ticket{}, Errorf(EINVALID, "the comment is too long (at most %d characters)", MaxRatingComment).withReason(ReasonTooLong, 0)
-	}
-	return s.mutate(ctx, a, number, func(t *Ticket, c *Change) error {
-		// A rating is given once; its comment may follow, once, with the
-		// same stars (the comment step of a chat).
-		if r := t.Rating; r.Stars != 0 && r.Stars == stars && r.Comment == "" && comment != "" {
-			t.Rating.Comment = comment
-			c.Event.Kind = EventRated
-			return nil
-		}
-		if err := checkPermission(a, *t, PermissionRate); err != nil {
-			return err
-		}
-		t.Rating = Rating{Stars: stars, Comment: comment, At: c.Event.At}
-		c.Event.Kind = EventRated
-		return nil
-	})
-}
-
-// FlagUnreachable records that messages to the ticket's customer fail
-// permanently (reason says why), so agents see it. Flagging again with the
-// same reason changes nothing. Errors: ENOTFOUND, EINTERNAL.
-func (s *Service) FlagUnreachable(ctx context.Context, number int64, reason string) (t Ticket, err error) {
-	defer s.observe("flag_unreachable", time.Now(), &err)
-	if reason == "" {
-		reason = "unreachable"
-	}
-	return s.mutate(ctx, SystemActor, number, func(t *Ticket, c *Change) error {
-		if t.Unreachable == reason {
-			return errUnchanged
-		}
-		t.Unreachable = reason
-		c.Event.Kind = EventUnreachable
-		return nil
-	})
-}
-
-// MarkReachable clears the mark FlagUnreachable set: a message reached the
-// ticket's customer again, or the customer wrote. A ticket without the mark
-// is left as it is, so that repeated calls emit one event. Errors:
-// ENOTFOUND.
-func (s *Service) MarkReachable(ctx context.Context, number int64) (t Ticket, err error) {
-	defer s.observe("mark_reachable", time.Now(), &err)
-	return s.mutate(ctx, SystemActor, number, func(t *Ticket, c *Change) error {
-		if t.Unreachable == "" {
-			return errUnchanged
-		}
-		t.Unreachable = ""
-		c.Event.Kind = EventReachable
 		return nil
 	})
 }

@@ -137,6 +137,11 @@ type Message struct {
 	// (a Telegram message id, a Slack ts), so that adapters do not echo it
 	// back to where it came from.
 	Ref string
+	// Unverified names the sender of a message that reached the ticket
+	// from someone not proven to be its customer (an e-mail from another
+	// address, or one that failed authentication): such a message is
+	// always an internal note, flagged for agents, never the customer's.
+	Unverified string
 }
 
 // Rating is the customer's score of a resolved ticket.
@@ -174,6 +179,14 @@ type Ticket struct {
 	// a store recognises a repeated Create by it. Every change carries it
 	// unchanged.
 	OpenRequest string
+	// Ref is the platform reference of what opened the ticket (the
+	// Message-ID of the mail that opened an e-mail ticket), as Message.Ref
+	// is for the conversation's messages.
+	Ref string
+	// TermsVersion is the version of the terms in force when the ticket
+	// was opened, which its customer accepted by opening it (policy §7):
+	// in the chat by accepting them first, by e-mail by sending the mail.
+	TermsVersion string
 }
 
 // Score returns the ticket's queue score (see QueueScore).

@@ -84,7 +84,12 @@ func card(t tickets.Ticket, now time.Time, threadMessages string) []slackapi.Blo
 	if customer == "" {
 		customer = "—"
 	}
-	if t.Customer.Platform != "" {
+	switch {
+	case t.Customer.Platform == "email":
+		// The channel and the address agents answer: e-mail tickets have
+		// no ETA and are answered by mail.
+		customer += " (e-mail: " + clipped(t.Customer.UserID, cardNameChars) + ")"
+	case t.Customer.Platform != "":
 		customer += " (" + clipped(t.Customer.Platform, 20) + ")"
 	}
 	fields := []*slackapi.TextBlockObject{

@@ -106,11 +106,11 @@ func (b *Bot) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, er
 			return append(out, msg("thread", kindPost, &payload{Message: e.MessageID})), nil
 		case err != nil:
 			return nil, err
-		case e.Kind == tickets.EventNote && m.Ref != "":
+		case e.Kind == tickets.EventNote && m.Ref != "" && m.Unverified == "":
 			// A note typed in the thread is already there: it is marked
 			// as kept internal, so its author sees which way it went.
 			return append(out, msg("mark", kindNoted, &payload{Message: e.MessageID})), nil
-		case e.Kind != tickets.EventMessage && m.Ref != "":
+		case e.Kind != tickets.EventMessage && m.Ref != "" && m.Unverified == "":
 			// A reply typed in the thread is already there.
 			return out, nil
 		}
@@ -242,6 +242,11 @@ func (b *Bot) sendPost(ctx context.Context, channel string, n, id int64) error {
 	case tickets.MessageReply:
 		heading = ":arrow_right_hook: *Reply to the customer* by " + b.agentLabel(ctx, m.Author) + ":"
 	case tickets.MessageNote:
+		if m.Unverified != "" {
+			heading = ":warning: *Unverified sender* " + clipped(m.Unverified, cardNameChars) +
+				" wrote about this ticket: not shown to be the customer, so it is kept as an internal note and changed nothing:"
+			break
+		}
 		heading = ":memo: *Internal note* by " + b.agentLabel(ctx, m.Author) + " (not sent to the customer):"
 	default:
 		return nil

@@ -260,6 +260,7 @@ func (m *Main) logStart() {
 		Str("desk", cfg.Desk).
 		Str("telegram", platformState(m.Demo, cfg.Telegram.Enabled())).
 		Str("slack", platformState(m.Demo, cfg.Slack.Enabled())).
+		Str("email", platformState(m.Demo, cfg.Email.Enabled())).
 		Str("language", cfg.Language).
 		Str("terms_version", cfg.TermsVersion).
 		Msg("ticketbot starting")

@@ -52,6 +52,7 @@ type Config struct {
 
 	Telegram TelegramConfig
 	Slack    SlackConfig
+	Email    EmailConfig
 
 	HTTPAddr  string
 	LogLevel  zerolog.Level
@@ -208,6 +209,9 @@ func parseConfig(getenv func(string) string, demo bool) (Config, error) {
 	c.SupportEmail = env("SUPPORT_EMAIL", DefaultSupportEmail)
 	if a, err := mail.ParseAddress(c.SupportEmail); err != nil || a.Address != c.SupportEmail {
 		return Config{}, configErr("SUPPORT_EMAIL", "%q is not an e-mail address", c.SupportEmail)
+	}
+	if c.Email, err = parseEmail(env, c.SupportEmail, &c.Warnings); err != nil {
+		return Config{}, err
 	}
 
 	if c.Policy, err = tickets.ParsePolicy(getenv("PRIORITY_POLICY")); err != nil {

@@ -4,17 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
 
 	"github.com/colombiainformatica/ticketbot/bots/delivery"
+	"github.com/colombiainformatica/ticketbot/bots/email"
 	"github.com/colombiainformatica/ticketbot/bots/slack"
 	"github.com/colombiainformatica/ticketbot/bots/slack/slacktest"
 	"github.com/colombiainformatica/ticketbot/bots/telegram"
 	"github.com/colombiainformatica/ticketbot/bots/telegram/botapi"
 	"github.com/colombiainformatica/ticketbot/internal/demo"
 	"github.com/colombiainformatica/ticketbot/store"
+	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
 // adapters builds delivery and the chat adapters the configuration turns
@@ -68,22 +71,47 @@ func (m *Main) adapters() ([]Component, error) {
 	if sl.Enabled() {
 		platforms = append(platforms, slack.Platform)
 	}
+	em := cfg.Email
+	if em.Enabled() {
+		platforms = append(platforms, email.Platform)
+	}
 	outbox := delivery.NewOutbox(store.NewDelivery(m.Store), platforms...)
 	tgDeps := telegram.Deps{Service: m.Service, Storage: store.NewTelegram(m.Store), Marks: marks, Leases: leases,
 		Outbox: outbox, Logger: *m.component("telegram")}
 	slDeps := slack.Deps{Service: m.Service, Storage: store.NewSlack(m.Store), Marks: marks, Logger: *m.component("slack")}
-	// Files cross between the chats: Slack copies the customers' files
-	// from Telegram, Telegram uploads the agents' files from Slack.
-	if tg.Enabled() && sl.Enabled() {
-		tgFiles, err := telegram.NewFileSource(tgCfg)
-		if err != nil {
-			return nil, adapterError(err)
+	emCfg, err := m.emailConfig(em)
+	if err != nil {
+		return nil, err
+	}
+	emDeps := email.Deps{Service: m.Service, Storage: store.NewEmail(m.Store), Marks: marks, Leases: leases,
+		Outbox: outbox, Logger: *m.component("email")}
+	// Files cross between the platforms: Slack copies the customers'
+	// files from Telegram and from the mailbox, Telegram and e-mail send
+	// the agents' files from Slack.
+	if sl.Enabled() {
+		customers := customerFiles{}
+		if tg.Enabled() {
+			tgFiles, err := telegram.NewFileSource(tgCfg)
+			if err != nil {
+				return nil, adapterError(err)
+			}
+			customers[telegram.Platform] = tgFiles
+			slCfg.MaxCustomerFile = telegram.MaxUploadSize
 		}
-		slFiles, err := slack.NewFileSource(slCfg)
-		if err != nil {
-			return nil, adapterError(err)
+		if em.Enabled() {
+			emFiles, err := email.NewFileSource(emCfg)
+			if err != nil {
+				return nil, adapterError(err)
+			}
+			customers[email.Platform] = emFiles
 		}
-		tgDeps.Files, slDeps.Files, slCfg.MaxCustomerFile = slFiles, tgFiles, telegram.MaxUploadSize
+		if len(customers) > 0 {
+			slFiles, err := slack.NewFileSource(slCfg)
+			if err != nil {
+				return nil, adapterError(err)
+			}
+			tgDeps.Files, emDeps.Files, slDeps.Files = slFiles, slFiles, customers
+		}
 	}
 	if tg.Enabled() {
 		bot, err := telegram.New(tgCfg, tgDeps)
@@ -104,6 +132,16 @@ func (m *Main) adapters() ([]Component, error) {
 		comps, channels = append(comps, bot), append(channels, bot)
 	} else {
 		m.component("slack").Info().Msg("slack off: SLACK_BOT_TOKEN is not set")
+	}
+	if em.Enabled() {
+		bot, err := email.New(emCfg, emDeps)
+		if err != nil {
+			return nil, adapterError(err)
+		}
+		m.component("email").Info().Strs("mailboxes", em.Mailboxes).Str("from", em.From).Msg("e-mail on")
+		comps, channels = append(comps, bot), append(channels, bot)
+	} else {
+		m.component("email").Info().Msg("e-mail off: EMAIL_IMAP_ADDR is not set")
 	}
 	if len(channels) > 0 {
 		w := delivery.New(outbox, leases, channels, delivery.Options{
@@ -157,6 +195,11 @@ var (
 		"BotToken": "SLACK_BOT_TOKEN", "AppToken": "SLACK_APP_TOKEN", "SigningSecret": "SLACK_SIGNING_SECRET",
 		"QueueChannel": "SLACK_QUEUE_CHANNEL", "Agents": "SLACK_AGENTS", "ThreadMessages": "SLACK_THREAD_MESSAGES",
 	}
+
+	emailFields = map[string]string{
+		"IMAP": "EMAIL_IMAP_ADDR", "Mailboxes": "EMAIL_IMAP_MAILBOX", "SMTP": "EMAIL_SMTP_ADDR", "From": "EMAIL_FROM",
+		"IDSecret": "EMAIL_ID_SECRET", "DefaultLanguage": "DEFAULT_LANGUAGE", "TermsVersion": "TERMS_VERSION",
+	}
 )
 
 // adapterError turns an adapter's refusal of its configuration into the
@@ -164,13 +207,69 @@ var (
 func adapterError(err error) error {
 	var te *telegram.ConfigError
 	var se *slack.ConfigError
+	var ee *email.ConfigError
 	switch {
 	case errors.As(err, &te) && telegramVars[te.Field] != "":
 		return configErr(telegramVars[te.Field], "%s", te.Problem)
 	case errors.As(err, &se) && slackVars[se.Field] != "":
 		return configErr(slackVars[se.Field], "%s", se.Problem)
+	case errors.As(err, &ee) && emailFields[ee.Field] != "":
+		return configErr(emailFields[ee.Field], "%s", ee.Problem)
 	}
 	return err
+}
+
+// customerFiles opens the files customers sent, by the platform that
+// holds them (Attachment.Source; none is Telegram's, the first customer
+// platform), for the Slack adapter to copy into tickets' threads.
+type customerFiles map[string]slack.Files
+
+func (f customerFiles) OpenFile(ctx context.Context, a tickets.Attachment) (io.ReadCloser, tickets.Attachment, error) {
+	src := a.Source
+	if src == "" {
+		src = telegram.Platform
+	}
+	if files, ok := f[src]; ok {
+		return files.OpenFile(ctx, a)
+	}
+	return nil, a, delivery.Permanent("no_source", fmt.Errorf("files of %q cannot be fetched", src))
+}
+
+// emailConfig is the e-mail adapter's Config from the EMAIL_* settings.
+func (m *Main) emailConfig(c EmailConfig) (email.Config, error) {
+	cfg := m.Config
+	out := email.Config{
+		IMAP: email.IMAPConfig{
+			Addr: c.IMAPAddr, Security: c.IMAPSecurity, Username: c.IMAPUsername, Password: c.IMAPPassword,
+			MaxSize: c.MaxSize, PollInterval: c.PollInterval,
+		},
+		Mailboxes: c.Mailboxes,
+		SMTP: email.SMTPConfig{
+			Addr: c.SMTPAddr, Security: c.SMTPSecurity, Username: c.SMTPUsername, Password: c.SMTPPassword,
+		},
+		From:            email.Address{Name: c.FromName, Address: c.From},
+		IDSecret:        []byte(c.IDSecret),
+		DefaultLanguage: cfg.Language, TermsURL: cfg.TermsURL, TermsVersion: cfg.TermsVersion,
+		ChatURL: c.ChatURL, MaxNewPerHour: c.MaxNewPerHour, AuthServID: c.AuthServID, SendInterval: c.SendInterval,
+	}
+	if len(c.Mailboxes) > 0 {
+		out.IMAP.Mailbox = c.Mailboxes[0]
+	}
+	for _, p := range c.PreviousSecrets {
+		out.PreviousSecrets = append(out.PreviousSecrets, []byte(p))
+	}
+	if cfg.Slack.AnonymousAgents {
+		out.AgentName = cfg.Slack.TeamName
+	}
+	if c.Enabled() && c.OAuth2.TokenURL != "" {
+		// The source refreshes tokens for as long as the process runs.
+		ts, err := c.OAuth2.TokenSource(context.Background())
+		if err != nil {
+			return email.Config{}, configErr("EMAIL_OAUTH2_TOKEN_URL", "%v", err)
+		}
+		out.IMAP.TokenSource, out.SMTP.TokenSource = ts, ts
+	}
+	return out, nil
 }
 
 var (
@@ -178,4 +277,8 @@ var (
 	_ telegram.Storage = (*store.Telegram)(nil)
 	_ slack.Files      = (*botapi.Client)(nil)
 	_ telegram.Files   = (*slack.FileSource)(nil)
+	_ email.Files      = (*slack.FileSource)(nil)
+	_ slack.Files      = (*email.FileSource)(nil)
+	_ slack.Files      = customerFiles(nil)
+	_ email.Storage    = (*store.Email)(nil)
 )

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package mailtest
+
+import "os/exec"
+
+func dieWithParent(*exec.Cmd, int, int) {}
