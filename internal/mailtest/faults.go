@@ -54,7 +54,6 @@ type FaultSMTP struct {
 	always   *Fault  // every session, after the one-shot faults
 	tokens   map[string]string
 	received []Accepted
-	auths    []string
 	arrived  chan struct{} // signalled on each accepted mail
 	closed   chan struct{} // closed at cleanup
 }
