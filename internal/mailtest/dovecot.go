@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/colombiainformatica/ticketbot/internal/testproc"
 	"github.com/emersion/go-imap"
 	"github.com/emersion/go-imap/client"
 )
@@ -40,8 +41,7 @@ type IMAP struct {
 	uid, gid int // the user dovecot runs as; -1 for the current one
 
 	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{}
+	proc *testproc.Proc
 
 	oauth2URL string          // the token introspection endpoint, with IMAPOAuth2
 	tokenMu   sync.Mutex      //
@@ -122,7 +122,7 @@ func StartIMAP(tb testing.TB, opts ...IMAPOption) *IMAP {
 			break
 		}
 		lastErr = s.start(bin)
-		if !errors.Is(lastErr, errPortTaken) {
+		if !errors.Is(lastErr, testproc.ErrPortTaken) {
 			break
 		}
 	}
@@ -132,8 +132,6 @@ func StartIMAP(tb testing.TB, opts ...IMAPOption) *IMAP {
 	tb.Cleanup(s.Stop)
 	return s
 }
-
-var errPortTaken = errors.New("port taken")
 
 // tempRoot returns where the server's directory goes: the usual temporary
 // directory, unless another user must reach it (dovecot dropped to nobody)
@@ -195,13 +193,13 @@ func unprivileged() (uid, gid int, name, group string, err error) {
 // configure writes dovecot.conf and the passwd file with new free ports,
 // and hands the directory to the server's user.
 func (s *IMAP) configure(userName, groupName string) error {
-	port, err := freePort()
+	port, err := testproc.FreePort()
 	if err != nil {
 		return err
 	}
 	tlsPort := port
 	for tlsPort == port {
-		if tlsPort, err = freePort(); err != nil {
+		if tlsPort, err = testproc.FreePort(); err != nil {
 			return err
 		}
 	}
@@ -309,48 +307,21 @@ passdb {
 func (s *IMAP) start(bin string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cmd != nil {
+	if s.proc != nil {
 		return nil
 	}
-	cmd := exec.Command(bin, "-F", "-c", filepath.Join(s.dir, "dovecot.conf"))
-	out, err := os.Create(filepath.Join(s.dir, "stderr.log"))
+	p, err := testproc.Start(testproc.Spec{
+		Name: "dovecot on " + s.Addr, Path: bin, Args: []string{"-F", "-c", filepath.Join(s.dir, "dovecot.conf")},
+		Output: filepath.Join(s.dir, "stderr.log"), UID: s.uid, GID: s.gid,
+		Ready:   func(int) error { return s.tryLogin() },
+		Timeout: 15 * time.Second,
+		Log:     s.logTail,
+	})
 	if err != nil {
 		return err
 	}
-	defer out.Close()
-	cmd.Stdout, cmd.Stderr = out, out
-	dieWithParent(cmd, s.uid, s.gid)
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	done := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(done)
-	}()
-	s.cmd, s.done = cmd, done
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		select {
-		case <-done:
-			s.cmd = nil
-			log := s.logTail()
-			if strings.Contains(log, "Address already in use") {
-				return fmt.Errorf("dovecot on %s: %w: %s", s.Addr, errPortTaken, log)
-			}
-			return fmt.Errorf("dovecot exited: %s", log)
-		default:
-		}
-		err := s.tryLogin()
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			s.kill()
-			return fmt.Errorf("dovecot on %s did not let the test user in: %v; log: %s", s.Addr, err, s.logTail())
-		}
-		time.Sleep(20 * time.Millisecond) // polling a child process start-up, not synchronising tests
-	}
+	s.proc = p
+	return nil
 }
 
 // tryLogin logs in and out once, with short timeouts.
@@ -377,12 +348,11 @@ func (s *IMAP) Stop() {
 }
 
 func (s *IMAP) kill() {
-	if s.cmd == nil {
+	if s.proc == nil {
 		return
 	}
-	_ = s.cmd.Process.Kill()
-	<-s.done
-	s.cmd = nil
+	s.proc.Kill()
+	s.proc = nil
 }
 
 // Restart starts dovecot again on the same ports and mail after Stop.
@@ -402,19 +372,7 @@ func (s *IMAP) Restart(tb testing.TB) {
 func (s *IMAP) TLSConfig() *tls.Config { return s.cert.clientConfig() }
 
 func (s *IMAP) logTail() string {
-	var parts []string
-	for _, name := range []string{"stderr.log", "dovecot.log"} {
-		b, err := os.ReadFile(filepath.Join(s.dir, name))
-		if err != nil {
-			continue
-		}
-		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-		if len(lines) > 4 {
-			lines = lines[len(lines)-4:]
-		}
-		parts = append(parts, strings.Join(lines, " | "))
-	}
-	return strings.Join(parts, " | ")
+	return testproc.Tail(4, filepath.Join(s.dir, "stderr.log"), filepath.Join(s.dir, "dovecot.log"))
 }
 
 // Client returns a client logged in as the test user, logged out at

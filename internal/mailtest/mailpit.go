@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/colombiainformatica/ticketbot/internal/testproc"
 	"github.com/gorilla/websocket"
 )
 
@@ -47,8 +48,7 @@ type SMTP struct {
 	api  string // the HTTP API's base URL
 	dir  string
 	cert *certificate
-	cmd  *exec.Cmd
-	done chan struct{}
+	proc *testproc.Proc
 	mu   sync.Mutex
 }
 
@@ -82,7 +82,7 @@ func StartSMTP(tb testing.TB, sec SMTPSecurity) *SMTP {
 	}
 	for range 5 {
 		err = s.start(bin, sec, auth)
-		if !errors.Is(err, errPortTaken) {
+		if !errors.Is(err, testproc.ErrPortTaken) {
 			break
 		}
 	}
@@ -115,13 +115,13 @@ func mailpitBinary() (string, error) {
 }
 
 func (s *SMTP) start(bin string, sec SMTPSecurity, authFile string) error {
-	smtpPort, err := freePort()
+	smtpPort, err := testproc.FreePort()
 	if err != nil {
 		return err
 	}
 	httpPort := smtpPort
 	for httpPort == smtpPort {
-		if httpPort, err = freePort(); err != nil {
+		if httpPort, err = testproc.FreePort(); err != nil {
 			return err
 		}
 	}
@@ -144,74 +144,46 @@ func (s *SMTP) start(bin string, sec SMTPSecurity, authFile string) error {
 	default:
 		return fmt.Errorf("unknown SMTPSecurity %d", sec)
 	}
-	cmd := exec.Command(bin, args...)
-	logf, err := os.Create(filepath.Join(s.dir, "mailpit.log"))
+	hc := &http.Client{Timeout: 250 * time.Millisecond}
+	logFile := filepath.Join(s.dir, "mailpit.log")
+	p, err := testproc.Start(testproc.Spec{
+		Name: "mailpit on " + s.Addr, Path: bin, Args: args, Output: logFile, UID: -1,
+		Ready:   func(int) error { return s.ready(hc) },
+		Timeout: 15 * time.Second,
+		Log:     func() string { return testproc.Tail(4, logFile) },
+	})
 	if err != nil {
 		return err
 	}
-	defer logf.Close()
-	cmd.Stdout, cmd.Stderr = logf, logf
-	dieWithParent(cmd, -1, -1)
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	done := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(done)
-	}()
-	s.cmd, s.done = cmd, done
-	deadline := time.Now().Add(15 * time.Second)
-	hc := &http.Client{Timeout: 250 * time.Millisecond}
-	for {
-		select {
-		case <-done:
-			s.cmd = nil
-			b, _ := os.ReadFile(filepath.Join(s.dir, "mailpit.log"))
-			if strings.Contains(string(b), "address already in use") {
-				return fmt.Errorf("mailpit on %s: %w: %s", s.Addr, errPortTaken, b)
-			}
-			return fmt.Errorf("mailpit exited: %s", b)
-		default:
-		}
-		if s.ready(hc) {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			s.stop()
-			return fmt.Errorf("mailpit on %s did not become ready", s.Addr)
-		}
-		time.Sleep(20 * time.Millisecond) // polling a child process start-up, not synchronising tests
-	}
+	s.proc = p
+	return nil
 }
 
 // ready reports whether both the API and the SMTP listener answer.
-func (s *SMTP) ready(hc *http.Client) bool {
+func (s *SMTP) ready(hc *http.Client) error {
 	resp, err := hc.Get(s.api + "/readyz")
 	if err != nil {
-		return false
+		return err
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return false
+		return fmt.Errorf("/readyz: %s", resp.Status)
 	}
 	conn, err := net.DialTimeout("tcp", s.Addr, 250*time.Millisecond)
 	if err != nil {
-		return false
+		return err
 	}
-	conn.Close()
-	return true
+	return conn.Close()
 }
 
 func (s *SMTP) stop() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cmd == nil {
+	if s.proc == nil {
 		return
 	}
-	_ = s.cmd.Process.Kill()
-	<-s.done
-	s.cmd = nil
+	s.proc.Kill()
+	s.proc = nil
 }
 
 // TLSConfig returns a client TLS configuration that trusts the server's

@@ -14,7 +14,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	mrand "math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -25,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/colombiainformatica/ticketbot/internal/testproc"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -131,14 +131,8 @@ type Server struct {
 	dir  string // data directory, with the log (redis.log)
 	conf string // config file, first on the command line ("" for none)
 	args []string
-	cmd  *exec.Cmd
-	done chan struct{} // closed when cmd has exited
+	proc *testproc.Proc
 }
-
-// errPortTaken reports a server that could not have its port: the port was
-// free when picked but another process took it before the server bound it.
-// A first start then tries other ports.
-var errPortTaken = errors.New("port taken")
 
 // StartShared starts a redis-server that lives as long as the test binary
 // (it dies with it), for state shared by several tests or benchmarks.
@@ -197,15 +191,15 @@ func startIn(dir string, sp spec, args ...string) (*Server, error) {
 	var err error
 	for range 5 {
 		s := &Server{dir: dir, conf: sp.conf, args: args}
-		if s.port, err = freePort(); err != nil {
+		if s.port, err = testproc.FreePort(); err != nil {
 			return nil, err
 		}
 		for sp.bus && (s.bus == 0 || s.bus == s.port) {
-			if s.bus, err = freePort(); err != nil {
+			if s.bus, err = testproc.FreePort(); err != nil {
 				return nil, err
 			}
 		}
-		if err = s.Restart(); !errors.Is(err, errPortTaken) {
+		if err = s.Restart(); !errors.Is(err, testproc.ErrPortTaken) {
 			return s, err
 		}
 	}
@@ -227,12 +221,11 @@ func (s *Server) Stop() {
 
 // kill kills the process and waits for it; s.mu is held.
 func (s *Server) kill() {
-	if s.cmd == nil {
+	if s.proc == nil {
 		return
 	}
-	_ = s.cmd.Process.Kill()
-	<-s.done
-	s.cmd = nil
+	s.proc.Kill()
+	s.proc = nil
 }
 
 // Restart starts the server again on the same port and data directory and
@@ -240,7 +233,7 @@ func (s *Server) kill() {
 func (s *Server) Restart() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cmd != nil {
+	if s.proc != nil {
 		return nil
 	}
 	var argv []string
@@ -256,53 +249,37 @@ func (s *Server) Restart() error {
 		argv = append(argv, "--cluster-port", strconv.Itoa(s.bus))
 	}
 	argv = append(argv, s.args...)
-	cmd := exec.Command("redis-server", argv...)
-	dieWithParent(cmd)
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	done := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(done)
-	}()
-	s.cmd, s.done = cmd, done
 	// Short timeouts: a listener that is not ours (the port was taken)
 	// must not hold the loop up while our process has already exited.
 	const try = 250 * time.Millisecond
 	rdb := redis.NewClient(&redis.Options{Addr: s.Addr(), Password: s.password(), MaxRetries: -1,
 		DialTimeout: try, ReadTimeout: try, WriteTimeout: try})
 	defer rdb.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		select {
-		case <-done:
-			s.cmd = nil
-			log := s.logTail()
-			if strings.Contains(log, "Address already in use") {
-				return fmt.Errorf("redis-server on port %d: %w: %s", s.port, errPortTaken, log)
-			}
-			return fmt.Errorf("redis-server on port %d exited: %s", s.port, log)
-		default:
-		}
+	ready := func(pid int) error {
 		ctx, cancel := context.WithTimeout(context.Background(), try)
+		defer cancel()
 		info, err := rdb.Info(ctx, "server").Result()
-		cancel()
-		if err == nil {
-			// The server answering must be ours, not another test's that
-			// took the port while ours was stopped.
-			if !strings.Contains(info, "process_id:"+strconv.Itoa(cmd.Process.Pid)+"\r\n") {
-				s.kill()
-				return fmt.Errorf("redis-server on port %d: %w by another server", s.port, errPortTaken)
-			}
-			return nil
+		if err != nil {
+			return err
 		}
-		if time.Now().After(deadline) {
-			s.kill()
-			return fmt.Errorf("redis-server on port %d did not answer: %w", s.port, err)
+		// The server answering must be ours, not another test's that
+		// took the port while ours was stopped.
+		if !strings.Contains(info, "process_id:"+strconv.Itoa(pid)+"\r\n") {
+			return fmt.Errorf("%w by another server", testproc.ErrPortTaken)
 		}
-		time.Sleep(20 * time.Millisecond) // polling a child process start-up, not synchronising tests
+		return nil
 	}
+	p, err := testproc.Start(testproc.Spec{
+		Name: "redis-server on port " + strconv.Itoa(s.port), Path: "redis-server", Args: argv, UID: -1,
+		Ready:   ready,
+		Timeout: 10 * time.Second,
+		Log:     func() string { return testproc.Tail(3, s.logFile()) },
+	})
+	if err != nil {
+		return err
+	}
+	s.proc = p
+	return nil
 }
 
 // password is the server's --requirepass, if it was started with one
@@ -317,37 +294,3 @@ func (s *Server) password() string {
 }
 
 func (s *Server) logFile() string { return filepath.Join(s.dir, "redis.log") }
-
-// logTail returns the last lines of the server's log, for error messages.
-func (s *Server) logTail() string {
-	b, err := os.ReadFile(s.logFile())
-	if err != nil {
-		return "(no log: " + err.Error() + ")"
-	}
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	if len(lines) > 3 {
-		lines = lines[len(lines)-3:]
-	}
-	return strings.Join(lines, " | ")
-}
-
-// freePort picks a free port below the kernel's ephemeral range (which
-// starts at 32768), so that while a test has its server stopped no
-// connection or :0 listener of another process takes the port; only
-// another test's server could, and Restart detects that.
-func freePort() (int, error) {
-	for range 100 {
-		port := 20000 + mrand.IntN(12000)
-		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-		if err == nil {
-			l.Close()
-			return port, nil
-		}
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}

@@ -66,7 +66,6 @@ func StartCluster(tb testing.TB, masters int) *Cluster {
 	args := append([]string{"--cluster", "create"}, c.Addrs()...)
 	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
 	cmd := exec.CommandContext(ctx, "redis-cli", args...)
-	dieWithParent(cmd)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		tb.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
 	}

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package mailtest
+package testproc
 
 import "os/exec"
 
