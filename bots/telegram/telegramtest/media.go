@@ -74,38 +74,17 @@ func (s *Server) sendDocument(rq *request) (any, *apiError) {
 
 func (s *Server) sendMedia(rq *request, kind string) (any, *apiError) {
 	p := rq.params
-	chatID, aerr := chatIDParam(p)
-	if aerr != nil {
-		return nil, aerr
-	}
 	m := &Message{Caption: p["caption"], ParseMode: p["parse_mode"], ReplyMarkup: p["reply_markup"]}
-	if m.PlainText, m.Entities, aerr = checkCaption(m.Caption, m.ParseMode); aerr != nil {
-		return nil, aerr
-	}
-	if m.Keyboard, aerr = parseReplyMarkup(m.ReplyMarkup); aerr != nil {
-		return nil, aerr
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch, aerr := s.target(chatID)
-	if aerr != nil {
-		return nil, aerr
-	}
-	f, aerr := s.resolveFile(rq, kind, p[kind], kind, "")
-	if aerr != nil {
-		return nil, aerr
-	}
-	if m.ReplyToMessageID, aerr = replyTo(ch, p); aerr != nil {
-		return nil, aerr
-	}
-	if aerr := s.flood(chatID); aerr != nil {
-		return nil, aerr
-	}
-	_, uploaded := rq.files[kind]
-	uploaded = uploaded || strings.HasPrefix(p[kind], "attach://")
-	m.Media = &Media{Type: kind, FileID: f.id, FileUniqueID: f.uniqueID, FileName: f.name, Uploaded: uploaded}
-	s.addBotMessage(ch, m)
-	return s.wire(m), nil
+	return s.send(rq, m, checkCaption(m.Caption, m.ParseMode), func(*chat) *apiError {
+		f, aerr := s.resolveFile(rq, kind, p[kind], kind, "")
+		if aerr != nil {
+			return aerr
+		}
+		_, uploaded := rq.files[kind]
+		uploaded = uploaded || strings.HasPrefix(p[kind], "attach://")
+		m.Media = &Media{Type: kind, FileID: f.id, FileUniqueID: f.uniqueID, FileName: f.name, Uploaded: uploaded}
+		return nil
+	})
 }
 
 func (s *Server) sendMediaGroup(rq *request) (any, *apiError) {
@@ -134,9 +113,11 @@ func (s *Server) sendMediaGroup(rq *request) (any, *apiError) {
 			return nil, badRequest("can't parse InputMedia: media type %q is invalid", it.Type)
 		}
 		m := &Message{Caption: it.Caption, ParseMode: it.ParseMode}
-		if m.PlainText, m.Entities, aerr = checkCaption(it.Caption, it.ParseMode); aerr != nil {
-			return nil, aerr
+		c := checkCaption(it.Caption, it.ParseMode)
+		if c.err != nil {
+			return nil, c.err
 		}
+		m.PlainText, m.Entities = c.plain, c.entities
 		msgs[i] = m
 	}
 	s.mu.Lock()

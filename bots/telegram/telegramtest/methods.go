@@ -3,6 +3,7 @@ package telegramtest
 import (
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -169,14 +170,25 @@ func (s *Server) addBotMessage(ch *chat, m *Message) {
 
 func (s *Server) sendMessage(rq *request) (any, *apiError) {
 	p := rq.params
+	m := &Message{Text: p["text"], ParseMode: p["parse_mode"], ReplyMarkup: p["reply_markup"]}
+	return s.send(rq, m, checkText(m.Text, m.ParseMode), nil)
+}
+
+// send is what sendMessage, sendPhoto and sendDocument share: checked is
+// m's text (or caption) as checkText or checkCaption judged it; m's
+// keyboard is parsed, then, under s.mu, the chat, the media (attach, when
+// not nil), the replied message and the flood limits are checked before m
+// is stored.
+func (s *Server) send(rq *request, m *Message, checked textCheck, attach func(*chat) *apiError) (any, *apiError) {
+	p := rq.params
 	chatID, aerr := chatIDParam(p)
 	if aerr != nil {
 		return nil, aerr
 	}
-	m := &Message{Text: p["text"], ParseMode: p["parse_mode"], ReplyMarkup: p["reply_markup"]}
-	if m.PlainText, m.Entities, aerr = checkText(m.Text, m.ParseMode); aerr != nil {
-		return nil, aerr
+	if checked.err != nil {
+		return nil, checked.err
 	}
+	m.PlainText, m.Entities = checked.plain, checked.entities
 	if m.Keyboard, aerr = parseReplyMarkup(m.ReplyMarkup); aerr != nil {
 		return nil, aerr
 	}
@@ -185,6 +197,11 @@ func (s *Server) sendMessage(rq *request) (any, *apiError) {
 	ch, aerr := s.target(chatID)
 	if aerr != nil {
 		return nil, aerr
+	}
+	if attach != nil {
+		if aerr := attach(ch); aerr != nil {
+			return nil, aerr
+		}
 	}
 	if m.ReplyToMessageID, aerr = replyTo(ch, p); aerr != nil {
 		return nil, aerr
@@ -196,34 +213,40 @@ func (s *Server) sendMessage(rq *request) (any, *apiError) {
 	return s.wire(m), nil
 }
 
-// checkText validates a message text like Telegram: parsed per parse_mode,
-// not empty, at most 4096 UTF-16 code units.
-func checkText(text, parseMode string) (string, []Entity, *apiError) {
-	if strings.TrimSpace(text) == "" {
-		return "", nil, badRequest("message text is empty")
-	}
-	plain, ents, aerr := formatText(text, parseMode)
-	if aerr != nil {
-		return "", nil, aerr
-	}
-	if strings.TrimSpace(plain) == "" {
-		return "", nil, badRequest("message text is empty")
-	}
-	if measure.UTF16(plain) > MaxTextUnits {
-		return "", nil, badRequest("message is too long")
-	}
-	return plain, ents, nil
+// textCheck is a text or caption as Telegram parsed it, or why it refused it.
+type textCheck struct {
+	plain    string
+	entities []Entity
+	err      *apiError
 }
 
-func checkCaption(caption, parseMode string) (string, []Entity, *apiError) {
+// checkText validates a message text like Telegram: parsed per parse_mode,
+// not empty, at most 4096 UTF-16 code units.
+func checkText(text, parseMode string) textCheck {
+	if strings.TrimSpace(text) == "" {
+		return textCheck{err: badRequest("message text is empty")}
+	}
+	plain, ents, aerr := formatText(text, parseMode)
+	switch {
+	case aerr != nil:
+		return textCheck{err: aerr}
+	case strings.TrimSpace(plain) == "":
+		return textCheck{err: badRequest("message text is empty")}
+	case measure.UTF16(plain) > MaxTextUnits:
+		return textCheck{err: badRequest("message is too long")}
+	}
+	return textCheck{plain, ents, nil}
+}
+
+func checkCaption(caption, parseMode string) textCheck {
 	plain, ents, aerr := formatText(caption, parseMode)
-	if aerr != nil {
-		return "", nil, aerr
+	switch {
+	case aerr != nil:
+		return textCheck{err: aerr}
+	case measure.UTF16(plain) > MaxCaptionUnits:
+		return textCheck{err: badRequest("message caption is too long")}
 	}
-	if measure.UTF16(plain) > MaxCaptionUnits {
-		return "", nil, badRequest("message caption is too long")
-	}
-	return plain, ents, nil
+	return textCheck{plain, ents, nil}
 }
 
 // editTarget finds the bot message an edit names. Callers hold s.mu.
@@ -261,10 +284,11 @@ var errNotModified = badRequest("message is not modified: specified new message 
 func (s *Server) editMessageText(rq *request) (any, *apiError) {
 	p := rq.params
 	text, mode, markup := p["text"], p["parse_mode"], p["reply_markup"]
-	plain, ents, aerr := checkText(text, mode)
-	if aerr != nil {
-		return nil, aerr
+	c := checkText(text, mode)
+	if c.err != nil {
+		return nil, c.err
 	}
+	plain, ents := c.plain, c.entities
 	kb, aerr := parseReplyMarkup(markup)
 	if aerr != nil {
 		return nil, aerr
@@ -318,34 +342,9 @@ func (s *Server) edited(m *Message) {
 	s.broadcast()
 }
 
-func entitiesEqual(a, b []Entity) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
+func entitiesEqual(a, b []Entity) bool { return slices.Equal(a, b) }
 
-func keyboardsEqual(a, b [][]Button) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if len(a[i]) != len(b[i]) {
-			return false
-		}
-		for j := range a[i] {
-			if a[i][j] != b[i][j] {
-				return false
-			}
-		}
-	}
-	return true
-}
+func keyboardsEqual(a, b [][]Button) bool { return slices.EqualFunc(a, b, slices.Equal) }
 
 func (s *Server) answerCallbackQuery(rq *request) (any, *apiError) {
 	p := rq.params

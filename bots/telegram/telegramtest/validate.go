@@ -63,13 +63,13 @@ func exported(e *apiError) error {
 // its parse_mode as the fake does: entities parsed, not empty, at most
 // MaxTextUnits after parsing. It returns nil or an *APIError.
 func ValidateText(text, parseMode string) error {
-	_, _, err := checkText(text, parseMode)
+	err := checkText(text, parseMode).err
 	return exported(err)
 }
 
 // ValidateCaption checks a media caption as the fake does.
 func ValidateCaption(caption, parseMode string) error {
-	_, _, err := checkCaption(caption, parseMode)
+	err := checkCaption(caption, parseMode).err
 	return exported(err)
 }
 
