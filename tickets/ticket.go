@@ -105,6 +105,18 @@ func (a Attachment) HeldBy(c Customer) string {
 	return c.Platform
 }
 
+// DisplayName is the name to show for a's file: its Name, else its Kind,
+// else "file".
+func (a Attachment) DisplayName() string {
+	switch {
+	case a.Name != "":
+		return a.Name
+	case a.Kind != "":
+		return a.Kind
+	}
+	return "file"
+}
+
 // MessageKind says who wrote a message and who may read it.
 type MessageKind uint8
 

@@ -294,7 +294,7 @@ func (b *Bot) attach(ctx context.Context, atts []tickets.Attachment) ([]File, []
 		rc, info, err := b.files.OpenFile(ctx, a)
 		if err != nil {
 			if _, ok := delivery.IsPermanent(err); ok {
-				missing = append(missing, displayName(a))
+				missing = append(missing, a.DisplayName())
 				continue
 			}
 			return nil, nil, err
@@ -305,22 +305,12 @@ func (b *Bot) attach(ctx context.Context, atts []tickets.Attachment) ([]File, []
 			return nil, nil, err
 		}
 		if len(data) > DefaultMaxSize {
-			missing = append(missing, displayName(info))
+			missing = append(missing, info.DisplayName())
 			continue
 		}
-		files = append(files, File{Name: displayName(info), Content: bytes.NewReader(data)})
+		files = append(files, File{Name: info.DisplayName(), Content: bytes.NewReader(data)})
 	}
 	return files, missing, nil
-}
-
-func displayName(a tickets.Attachment) string {
-	switch {
-	case a.Name != "":
-		return a.Name
-	case a.Kind != "":
-		return a.Kind
-	}
-	return "file"
 }
 
 // Sent records that an agent's reply went out: the submission server

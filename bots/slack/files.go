@@ -102,7 +102,7 @@ func (e *notCopiedError) Error() string { return e.name + " not copied: " + e.wh
 // parent. It returns a *notCopiedError when that can never succeed, and
 // the delivery-classified failure otherwise.
 func (b *Bot) copyFile(ctx context.Context, ch, parent string, a tickets.Attachment) error {
-	name := displayName(a)
+	name := a.DisplayName()
 	rc, info, err := b.files.OpenFile(ctx, a)
 	if err != nil {
 		if p, ok := delivery.IsPermanent(err); ok {
@@ -151,16 +151,6 @@ func uploadAuthFailure(reason string) bool {
 		return true
 	}
 	return false
-}
-
-func displayName(a tickets.Attachment) string {
-	switch {
-	case a.Name != "":
-		return a.Name
-	case a.Kind != "":
-		return a.Kind
-	}
-	return "file"
 }
 
 // FileSource reads the files agents share in Slack, so that another
