@@ -45,13 +45,52 @@ func messageContent(p params) (text string, blocks, attachments json.RawMessage,
 
 func hasBlocks(b json.RawMessage) bool { return len(b) > 0 && string(b) != "[]" && string(b) != "null" }
 
+// newContent is messageContent for a new message, which must have text,
+// blocks or attachments.
+func newContent(p params) (text string, blocks, attachments json.RawMessage, err error) {
+	text, blocks, attachments, err = messageContent(p)
+	if err == nil && text == "" && !hasBlocks(blocks) && len(attachments) == 0 {
+		err = apiError("no_text")
+	}
+	return text, blocks, attachments, err
+}
+
+// botMessageLocked is a new message of the bot in c, as chat.postMessage
+// and chat.postEphemeral make it. Callers hold s.mu.
+func (s *Server) botMessageLocked(c *channel, p params, threadTS, text string, blocks json.RawMessage) *Message {
+	return &Message{
+		Channel:   c.id,
+		TS:        s.nextTSLocked(),
+		ThreadTS:  threadTS,
+		User:      s.cfg.botUserID,
+		BotID:     s.cfg.botID,
+		Username:  p.Get("username"),
+		IconEmoji: p.Get("icon_emoji"),
+		Text:      text,
+		Blocks:    blocks,
+	}
+}
+
+// ownMessageLocked finds the message (channel and the ts argument tsArg) a
+// method acts on; with a refusal, it must be the bot's (chat.update and
+// chat.delete refuse others' messages). Callers hold s.mu.
+func (s *Server) ownMessageLocked(p params, tsArg, refusal string) (*channel, *Message, error) {
+	c, m := s.findMessageLocked(p.Get("channel"), p.Get(tsArg))
+	switch {
+	case c == nil:
+		return nil, nil, apiError("channel_not_found")
+	case m == nil:
+		return nil, nil, apiError("message_not_found")
+	case refusal != "" && m.BotID != s.cfg.botID:
+		return nil, nil, apiError(refusal)
+	}
+	return c, m, nil
+}
+
 func (s *Server) chatPostMessage(p params) (map[string]any, error) {
-	text, blocks, atts, err := messageContent(p)
+	text, blocks, atts, err := newContent(p)
 	if err != nil {
 		return nil, err
-	}
-	if text == "" && !hasBlocks(blocks) && len(atts) == 0 {
-		return nil, apiError("no_text")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -69,18 +108,8 @@ func (s *Server) chatPostMessage(p params) (map[string]any, error) {
 			threadTS = parent.ThreadTS // a reply to a reply goes to the thread
 		}
 	}
-	m := &Message{
-		Channel:     c.id,
-		TS:          s.nextTSLocked(),
-		ThreadTS:    threadTS,
-		User:        s.cfg.botUserID,
-		BotID:       s.cfg.botID,
-		Username:    p.Get("username"),
-		IconEmoji:   p.Get("icon_emoji"),
-		Text:        text,
-		Blocks:      blocks,
-		Attachments: atts,
-	}
+	m := s.botMessageLocked(c, p, threadTS, text, blocks)
+	m.Attachments = atts
 	s.insertLocked(c, m)
 	cp := m.clone()
 	s.changedLocked(Event{Kind: MessagePosted, Channel: c.id, TS: m.TS, User: m.User, Message: &cp})
@@ -94,15 +123,9 @@ func (s *Server) chatUpdate(p params) (map[string]any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, m := s.findMessageLocked(p.Get("channel"), p.Get("ts"))
-	if c == nil {
-		return nil, apiError("channel_not_found")
-	}
-	if m == nil {
-		return nil, apiError("message_not_found")
-	}
-	if m.BotID != s.cfg.botID {
-		return nil, apiError("cant_update_message")
+	c, m, err := s.ownMessageLocked(p, "ts", "cant_update_message")
+	if err != nil {
+		return nil, err
 	}
 	s.applyEditLocked(m, p.present("text"), text, p.present("blocks"), blocks, p.present("attachments"), atts)
 	cp := m.clone()
@@ -129,12 +152,9 @@ func (s *Server) applyEditLocked(m *Message, setText bool, text string, setBlock
 }
 
 func (s *Server) chatPostEphemeral(p params) (map[string]any, error) {
-	text, blocks, atts, err := messageContent(p)
+	text, blocks, _, err := newContent(p)
 	if err != nil {
 		return nil, err
-	}
-	if text == "" && !hasBlocks(blocks) && len(atts) == 0 {
-		return nil, apiError("no_text")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -146,18 +166,8 @@ func (s *Server) chatPostEphemeral(p params) (map[string]any, error) {
 	if u, ok := s.users[uid]; !ok || u.isBot {
 		return nil, apiError("user_not_in_channel")
 	}
-	m := Message{
-		Channel:   c.id,
-		TS:        s.nextTSLocked(),
-		ThreadTS:  p.Get("thread_ts"),
-		User:      s.cfg.botUserID,
-		BotID:     s.cfg.botID,
-		Username:  p.Get("username"),
-		IconEmoji: p.Get("icon_emoji"),
-		Text:      text,
-		Blocks:    blocks,
-		Recipient: uid,
-	}
+	m := *s.botMessageLocked(c, p, p.Get("thread_ts"), text, blocks)
+	m.Recipient = uid
 	s.ephem[uid] = append(s.ephem[uid], m)
 	s.changedLocked(Event{Kind: EphemeralShown, Channel: c.id, TS: m.TS, User: uid, Message: &m})
 	return map[string]any{"message_ts": m.TS}, nil
@@ -166,15 +176,9 @@ func (s *Server) chatPostEphemeral(p params) (map[string]any, error) {
 func (s *Server) chatDelete(p params) (map[string]any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, m := s.findMessageLocked(p.Get("channel"), p.Get("ts"))
-	if c == nil {
-		return nil, apiError("channel_not_found")
-	}
-	if m == nil {
-		return nil, apiError("message_not_found")
-	}
-	if m.BotID != s.cfg.botID {
-		return nil, apiError("cant_delete_message")
+	c, m, err := s.ownMessageLocked(p, "ts", "cant_delete_message")
+	if err != nil {
+		return nil, err
 	}
 	s.deleteLocked(c, m)
 	return map[string]any{"channel": c.id, "ts": m.TS}, nil
@@ -196,12 +200,9 @@ func (s *Server) deleteLocked(c *channel, m *Message) {
 func (s *Server) chatGetPermalink(p params) (map[string]any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, m := s.findMessageLocked(p.Get("channel"), p.Get("message_ts"))
-	if c == nil {
-		return nil, apiError("channel_not_found")
-	}
-	if m == nil {
-		return nil, apiError("message_not_found")
+	c, m, err := s.ownMessageLocked(p, "message_ts", "")
+	if err != nil {
+		return nil, err
 	}
 	link := fmt.Sprintf("https://%s.slack.com/archives/%s/p%s", s.cfg.teamDomain, c.id, strings.ReplaceAll(m.TS, ".", ""))
 	if m.ThreadTS != "" {
