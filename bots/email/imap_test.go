@@ -328,11 +328,14 @@ func TestIntakeCursorErrorRehandles(t *testing.T) {
 	cur.mu.Lock()
 	cur.err = nil
 	cur.mu.Unlock()
-	// Once the cursor can be written the mail stops coming back.
+	// Once the cursor can be written the mail stops coming back. The
+	// handler records a mail before the intake advances the cursor, so the
+	// wait listens to both: a last handling may be followed by no other.
 	deadline := time.After(10 * time.Second)
 	for cur.get("INBOX").UID != uid {
 		select {
 		case <-rec.ch:
+		case <-cur.advanced:
 		case <-deadline:
 			t.Fatal("the cursor never advanced")
 		}
