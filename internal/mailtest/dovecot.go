@@ -193,18 +193,12 @@ func unprivileged() (uid, gid int, name, group string, err error) {
 // configure writes dovecot.conf and the passwd file with new free ports,
 // and hands the directory to the server's user.
 func (s *IMAP) configure(userName, groupName string) error {
-	port, err := testproc.FreePort()
+	ports, err := testproc.FreePorts(2)
 	if err != nil {
 		return err
 	}
-	tlsPort := port
-	for tlsPort == port {
-		if tlsPort, err = testproc.FreePort(); err != nil {
-			return err
-		}
-	}
-	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	s.TLSAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(tlsPort))
+	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[0]))
+	s.TLSAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[1]))
 	uid, gid := s.uid, s.gid
 	if uid < 0 {
 		uid, gid = os.Getuid(), os.Getgid()
@@ -258,7 +252,7 @@ service anvil {
     mode = 0
   }
 }
-`, d, userName, groupName, port, tlsPort, uid, gid)
+`, d, userName, groupName, ports[0], ports[1], uid, gid)
 	for _, sub := range []string{"run", "state", "mail", "home"} {
 		if err := os.MkdirAll(filepath.Join(d, sub), 0o755); err != nil {
 			return err
@@ -344,13 +338,6 @@ func (s *IMAP) tryLogin() error {
 func (s *IMAP) Stop() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.kill()
-}
-
-func (s *IMAP) kill() {
-	if s.proc == nil {
-		return
-	}
 	s.proc.Kill()
 	s.proc = nil
 }

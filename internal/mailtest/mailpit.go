@@ -115,16 +115,11 @@ func mailpitBinary() (string, error) {
 }
 
 func (s *SMTP) start(bin string, sec SMTPSecurity, authFile string) error {
-	smtpPort, err := testproc.FreePort()
+	ports, err := testproc.FreePorts(2)
 	if err != nil {
 		return err
 	}
-	httpPort := smtpPort
-	for httpPort == smtpPort {
-		if httpPort, err = testproc.FreePort(); err != nil {
-			return err
-		}
-	}
+	smtpPort, httpPort := ports[0], ports[1]
 	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(smtpPort))
 	s.api = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(httpPort))
 	args := []string{

@@ -191,13 +191,13 @@ func startIn(dir string, sp spec, args ...string) (*Server, error) {
 	var err error
 	for range 5 {
 		s := &Server{dir: dir, conf: sp.conf, args: args}
-		if s.port, err = testproc.FreePort(); err != nil {
+		var ports []int
+		if ports, err = testproc.FreePorts(2); err != nil {
 			return nil, err
 		}
-		for sp.bus && (s.bus == 0 || s.bus == s.port) {
-			if s.bus, err = testproc.FreePort(); err != nil {
-				return nil, err
-			}
+		s.port = ports[0]
+		if sp.bus {
+			s.bus = ports[1]
 		}
 		if err = s.Restart(); !errors.Is(err, testproc.ErrPortTaken) {
 			return s, err
@@ -216,14 +216,6 @@ func (s *Server) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.It
 func (s *Server) Stop() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.kill()
-}
-
-// kill kills the process and waits for it; s.mu is held.
-func (s *Server) kill() {
-	if s.proc == nil {
-		return
-	}
 	s.proc.Kill()
 	s.proc = nil
 }

@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +42,22 @@ func FreePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// FreePorts picks n distinct free ports, as FreePort does, for a server
+// that listens on more than one.
+func FreePorts(n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	for len(ports) < n {
+		port, err := FreePort()
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(ports, port) {
+			ports = append(ports, port)
+		}
+	}
+	return ports, nil
 }
 
 // Spec says how to run a server.
@@ -121,6 +138,9 @@ func (p *Proc) Pid() int { return p.cmd.Process.Pid }
 
 // Kill kills the process (SIGKILL: an abrupt outage) and waits for it.
 func (p *Proc) Kill() {
+	if p == nil {
+		return
+	}
 	_ = p.cmd.Process.Kill()
 	<-p.done
 }
