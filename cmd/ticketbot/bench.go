@@ -240,42 +240,55 @@ func benchOpen(ctx context.Context, svc *tickets.Service, o benchOptions) ([]tic
 	opened := make([]tickets.Ticket, o.N)
 	lats := make([][]time.Duration, o.Workers)
 	var next atomic.Int64
+	wall, err := runWorkers(ctx, o.Workers, func(ctx context.Context, w int) error {
+		for ctx.Err() == nil {
+			i := int(next.Add(1)) - 1
+			if i >= o.N {
+				return nil
+			}
+			id := strconv.Itoa(i + 1)
+			r := tickets.OpenRequest{
+				Customer:    tickets.Customer{Platform: "bench", UserID: id, ChatID: id, Name: "Cliente " + id, Language: "es"},
+				Nature:      tickets.Natures[mrand.IntN(len(tickets.Natures))],
+				Urgency:     tickets.Urgencies[mrand.IntN(len(tickets.Urgencies))],
+				Description: benchDescription,
+			}
+			t0 := time.Now()
+			t, err := svc.Open(ctx, r)
+			if err != nil {
+				return fmt.Errorf("open: %w", err)
+			}
+			lats[w] = append(lats[w], time.Since(t0))
+			opened[i] = t
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return opened, slices.Concat(lats...), wall, nil
+}
+
+// runWorkers runs work in n goroutines (w is each one's index) and returns
+// how long they took. The first error cancels the others' ctx and is
+// returned.
+func runWorkers(ctx context.Context, n int, work func(ctx context.Context, w int) error) (time.Duration, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	start := time.Now()
 	var wg sync.WaitGroup
-	for w := range o.Workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= o.N || ctx.Err() != nil {
-					return
-				}
-				id := strconv.Itoa(i + 1)
-				r := tickets.OpenRequest{
-					Customer:    tickets.Customer{Platform: "bench", UserID: id, ChatID: id, Name: "Cliente " + id, Language: "es"},
-					Nature:      tickets.Natures[mrand.IntN(len(tickets.Natures))],
-					Urgency:     tickets.Urgencies[mrand.IntN(len(tickets.Urgencies))],
-					Description: benchDescription,
-				}
-				t0 := time.Now()
-				t, err := svc.Open(ctx, r)
-				if err != nil {
-					cancel(fmt.Errorf("open: %w", err))
-					return
-				}
-				lats[w] = append(lats[w], time.Since(t0))
-				opened[i] = t
+	for w := range n {
+		wg.Go(func() {
+			if err := work(ctx, w); err != nil {
+				cancel(err)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if err := context.Cause(ctx); err != nil {
-		return nil, nil, 0, err
+		return 0, err
 	}
-	return opened, slices.Concat(lats...), time.Since(start), nil
+	return time.Since(start), nil
 }
 
 // benchClaim claims with claim-next until the queue is empty; every 10th
@@ -296,47 +309,36 @@ func benchClaim(ctx context.Context, svc *tickets.Service, o benchOptions, opene
 	}
 	results := make([]result, o.Workers)
 	var claims atomic.Int64
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for w := range o.Workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			agent := tickets.AgentActor(tickets.Agent{ID: fmt.Sprintf("UBENCH%03d", w), Name: fmt.Sprintf("Agente %d", w)})
-			r := &results[w]
-			for ctx.Err() == nil {
-				t0 := time.Now()
-				t, err := svc.ClaimNext(ctx, agent)
-				if errors.Is(err, tickets.ErrQueueEmpty) {
-					return
-				}
-				if err != nil {
-					cancel(fmt.Errorf("claim next: %w", err))
-					return
-				}
-				r.claim = append(r.claim, time.Since(t0))
-				r.claimed = append(r.claimed, t.Number)
-				c := int(claims.Add(1))
-				// Tickets past every claim made or in flight are still queued.
-				if lo := c + o.Workers; c%10 == 0 && lo < len(order) {
-					n := order[lo+mrand.IntN(len(order)-lo)].Number
-					t0 := time.Now()
-					if _, err := svc.Position(ctx, agent, n); err != nil {
-						cancel(fmt.Errorf("position of #%d: %w", n, err))
-						return
-					}
-					r.pos = append(r.pos, time.Since(t0))
-				}
+	wall, err = runWorkers(ctx, o.Workers, func(ctx context.Context, w int) error {
+		agent := tickets.AgentActor(tickets.Agent{ID: fmt.Sprintf("UBENCH%03d", w), Name: fmt.Sprintf("Agente %d", w)})
+		r := &results[w]
+		for ctx.Err() == nil {
+			t0 := time.Now()
+			t, err := svc.ClaimNext(ctx, agent)
+			if errors.Is(err, tickets.ErrQueueEmpty) {
+				return nil
 			}
-		}()
-	}
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
+			if err != nil {
+				return fmt.Errorf("claim next: %w", err)
+			}
+			r.claim = append(r.claim, time.Since(t0))
+			r.claimed = append(r.claimed, t.Number)
+			c := int(claims.Add(1))
+			// Tickets past every claim made or in flight are still queued.
+			if lo := c + o.Workers; c%10 == 0 && lo < len(order) {
+				n := order[lo+mrand.IntN(len(order)-lo)].Number
+				t0 := time.Now()
+				if _, err := svc.Position(ctx, agent, n); err != nil {
+					return fmt.Errorf("position of #%d: %w", n, err)
+				}
+				r.pos = append(r.pos, time.Since(t0))
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, nil, nil, 0, err
 	}
-	wall = time.Since(start)
 	for _, r := range results {
 		claimed = append(claimed, r.claimed...)
 		claimLat = append(claimLat, r.claim...)
