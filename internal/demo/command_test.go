@@ -15,7 +15,8 @@ import (
 )
 
 // TestDemoCommand runs the README's command, `ticketbot demo`, as a
-// process on a free HTTP_ADDR, plays the whole story on its page, and
+// process on a free HTTP_ADDR, plays the whole story on its page (the
+// Telegram one, then the e-mail one), and
 // checks that the process then stops cleanly on SIGINT while the page is
 // still connected.
 func TestDemoCommand(t *testing.T) {
@@ -27,6 +28,7 @@ func TestDemoCommand(t *testing.T) {
 	base := p.base
 
 	runStory(t, b, base)
+	runEmailStory(t, b, base)
 
 	// SIGINT with the page's event stream open: a clean, prompt exit.
 	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
