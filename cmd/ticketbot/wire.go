@@ -27,7 +27,6 @@ import (
 func (m *Main) adapters() ([]Component, error) {
 	cfg := m.Config
 	tg, sl := cfg.Telegram, cfg.Slack
-	var err error
 	if m.Demo {
 		fakes, err := demo.StartFakes(nil)
 		if err != nil {

@@ -3,6 +3,8 @@ package demo
 import (
 	"fmt"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 )
 
 // runEmailStory plays the e-mail story on the page at base, after
@@ -69,4 +71,16 @@ func runEmailStory(t *testing.T, b *browser, base string) {
 	if eval[bool](b, `document.querySelector("#sl-messages").textContent.includes("#3")`) {
 		t.Error("the reply opened another ticket")
 	}
+
+	// Mid-size and phone widths: the mail pane stays usable.
+	b.run(chromedp.EmulateViewport(1000, 900))
+	b.waitJS("the mail pane beside the queue", `(() => { const r = document.querySelector("#email").getBoundingClientRect(); return r.width > 300 && r.height > 300; })()`)
+	b.shot("email-midsize")
+	b.run(chromedp.EmulateViewport(390, 800))
+	b.click(`.tabs [data-pane="email"]`, "E-mail")
+	b.waitJS("only the mail pane", `document.querySelector("#email").offsetParent !== null && document.querySelector("#customer").offsetParent === null`)
+	if w := eval[int](b, `document.documentElement.scrollWidth`); w > 390 {
+		t.Errorf("at 390px the page is %dpx wide", w)
+	}
+	b.shot("email-phone")
 }

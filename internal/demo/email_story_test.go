@@ -134,4 +134,21 @@ func TestDemoEmailStory(t *testing.T) {
 	if q.Counts["claimed"] != 1 || len(q.Working) != 1 || q.Working[0].Number != 1 || q.Working[0].Assignee != "Ana" {
 		t.Errorf("queue: counts %v, working %+v", q.Counts, q.Working)
 	}
+
+	// Ana resolves it: one threaded mail says so, and the queue counts it.
+	before := len(get[mailSnapshot](t, base, "/demo/api/email").Messages)
+	if code, out := post(t, base, "/demo/api/slack/click", slackAct{Agent: "U0AGENTA", TS: card.TS, ActionID: "ticket_resolve", Value: "1"}); code != 200 || out["ok"] != true {
+		t.Fatalf("resolve: %d %v", code, out)
+	}
+	eventually(t, "the resolved count", wait, func() bool {
+		return get[queueSnapshot](t, base, "/demo/api/queue").Counts["resolved"] == 1
+	})
+	var resolved []mailItem
+	eventually(t, "the resolution mail", wait, func() bool {
+		resolved = get[mailSnapshot](t, base, "/demo/api/email").Messages
+		return len(resolved) > before
+	})
+	if m := resolved[0]; m.Ticket != 1 || !strings.Contains(m.Text, "resuelto") || !slices.Contains(m.References, first) {
+		t.Errorf("resolution mail: ticket %d, references %v, text:\n%s", m.Ticket, m.References, m.Text)
+	}
 }

@@ -49,8 +49,8 @@ func row(t tickets.Ticket, pos int64) queueTicket {
 
 // queue reads the pane from the Service, as the demo's first agent. The
 // queue and its lengths are exact; the counts of the other statuses cover
-// the demo's agents and customer (in Telegram and by e-mail), who are everyone in the demo (the
-// Service has no count by status).
+// the demo's agents and customer (in Telegram and by e-mail), who are
+// everyone in the demo (the Service has no count by status).
 func (s *Server) queue(ctx context.Context) (queueSnapshot, error) {
 	snap := queueSnapshot{Enabled: true, Now: time.Now(), Queue: []queueTicket{}, Working: []queueTicket{},
 		Counts: map[string]int{}, ByPrio: map[string]int{}}
