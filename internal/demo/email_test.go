@@ -241,3 +241,22 @@ func TestMailPaneEvent(t *testing.T) {
 		t.Errorf("event %v, want email for the customer's inbox UID 1 (and none for the support mailbox)", e)
 	}
 }
+
+// TestQuoteAsClients: the mail client's quote, in Spanish and in English,
+// is what the adapter's stripper recognises.
+func TestQuoteAsClients(t *testing.T) {
+	orig := &email.Mail{From: email.Address{Name: "Soporte", Address: testSupport},
+		Date: time.Date(2026, 3, 4, 15, 5, 0, 0, time.UTC), Text: "Hola Carla:\n\nReinicie el módem.\n\n-- \nSoporte\n"}
+	for lang, attribution := range map[string]string{
+		"es": "El 4/3/2026 a las 15:05, Soporte <" + testSupport + "> escribió:\n",
+		"en": "On Wed, Mar 4, 2026 at 3:05 PM, Soporte <" + testSupport + "> wrote:\n",
+	} {
+		q := quote(orig, lang)
+		if !strings.HasPrefix(q, attribution) || !strings.Contains(q, "\n> Reinicie el módem.\n>\n") {
+			t.Errorf("%s quote:\n%s", lang, q)
+		}
+		if got := email.StripQuotes("Ya está.\n\n" + q); got != "Ya está." {
+			t.Errorf("%s: the adapter strips the quote to %q", lang, got)
+		}
+	}
+}
