@@ -39,6 +39,9 @@ func (m *Main) adapters() ([]Component, error) {
 			QueueChannel: slacktest.DefaultChannelID, Agents: []string{demo.AgentsGroup},
 			AnonymousAgents: cfg.Slack.AnonymousAgents, TeamName: cfg.Slack.TeamName, ThreadMessages: cfg.Slack.ThreadMessages,
 		}
+		if cfg.Email, err = demoEmail(fakes, cfg); err != nil {
+			return nil, err
+		}
 	}
 
 	// Everything is built in dependency order: the outbox the adapters
@@ -83,6 +86,7 @@ func (m *Main) adapters() ([]Component, error) {
 	if err != nil {
 		return nil, err
 	}
+	emCfg.IMAP.Backlog = m.Demo // the demo's mailbox starts empty: a mail before the first login counts
 	emDeps := email.Deps{Service: m.Service, Storage: store.NewEmail(m.Store), Marks: marks, Leases: leases,
 		Outbox: outbox, Logger: *m.component("email")}
 	// Files cross between the platforms: Slack copies the customers'
@@ -154,7 +158,7 @@ func (m *Main) adapters() ([]Component, error) {
 			Telegram: m.fakes.Telegram, Slack: m.fakes.Slack, Service: m.Service,
 			QueueChannel: slacktest.DefaultChannelID, Agents: m.fakes.Agents,
 			Customer: demo.DefaultCustomer(cfg.Language), NoteMarker: slack.NoteMarker,
-			Log: *m.component("demo"),
+			Mail: m.fakes.Mail, Log: *m.component("demo"),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("demo page: %w", err)

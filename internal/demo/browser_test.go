@@ -275,3 +275,9 @@ func TestPageInBrowser(t *testing.T) {
 	}
 	b.shot("phone-agents")
 }
+
+// set types text into the input sel without submitting.
+func (b *browser) set(sel, text string) {
+	b.t.Helper()
+	b.run(chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.SetValue(chromedp.CSS(sel), text))
+}

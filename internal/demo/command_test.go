@@ -15,7 +15,8 @@ import (
 )
 
 // TestDemoCommand runs the README's command, `ticketbot demo`, as a
-// process on a free HTTP_ADDR, plays the whole story on its page, and
+// process on a free HTTP_ADDR, plays the whole story on its page (the
+// Telegram one, then the e-mail one), and
 // checks that the process then stops cleanly on SIGINT while the page is
 // still connected.
 func TestDemoCommand(t *testing.T) {
@@ -23,8 +24,42 @@ func TestDemoCommand(t *testing.T) {
 		t.Skip("builds ticketbot and runs the full story in a browser")
 	}
 	b := newBrowser(t)
-	bin := buildTicketbot(t)
+	p := startDemo(t)
+	base := p.base
 
+	runStory(t, b, base)
+	runEmailStory(t, b, base)
+
+	// SIGINT with the page's event stream open: a clean, prompt exit.
+	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-p.exited:
+		p.stopped = true
+		if err != nil {
+			t.Errorf("ticketbot demo after SIGINT: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("ticketbot demo still running 10s after SIGINT (an open event stream holding the shutdown?)")
+	}
+}
+
+// demoProcess is `ticketbot demo` running on base.
+type demoProcess struct {
+	base    string
+	cmd     *exec.Cmd
+	exited  chan error
+	stopped bool // exited was read
+	logs    syncBuffer
+}
+
+// startDemo runs `ticketbot demo` on a free HTTP_ADDR with the embedded
+// Redis and waits until it serves; the test's end kills it (its output
+// is logged when the test failed).
+func startDemo(t *testing.T) *demoProcess {
+	t.Helper()
+	bin := buildTicketbot(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -32,30 +67,27 @@ func TestDemoCommand(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close()
 
-	var logs syncBuffer
-	cmd := exec.Command(bin, "demo")
-	cmd.Env = append(os.Environ(), "HTTP_ADDR="+addr, "LOG_FORMAT=console", "REDIS_URL=")
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
+	p := &demoProcess{base: "http://" + addr, exited: make(chan error, 1)}
+	p.cmd = exec.Command(bin, "demo")
+	p.cmd.Env = append(os.Environ(), "HTTP_ADDR="+addr, "LOG_FORMAT=console", "REDIS_URL=")
+	p.cmd.Stdout, p.cmd.Stderr = &p.logs, &p.logs
+	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stopped := false
+	go func() { p.exited <- p.cmd.Wait() }()
 	t.Cleanup(func() {
-		if !stopped {
-			_ = cmd.Process.Kill()
-			<-exited
+		if !p.stopped {
+			_ = p.cmd.Process.Kill()
+			<-p.exited
 		}
 		if t.Failed() {
-			t.Logf("ticketbot demo output:\n%s", logs.String())
+			t.Logf("ticketbot demo output:\n%s", p.logs.String())
 		}
 	})
 
-	base := "http://" + addr
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		resp, err := http.Get(base + "/healthz")
+		resp, err := http.Get(p.base + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -63,8 +95,8 @@ func TestDemoCommand(t *testing.T) {
 			}
 		}
 		select {
-		case err := <-exited:
-			stopped = true
+		case err := <-p.exited:
+			p.stopped = true
 			t.Fatalf("ticketbot demo exited before serving: %v", err)
 		case <-time.After(100 * time.Millisecond):
 		}
@@ -72,7 +104,7 @@ func TestDemoCommand(t *testing.T) {
 			t.Fatal("ticketbot demo did not answer /healthz within 20s")
 		}
 	}
-	resp, err := http.Get(base + "/demo/api/config")
+	resp, err := http.Get(p.base + "/demo/api/config")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,22 +112,7 @@ func TestDemoCommand(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /demo/api/config: %d", resp.StatusCode)
 	}
-
-	runStory(t, b, base)
-
-	// SIGINT with the page's event stream open: a clean, prompt exit.
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		stopped = true
-		if err != nil {
-			t.Errorf("ticketbot demo after SIGINT: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Error("ticketbot demo still running 10s after SIGINT (an open event stream holding the shutdown?)")
-	}
+	return p
 }
 
 var (

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/colombiainformatica/ticketbot/bots/email"
 	"github.com/colombiainformatica/ticketbot/bots/slack/slacktest"
 	"github.com/colombiainformatica/ticketbot/bots/telegram/telegramtest"
 	"github.com/colombiainformatica/ticketbot/tickets"
@@ -48,6 +49,9 @@ type Config struct {
 	// the Slack adapter defines it. The page prefixes it when the agent
 	// writes a note and shows it as a hint; empty hides the note switch.
 	NoteMarker string
+	// Mail, when set, is the demo's mail server (Fakes.StartMail): the
+	// mail pane plays its customer's mail client; nil hides the pane.
+	Mail *Mail
 	// Log receives the page's own log lines (failed API calls).
 	Log zerolog.Logger
 }
@@ -69,6 +73,8 @@ type Server struct {
 	tg       *telegramtest.Server
 	sl       *slacktest.Server
 	svc      *tickets.Service
+	mail     *Mail
+	mailer   *email.Sender // the customer's mail client's SMTP submission
 	channel  string
 	agents   []Agent
 	marker   string
@@ -123,7 +129,17 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo: embedded assets: %w", err)
 	}
+	var mailer *email.Sender
+	if m := cfg.Mail; m != nil {
+		mailer, err = email.NewSender(email.SMTPConfig{Addr: m.Host.SMTPAddr(), Security: email.SecurityNone,
+			Username: m.Customer.Address, Password: m.customerPassword, Timeout: appTimeout})
+		if err != nil {
+			return nil, fmt.Errorf("demo: the mail pane's sender: %w", err)
+		}
+	}
 	return &Server{
+		mail:     cfg.Mail,
+		mailer:   mailer,
 		tg:       cfg.Telegram,
 		sl:       cfg.Slack,
 		svc:      cfg.Service,
@@ -162,6 +178,10 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /demo/api/slack/post", s.handleSlackPost)
 	mux.HandleFunc("POST /demo/api/slack/command", s.handleSlackCommand)
 	mux.HandleFunc("POST /demo/api/slack/submit", s.handleSlackSubmit)
+
+	mux.HandleFunc("GET /demo/api/email", s.handleEmail)
+	mux.HandleFunc("POST /demo/api/email/send", s.handleEmailSend)
+	mux.HandleFunc("POST /demo/api/email/read", s.handleEmailRead)
 
 	mux.HandleFunc("GET /demo/api/queue", s.handleQueue)
 }

@@ -23,6 +23,8 @@ type Fakes struct {
 	SigningSecret string
 	// Agents are the members of AgentsGroup.
 	Agents []Agent
+	// Mail is the demo's mail server, once StartMail started it.
+	Mail *Mail
 }
 
 // StartFakes starts the fake Telegram Bot API and the fake Slack workspace
@@ -64,4 +66,7 @@ func (f *Fakes) SetAppURL(baseURL string) {
 func (f *Fakes) Close() {
 	f.Telegram.Close()
 	f.Slack.Close()
+	if f.Mail != nil {
+		_ = f.Mail.Host.Close()
+	}
 }

@@ -6,10 +6,12 @@ import (
 	"io/fs"
 	"mime"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/colombiainformatica/ticketbot/bots/slack/slacktest"
 	"github.com/colombiainformatica/ticketbot/bots/telegram/telegramtest"
+	"github.com/colombiainformatica/ticketbot/internal/demo/mailhost"
 )
 
 // maxBody caps the JSON bodies the API reads.
@@ -53,11 +55,12 @@ func (s *Server) handleConfig(w http.ResponseWriter, _ *http.Request) {
 		"channel":    s.channelInfo(),
 		"noteMarker": s.marker,
 		"queue":      s.svc != nil,
+		"email":      s.mailInfo(),
 	})
 }
 
 // handleEvents streams Server-Sent Events naming the pane that changed
-// ("telegram", "slack", "queue") until the browser goes away or Close.
+// ("telegram", "slack", "email", "queue") until the browser goes away or Close.
 // The page fetches the pane again; "ping" comes every 15 seconds.
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
@@ -75,6 +78,14 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	defer stopSL()
 	local, unsubscribe := s.subscribe()
 	defer unsubscribe()
+	var mailEvents <-chan mailhost.Change // nil without the mail pane: never ready
+	me := ""
+	if s.mail != nil {
+		var stopMail func()
+		mailEvents, stopMail = s.mail.Host.Watch()
+		defer stopMail()
+		me = s.mail.Customer.Address
+	}
 	customer := s.customerInfo().ID
 
 	send := func(event, data string) bool {
@@ -110,6 +121,14 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			ok = send("slack", jsonString(map[string]any{"kind": e.Kind, "ts": e.TS, "user": e.User, "thread": threadOf(e)}))
+		case c, open := <-mailEvents:
+			if !open {
+				return
+			}
+			if c.Address != me {
+				continue
+			}
+			ok = send("email", jsonString(map[string]any{"folder": strings.ToLower(c.Folder), "uid": c.UID}))
 		case pane := <-local:
 			ok = send(pane, `{"kind":"local"}`)
 		}

@@ -49,8 +49,8 @@ func row(t tickets.Ticket, pos int64) queueTicket {
 
 // queue reads the pane from the Service, as the demo's first agent. The
 // queue and its lengths are exact; the counts of the other statuses cover
-// the demo's agents and customer, who are everyone in the demo (the
-// Service has no count by status).
+// the demo's agents and customer (in Telegram and by e-mail), who are
+// everyone in the demo (the Service has no count by status).
 func (s *Server) queue(ctx context.Context) (queueSnapshot, error) {
 	snap := queueSnapshot{Enabled: true, Now: time.Now(), Queue: []queueTicket{}, Working: []queueTicket{},
 		Counts: map[string]int{}, ByPrio: map[string]int{}}
@@ -95,10 +95,17 @@ func (s *Server) queue(ctx context.Context) (queueSnapshot, error) {
 			}
 		}
 	}
-	customer := tickets.Customer{Platform: "telegram", UserID: strconv.FormatInt(s.customerInfo().ID, 10)}
-	ts, err := s.svc.CustomerTickets(ctx, actor, customer.Key(), 0, 100)
-	if err != nil {
-		return snap, err
+	customers := []tickets.Customer{{Platform: "telegram", UserID: strconv.FormatInt(s.customerInfo().ID, 10)}}
+	if s.mail != nil {
+		customers = append(customers, tickets.Customer{Platform: "email", UserID: s.mail.Customer.Address})
+	}
+	var ts []tickets.Ticket
+	for _, c := range customers {
+		page, err := s.svc.CustomerTickets(ctx, actor, c.Key(), 0, 100)
+		if err != nil {
+			return snap, err
+		}
+		ts = append(ts, page...)
 	}
 	for _, t := range ts {
 		if seen[t.Number] || t.Status == tickets.StatusOpen {
