@@ -71,14 +71,26 @@ func (s *Server) botMessageLocked(c *channel, p params, threadTS, text string, b
 	}
 }
 
+// channelArgLocked finds the channel a method names in its channel
+// argument. Callers hold s.mu.
+func (s *Server) channelArgLocked(p params) (*channel, error) {
+	c := s.findChannelLocked(p.Get("channel"))
+	if c == nil {
+		return nil, apiError("channel_not_found")
+	}
+	return c, nil
+}
+
 // ownMessageLocked finds the message (channel and the ts argument tsArg) a
 // method acts on; with a refusal, it must be the bot's (chat.update and
 // chat.delete refuse others' messages). Callers hold s.mu.
 func (s *Server) ownMessageLocked(p params, tsArg, refusal string) (*channel, *Message, error) {
-	c, m := s.findMessageLocked(p.Get("channel"), p.Get(tsArg))
+	c, err := s.channelArgLocked(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, m := s.findMessageLocked(c.id, p.Get(tsArg))
 	switch {
-	case c == nil:
-		return nil, nil, apiError("channel_not_found")
 	case m == nil:
 		return nil, nil, apiError("message_not_found")
 	case refusal != "" && m.BotID != s.cfg.botID:
@@ -94,9 +106,9 @@ func (s *Server) chatPostMessage(p params) (map[string]any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.findChannelLocked(p.Get("channel"))
-	if c == nil {
-		return nil, apiError("channel_not_found")
+	c, err := s.channelArgLocked(p)
+	if err != nil {
+		return nil, err
 	}
 	threadTS := p.Get("thread_ts")
 	if threadTS != "" {
@@ -158,9 +170,9 @@ func (s *Server) chatPostEphemeral(p params) (map[string]any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.findChannelLocked(p.Get("channel"))
-	if c == nil {
-		return nil, apiError("channel_not_found")
+	c, err := s.channelArgLocked(p)
+	if err != nil {
+		return nil, err
 	}
 	uid := p.Get("user")
 	if u, ok := s.users[uid]; !ok || u.isBot {
@@ -214,9 +226,9 @@ func (s *Server) chatGetPermalink(p params) (map[string]any, error) {
 func (s *Server) conversationsInfo(p params) (map[string]any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.findChannelLocked(p.Get("channel"))
-	if c == nil {
-		return nil, apiError("channel_not_found")
+	c, err := s.channelArgLocked(p)
+	if err != nil {
+		return nil, err
 	}
 	return map[string]any{"channel": map[string]any{
 		"id": c.id, "name": c.name, "name_normalized": c.name,
@@ -264,9 +276,9 @@ func inRange(p params, ts string) bool {
 func (s *Server) conversationsHistory(p params) (map[string]any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.findChannelLocked(p.Get("channel"))
-	if c == nil {
-		return nil, apiError("channel_not_found")
+	c, err := s.channelArgLocked(p)
+	if err != nil {
+		return nil, err
 	}
 	var msgs []map[string]any
 	for i := len(c.messages) - 1; i >= 0; i-- { // newest first

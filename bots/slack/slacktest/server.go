@@ -287,6 +287,25 @@ type params struct{ url.Values }
 
 func (p params) present(key string) bool { _, ok := p.Values[key]; return ok }
 
+// delay holds a call for d, as a slow Slack would, and reports whether to
+// go on answering it: a client that gave up is recorded as gone, and a
+// closed server answers nothing.
+func (s *Server) delay(r *http.Request, call Call, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		call.Status = 0
+		call.Error = "client_gone"
+		s.record(call)
+		return false
+	case <-s.closed:
+		return false
+	}
+}
+
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	method := r.PathValue("method")
 	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
@@ -296,33 +315,12 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	values, token, perr := parseParams(r, body)
 	call.Params = redact(values)
 
-	if d := s.latencyFor(method); d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			call.Status = 0
-			call.Error = "client_gone"
-			s.record(call)
-			return
-		case <-s.closed:
-			t.Stop()
-			return
-		}
+	if d := s.latencyFor(method); d > 0 && !s.delay(r, call, d) {
+		return
 	}
 
 	if tf, ok := s.threadFault(values.Get("thread_ts")); ok {
-		t := time.NewTimer(tf.latency)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			call.Error = "client_gone"
-			s.record(call)
-			return
-		case <-s.closed:
-			t.Stop()
+		if !s.delay(r, call, tf.latency) {
 			return
 		}
 		if tf.status >= 500 {
