@@ -61,6 +61,8 @@ type env struct {
 	answered  int // callback answers consumed by answers
 	// wrapStore, when set, wraps the store the Service keeps tickets in.
 	wrapStore func(tickets.Store) tickets.Store
+	// now, when set, is the bots' clock.
+	now func() time.Time
 }
 
 type envOption func(*env)
@@ -83,6 +85,11 @@ func (s failingStore) Apply(ctx context.Context, c tickets.Change) (tickets.Tick
 		return tickets.Ticket{}, errors.New("injected failure")
 	}
 	return s.Store.Apply(ctx, c)
+}
+
+// withClock gives the bots the clock now.
+func withClock(now func() time.Time) envOption {
+	return func(e *env) { e.now = now }
 }
 
 func withConfig(f func(*telegram.Config)) envOption {
@@ -133,7 +140,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 // deps are the Bot's dependencies over the env's store and outbox.
 func (e *env) deps() telegram.Deps {
 	return telegram.Deps{Service: e.svc, Storage: store.NewTelegram(e.st), Marks: store.NewInbound(e.st),
-		Leases: store.NewLeases(e.st), Outbox: e.inline}
+		Leases: store.NewLeases(e.st), Outbox: e.inline, Now: e.now}
 }
 
 // newBot builds another Bot over the same fake, store and outbox.
