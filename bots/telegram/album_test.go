@@ -235,7 +235,7 @@ func TestAlbumFlood(t *testing.T) {
 	e.start()
 	e.acceptTerms(maria)                            // 2 updates
 	e.open(maria, "Falla", "Alta", "Pantalla rota") // 4 updates
-	e.stop() // each album is flushed by the next update, not by the timer
+	e.stop()                                        // each album is flushed by the next update, not by the timer
 	for i := range 25 {
 		group := fmt.Sprintf("album-%d", i)
 		for j := range 2 {
