@@ -55,8 +55,11 @@ type Main struct {
 	listener  net.Listener
 	server    *http.Server
 	serveErr  chan error
-	group     *group
-	stopping  atomic.Bool
+	// metricsListener and metricsServer serve /metrics on METRICS_ADDR.
+	metricsListener net.Listener
+	metricsServer   *http.Server
+	group           *group
+	stopping        atomic.Bool
 }
 
 // NewMain returns a Main to configure and run.
@@ -142,6 +145,11 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
+	m.serveErr = make(chan error, 2)
+	if err := m.serveMetrics(); err != nil {
+		l.Close()
+		return err
+	}
 	m.listener = l
 	m.listening(l)
 	srv := newHTTPServer(mux, m.component("http"))
@@ -149,9 +157,12 @@ func (m *Main) Run(ctx context.Context) error {
 		srv.RegisterOnShutdown(m.page.Close) // open event streams would hold the shutdown
 	}
 	m.server = srv
-	m.serveErr = make(chan error, 1)
 	go func() { m.serveErr <- srv.Serve(l) }()
-	m.component("http").Info().Str("addr", l.Addr().String()).Msg("serving /healthz, /readyz, /metrics")
+	served := "serving /healthz, /readyz, /metrics"
+	if cfg.Limits.MetricsAddr != "" {
+		served = "serving /healthz, /readyz"
+	}
+	m.component("http").Info().Str("addr", l.Addr().String()).Msg(served)
 	if m.Demo {
 		m.Log.Info().Msgf("demo running: open http://localhost:%d", l.Addr().(*net.TCPAddr).Port)
 	}
@@ -201,6 +212,12 @@ func (m *Main) Close() error {
 			errs = append(errs, fmt.Errorf("stop http server: %w", err))
 		}
 		m.server = nil
+	}
+	if m.metricsServer != nil {
+		if err := m.metricsServer.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop metrics server: %w", err))
+		}
+		m.metricsServer = nil
 	}
 	if m.group != nil {
 		if err := m.group.stop(ctx); err != nil {
