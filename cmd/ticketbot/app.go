@@ -118,10 +118,11 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Store = store.New(m.Redis, store.Options{Prefix: cfg.Prefix, Desk: cfg.Desk, DeadLetterKeep: cfg.DeadLetterKeep, DeadLetterCap: cfg.DeadLetterCap})
 	m.Metrics = NewMetrics()
 	m.Service = tickets.NewService(m.Store, m.Store, m.Store, tickets.Config{
-		Policy:         cfg.Policy,
-		TermsVersion:   cfg.TermsVersion,
-		EstimateWindow: cfg.EstimateWindow,
-		Observer:       m.Metrics,
+		Policy:           cfg.Policy,
+		TermsVersion:     cfg.TermsVersion,
+		EstimateWindow:   cfg.EstimateWindow,
+		MaxActiveTickets: cfg.Limits.MaxActiveTickets,
+		Observer:         m.Metrics,
 	})
 	m.Metrics.WatchQueue(m.Service, 2*time.Second)
 	m.logStart()
