@@ -63,6 +63,8 @@ type env struct {
 	wrapStore func(tickets.Store) tickets.Store
 	// now, when set, is the bots' clock.
 	now func() time.Time
+	// maxActive is the Service's cap on a customer's active tickets.
+	maxActive int
 }
 
 type envOption func(*env)
@@ -85,6 +87,11 @@ func (s failingStore) Apply(ctx context.Context, c tickets.Change) (tickets.Tick
 		return tickets.Ticket{}, errors.New("injected failure")
 	}
 	return s.Store.Apply(ctx, c)
+}
+
+// withCap caps a customer's active tickets at n.
+func withCap(n int) envOption {
+	return func(e *env) { e.maxActive = n }
 }
 
 // withClock gives the bots the clock now.
@@ -123,7 +130,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	if e.wrapStore != nil {
 		ts = e.wrapStore(ts)
 	}
-	e.svc = tickets.NewService(ts, e.st, e.st, tickets.Config{TermsVersion: e.cfg.TermsVersion})
+	e.svc = tickets.NewService(ts, e.st, e.st, tickets.Config{TermsVersion: e.cfg.TermsVersion, MaxActiveTickets: e.maxActive})
 	e.inline = delivery.NewInline()
 	e.bot = e.newBot(e.cfg)
 	t.Cleanup(func() {
