@@ -3,6 +3,7 @@ package tickets
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // ReasonActiveCap is the Reason of the refusal of a customer who already
@@ -99,4 +100,22 @@ func (s *Service) scanCustomer(ctx context.Context, customerKey, rid string) (ac
 			return active, Ticket{}, false, nil
 		}
 	}
+}
+
+// mailAtCap files mail m, which would have opened a ticket of a sender at
+// the cap, as their message on their most recent active ticket: nothing
+// is lost, and the adapter tells them where it went.
+func (s *Service) mailAtCap(ctx context.Context, m Mail) (Ticket, MailOutcome, error) {
+	active, err := s.ActiveTickets(ctx, SystemActor, m.Sender.Key())
+	if err != nil {
+		return Ticket{}, 0, err
+	}
+	if len(active) == 0 { // all of them beyond the newest MaxPageSize: unlikely
+		return Ticket{}, 0, s.capped(s.cfg.MaxActiveTickets)
+	}
+	if m.Text == "" && len(m.Attachments) == 0 {
+		m.Text = strings.TrimSpace(m.Subject)
+	}
+	t, _, err := s.customerMail(ctx, active[0], m)
+	return t, MailCapped, err
 }

@@ -121,6 +121,18 @@ func TestOpenCap(t *testing.T) {
 				}
 			}
 		}},
+		"a new mail at the cap goes to the newest active ticket": {3, func(t *testing.T, e *env) {
+			for range 3 {
+				e.open(t, mailer, tickets.NatureQuestion, tickets.UrgencyLow)
+			}
+			tk, o, err := e.svc.ReceiveMail(e.ctx, tickets.Mail{Sender: mailer, Authenticated: true, Subject: "Otra", Text: "otra cosa"})
+			if err != nil || o != tickets.MailCapped || tk.Number != 3 || tk.Messages != 1 {
+				t.Fatalf("ReceiveMail = #%d (%d messages) %s, %v; want #3 capped with the message", tk.Number, tk.Messages, o, err)
+			}
+			if n := e.store.Len(); n != 3 {
+				t.Errorf("%d tickets stored; want 3", n)
+			}
+		}},
 		"customer reopen under the cap": {3, func(t *testing.T, e *env) {
 			old := e.open(t, alice, tickets.NatureQuestion, tickets.UrgencyLow)
 			resolve(t, e, old.Number)
