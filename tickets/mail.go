@@ -44,13 +44,17 @@ const (
 	// sender is not authenticated: it is an internal note flagged with the
 	// sender, which changes nothing else.
 	MailUnverified
+	// MailCapped: the mail would have opened a ticket, but its sender is at
+	// the cap of active tickets (Config.MaxActiveTickets): it is their
+	// message on their most recent active ticket instead (cap.go).
+	MailCapped
 )
 
-var mailOutcomeNames = [...]string{"", "opened", "added", "reopened", "unverified"}
+var mailOutcomeNames = [...]string{"", "opened", "added", "reopened", "unverified", "capped"}
 
 // String returns the outcome's name.
 func (o MailOutcome) String() string {
-	if o >= MailOpened && o <= MailUnverified {
+	if o >= MailOpened && o <= MailCapped {
 		return mailOutcomeNames[o]
 	}
 	return "unknown"
@@ -77,6 +81,9 @@ const (
 //     sender who failed authentication) it is an internal note on the named
 //     ticket, flagged with the sender (Message.Unverified), whatever the
 //     ticket's status: it changes nothing and reaches no customer.
+//
+// A new request from a sender at the cap of active tickets is their
+// message on their most recent active ticket (MailCapped).
 //
 // Each outcome is one change with one event (EventOpened, EventMessage —
 // from resolved to open for a reopening — or EventNote). A repeated call
@@ -114,6 +121,9 @@ func (s *Service) ReceiveMail(ctx context.Context, m Mail) (t Ticket, o MailOutc
 		Customer: m.Sender, Intake: IntakeEmail, Nature: MailNature, Urgency: MailUrgency,
 		Subject: m.Subject, Description: desc, Attachments: m.Attachments, Ref: m.Ref,
 	})
+	if ErrorReason(err) == ReasonActiveCap {
+		return s.mailAtCap(ctx, m)
+	}
 	return t, MailOpened, err
 }
 

@@ -25,7 +25,9 @@ type OpenRequest struct {
 // Chat intake requires the current terms to be accepted (policy §7); an
 // e-mail request accepts them by being sent. A repeated call with the same
 // request ID (WithRequestID) returns the ticket the first call opened, as
-// it is now. Errors: EINVALID, ETERMS, EINTERNAL.
+// it is now, even when the customer is at the cap of active tickets
+// since. A customer at that cap is refused (ReasonActiveCap). Errors:
+// EINVALID, ETERMS, EINTERNAL.
 func (s *Service) Open(ctx context.Context, r OpenRequest) (t Ticket, err error) {
 	defer s.observe("open", time.Now(), &err)
 	if r.Intake == "" {
@@ -42,6 +44,9 @@ func (s *Service) Open(ctx context.Context, r OpenRequest) (t Ticket, err error)
 		if s.NeedsTerms(p) {
 			return Ticket{}, ErrTermsNotAccepted
 		}
+	}
+	if t, done, err := s.capOpen(ctx, r.Customer.Key()); err != nil || done {
+		return t, err
 	}
 	now := s.cfg.Clock.Now().UTC().Truncate(time.Millisecond)
 	t = Ticket{

@@ -32,8 +32,11 @@ type Config struct {
 	TermsVersion string
 	// EstimateWindow is how far back claims are counted to estimate waits.
 	EstimateWindow time.Duration
-	Clock          Clock
-	Observer       Observer
+	// MaxActiveTickets caps a customer's active tickets (cap.go); 0 sets
+	// no cap.
+	MaxActiveTickets int
+	Clock            Clock
+	Observer         Observer
 }
 
 // Service is the one entry point of the adapters: it enforces the ticket
@@ -346,7 +349,8 @@ func (s *Service) Close(ctx context.Context, a Actor, number int64) (Ticket, err
 }
 
 // Reopen puts a resolved or closed ticket back in the queue, unowned, at its
-// original arrival position. Its customer or any agent may reopen. Errors:
+// original arrival position. Its customer or any agent may reopen; a
+// customer at the cap of active tickets may not (ReasonActiveCap). Errors:
 // EFORBIDDEN, ENOTFOUND, EINVALID, EINTERNAL.
 func (s *Service) Reopen(ctx context.Context, a Actor, number int64) (Ticket, error) {
 	return s.transition(ctx, "reopen", a, number, ActionReopen, EventReopened)
@@ -357,6 +361,9 @@ func (s *Service) transition(ctx context.Context, op string, a Actor, number int
 	return s.mutate(ctx, a, number, func(t *Ticket, c *Change) error {
 		to, err := checkTransition(a, *t, action)
 		if err != nil {
+			return err
+		}
+		if err := s.capReopen(ctx, a, action, t.Customer.Key()); err != nil {
 			return err
 		}
 		if to == StatusOpen {

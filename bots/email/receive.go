@@ -141,6 +141,11 @@ func (b *Bot) person(ctx context.Context, in Incoming, m *Mail, id string) error
 		return err
 	}
 	b.log.Info().Str("mail", id).Int64("ticket", t.Number).Str("outcome", outcome.String()).Msg("mail filed")
+	if outcome == tickets.MailCapped {
+		if err := b.tellCapped(ctx, m, id, c, t); err != nil {
+			return err
+		}
+	}
 	if outcome != tickets.MailUnverified && t.Unreachable != "" {
 		// The customer wrote: their address works.
 		if _, err := b.svc.MarkReachable(tickets.WithRequestID(ctx, "email:reach:"+id), t.Number); err != nil {

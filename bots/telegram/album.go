@@ -152,11 +152,8 @@ func (b *Bot) deliverAlbum(ctx context.Context, a Album, parts []albumPart) erro
 	if err != nil {
 		return err
 	}
-	// The album counts against the flood budget, but its parts were
-	// accepted when they arrived: it is stored even over the limit.
-	if _, err := b.flooded(ctx, t); err != nil {
-		return err
-	}
+	// Its parts were counted against the flood budget as they arrived
+	// (handle): the album is not counted again.
 	var captions []string
 	var atts []tickets.Attachment
 	replyTo := 0

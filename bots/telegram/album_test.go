@@ -223,3 +223,44 @@ func TestStopDuringAlbumFlushFinishesIt(t *testing.T) {
 		t.Errorf("confirmations = %d, want one for the album and one for the text", n)
 	}
 }
+
+// Album parts count against the flood limit as they arrive: 25 two-photo
+// albums from one customer store no more than the limit lets through, and
+// the customer is told once, as for text.
+func TestAlbumFlood(t *testing.T) {
+	// The flood window is the clock's minute: the test starts at the
+	// beginning of one.
+	base, start := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC), time.Now()
+	e := newEnv(t, withClock(func() time.Time { return base.Add(time.Since(start)) }))
+	e.start()
+	e.acceptTerms(maria)                            // 2 updates
+	e.open(maria, "Falla", "Alta", "Pantalla rota") // 4 updates
+	e.stop()                                        // each album is flushed by the next update, not by the timer
+	for i := range 25 {
+		group := fmt.Sprintf("album-%d", i)
+		for j := range 2 {
+			u := photoUpdate(maria, 7000+2*i+j, fmt.Sprintf("p%02d-%d", i, j), "", group)
+			if err := e.bot.HandleUpdate(context.Background(), u); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// The default limit is 20 updates a minute: 14 parts, 7 albums.
+	c := e.conversation(1)
+	files := 0
+	for _, m := range c {
+		files += len(m.Attachments)
+	}
+	if len(c) != 7 || files != 14 {
+		t.Errorf("stored %d messages with %d files, want the 7 albums (14 parts) under the limit", len(c), files)
+	}
+	n := 0
+	for _, m := range e.fake.Messages(maria.ID) {
+		if strings.Contains(m.PlainText, "demasiados mensajes") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("flood warnings = %d, want 1 per window", n)
+	}
+}

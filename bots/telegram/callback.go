@@ -25,6 +25,7 @@ const (
 	actReopen   = "o" // arg: ticket number
 	actRate     = "r" // arg: ticket number "." stars
 	actRoute    = "m" // arg: ticket number "." pending message's turn
+	actAddTo    = "w" // arg: ticket number (at the cap of active tickets)
 )
 
 // data returns the callback data of act with arg for user.
@@ -86,6 +87,8 @@ func (t *turn) callback(ctx context.Context, q *tgbotapi.CallbackQuery) error {
 		return t.rate(ctx, n, stars)
 	case actRoute:
 		return t.routeChosen(ctx, n, rest, msgID)
+	case actAddTo:
+		return t.addTo(ctx, n)
 	}
 	t.answer.text = t.tx.Expired
 	return nil

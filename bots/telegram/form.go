@@ -86,6 +86,9 @@ func (t *turn) newForm(ctx context.Context) error {
 		t.askTerms(true)
 		return nil
 	}
+	if err := t.b.svc.CanOpen(ctx, t.cust.Key()); err != nil {
+		return t.atCap(ctx, err)
+	}
 	d := &draft{Nonce: strings.TrimPrefix(t.key, "u")}
 	if err := t.saveDraft(ctx, d); err != nil {
 		return err
@@ -158,6 +161,9 @@ func (t *turn) submit(ctx context.Context, d *draft, text string) error {
 		Description: text,
 		Attachments: d.Attachments,
 	})
+	if tickets.ErrorReason(err) == tickets.ReasonActiveCap {
+		return t.formAtCap(ctx, d, text)
+	}
 	if err != nil {
 		return t.fail(0, err)
 	}

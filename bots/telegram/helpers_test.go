@@ -61,6 +61,10 @@ type env struct {
 	answered  int // callback answers consumed by answers
 	// wrapStore, when set, wraps the store the Service keeps tickets in.
 	wrapStore func(tickets.Store) tickets.Store
+	// now, when set, is the bots' clock.
+	now func() time.Time
+	// maxActive is the Service's cap on a customer's active tickets.
+	maxActive int
 }
 
 type envOption func(*env)
@@ -83,6 +87,16 @@ func (s failingStore) Apply(ctx context.Context, c tickets.Change) (tickets.Tick
 		return tickets.Ticket{}, errors.New("injected failure")
 	}
 	return s.Store.Apply(ctx, c)
+}
+
+// withCap caps a customer's active tickets at n.
+func withCap(n int) envOption {
+	return func(e *env) { e.maxActive = n }
+}
+
+// withClock gives the bots the clock now.
+func withClock(now func() time.Time) envOption {
+	return func(e *env) { e.now = now }
 }
 
 func withConfig(f func(*telegram.Config)) envOption {
@@ -116,7 +130,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	if e.wrapStore != nil {
 		ts = e.wrapStore(ts)
 	}
-	e.svc = tickets.NewService(ts, e.st, e.st, tickets.Config{TermsVersion: e.cfg.TermsVersion})
+	e.svc = tickets.NewService(ts, e.st, e.st, tickets.Config{TermsVersion: e.cfg.TermsVersion, MaxActiveTickets: e.maxActive})
 	e.inline = delivery.NewInline()
 	e.bot = e.newBot(e.cfg)
 	t.Cleanup(func() {
@@ -133,7 +147,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 // deps are the Bot's dependencies over the env's store and outbox.
 func (e *env) deps() telegram.Deps {
 	return telegram.Deps{Service: e.svc, Storage: store.NewTelegram(e.st), Marks: store.NewInbound(e.st),
-		Leases: store.NewLeases(e.st), Outbox: e.inline}
+		Leases: store.NewLeases(e.st), Outbox: e.inline, Now: e.now}
 }
 
 // newBot builds another Bot over the same fake, store and outbox.

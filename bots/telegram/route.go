@@ -85,6 +85,12 @@ func (b *Bot) routeMessage(tx *texts, user int64, key string, active []tickets.T
 		r.markup("\n"+tx.WhichTicketMoreF, maxRouteChoices, len(active))
 		active = active[:maxRouteChoices]
 	}
+	return r, b.routeButtons(user, key, active)
+}
+
+// routeButtons are the buttons that give the pending message of turn key
+// to one of the tickets active, one a row.
+func (b *Bot) routeButtons(user int64, key string, active []tickets.Ticket) [][]button {
 	var kb [][]button
 	for _, tk := range active {
 		label := "#" + strconv.FormatInt(tk.Number, 10) + " · " + tk.Subject
@@ -93,7 +99,7 @@ func (b *Bot) routeMessage(tx *texts, user int64, key string, active []tickets.T
 		}
 		kb = append(kb, []button{{Text: label, Data: b.data(user, actRoute, strconv.FormatInt(tk.Number, 10)+"."+key)}})
 	}
-	return r, kb
+	return kb
 }
 
 // addMessage adds a message to ticket n and reports whether it did; a

@@ -27,6 +27,7 @@ func TestRefusalsAreLocalized(t *testing.T) {
 		{reasoned(tickets.ReasonEmpty, 0), "vacío", "empty"},
 		{reasoned(tickets.ReasonTermsOutdated, 0), "ya no está vigente", "no longer current"},
 		{reasoned(tickets.ReasonRating, 0), "de 1 a 5", "from 1 to 5"},
+		{reasoned(tickets.ReasonActiveCap, 0), "máximo de tickets activos", "most active tickets allowed"},
 		{reasoned(tickets.ReasonNotRateable, tickets.StatusOpen), "El ticket #7 se podrá calificar cuando esté resuelto.", "Ticket #7 can be rated once it is resolved."},
 		{&tickets.Error{Code: tickets.ECONFLICT, Message: "ENGLISH CORE TEXT"}, "Eso no es posible en este momento.", "That is not possible right now."},
 		{&tickets.Error{Code: tickets.EFORBIDDEN, Message: "ENGLISH CORE TEXT"}, "Eso no es posible en este momento.", "That is not possible right now."},

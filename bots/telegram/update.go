@@ -91,13 +91,13 @@ func (b *Bot) handle(ctx context.Context, key string, u tgbotapi.Update) error {
 		if err != nil {
 			return err
 		}
-		if m.MediaGroupID == "" { // an album counts once, when it is flushed
-			if over, err := b.flooded(ctx, t); err != nil || over {
-				if err == nil {
-					err = t.finish(ctx)
-				}
-				return err
+		// Every update counts, album parts too: a part over the limit is
+		// refused like a text, never buffered.
+		if over, err := b.flooded(ctx, t); err != nil || over {
+			if err == nil {
+				err = t.finish(ctx)
 			}
+			return err
 		}
 		if err := t.message(ctx, m); err != nil {
 			return err
@@ -131,8 +131,8 @@ func (b *Bot) handle(ctx context.Context, key string, u tgbotapi.Update) error {
 	return nil // other kinds of updates are not for this bot
 }
 
-// flooded counts the update (or album) against the user's budget of the
-// current minute and reports whether it is over; the first update over the
+// flooded counts the update (an album part too) against the user's
+// budget of the current minute and reports whether it is over; the first update over the
 // budget in a window gets an explanation. What was handled before is kept.
 // An update is counted once: its retries reuse the count it got.
 func (b *Bot) flooded(ctx context.Context, t *turn) (bool, error) {

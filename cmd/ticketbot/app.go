@@ -55,8 +55,11 @@ type Main struct {
 	listener  net.Listener
 	server    *http.Server
 	serveErr  chan error
-	group     *group
-	stopping  atomic.Bool
+	// metricsListener and metricsServer serve /metrics on METRICS_ADDR.
+	metricsListener net.Listener
+	metricsServer   *http.Server
+	group           *group
+	stopping        atomic.Bool
 }
 
 // NewMain returns a Main to configure and run.
@@ -115,10 +118,11 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Store = store.New(m.Redis, store.Options{Prefix: cfg.Prefix, Desk: cfg.Desk, DeadLetterKeep: cfg.DeadLetterKeep, DeadLetterCap: cfg.DeadLetterCap})
 	m.Metrics = NewMetrics()
 	m.Service = tickets.NewService(m.Store, m.Store, m.Store, tickets.Config{
-		Policy:         cfg.Policy,
-		TermsVersion:   cfg.TermsVersion,
-		EstimateWindow: cfg.EstimateWindow,
-		Observer:       m.Metrics,
+		Policy:           cfg.Policy,
+		TermsVersion:     cfg.TermsVersion,
+		EstimateWindow:   cfg.EstimateWindow,
+		MaxActiveTickets: cfg.Limits.MaxActiveTickets,
+		Observer:         m.Metrics,
 	})
 	m.Metrics.WatchQueue(m.Service, 2*time.Second)
 	m.logStart()
@@ -142,6 +146,11 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 	}
+	m.serveErr = make(chan error, 2)
+	if err := m.serveMetrics(); err != nil {
+		l.Close()
+		return err
+	}
 	m.listener = l
 	m.listening(l)
 	srv := newHTTPServer(mux, m.component("http"))
@@ -149,9 +158,12 @@ func (m *Main) Run(ctx context.Context) error {
 		srv.RegisterOnShutdown(m.page.Close) // open event streams would hold the shutdown
 	}
 	m.server = srv
-	m.serveErr = make(chan error, 1)
 	go func() { m.serveErr <- srv.Serve(l) }()
-	m.component("http").Info().Str("addr", l.Addr().String()).Msg("serving /healthz, /readyz, /metrics")
+	served := "serving /healthz, /readyz, /metrics"
+	if cfg.Limits.MetricsAddr != "" {
+		served = "serving /healthz, /readyz"
+	}
+	m.component("http").Info().Str("addr", l.Addr().String()).Msg(served)
 	if m.Demo {
 		m.Log.Info().Msgf("demo running: open http://localhost:%d", l.Addr().(*net.TCPAddr).Port)
 	}
@@ -201,6 +213,12 @@ func (m *Main) Close() error {
 			errs = append(errs, fmt.Errorf("stop http server: %w", err))
 		}
 		m.server = nil
+	}
+	if m.metricsServer != nil {
+		if err := m.metricsServer.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop metrics server: %w", err))
+		}
+		m.metricsServer = nil
 	}
 	if m.group != nil {
 		if err := m.group.stop(ctx); err != nil {

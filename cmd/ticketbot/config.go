@@ -53,6 +53,7 @@ type Config struct {
 	Telegram TelegramConfig
 	Slack    SlackConfig
 	Email    EmailConfig
+	Limits   LimitsConfig
 
 	HTTPAddr  string
 	LogLevel  zerolog.Level
@@ -186,6 +187,10 @@ func parseConfig(getenv func(string) string, demo bool) (Config, error) {
 	c.HTTPAddr = env("HTTP_ADDR", DefaultHTTPAddr)
 	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || port == "" {
 		return Config{}, configErr("HTTP_ADDR", "%q is not a listen address like :8080 or 127.0.0.1:8080", c.HTTPAddr)
+	}
+
+	if c.Limits, err = parseLimits(env, c.HTTPAddr); err != nil {
+		return Config{}, err
 	}
 
 	level := env("LOG_LEVEL", DefaultLogLevel)

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
+	"net"
 	"net/http"
 	"time"
 
@@ -34,7 +36,42 @@ func (m *Main) routes(mux *http.ServeMux) {
 	}
 	mux.HandleFunc("GET /healthz", handleHealth)
 	mux.HandleFunc("GET /readyz", m.handleReady)
+	if m.Config.Limits.MetricsAddr == "" {
+		mux.Handle("GET /metrics", m.Metrics.Handler())
+	}
+}
+
+// serveMetrics serves /metrics alone on METRICS_ADDR, when it is set, so
+// that the public address does not show them.
+func (m *Main) serveMetrics() error {
+	addr := m.Config.Limits.MetricsAddr
+	if addr == "" {
+		return nil
+	}
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on METRICS_ADDR %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Metrics.Handler())
+	srv := newHTTPServer(mux, m.component("metrics"))
+	m.metricsListener, m.metricsServer = l, srv
+	go func() {
+		if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+			m.serveErr <- fmt.Errorf("metrics: %w", err) // room for it: serveErr holds 2
+		}
+	}()
+	m.component("http").Info().Str("addr", l.Addr().String()).Msg("serving /metrics")
+	return nil
+}
+
+// MetricsAddr returns the address /metrics is served on alone ("" when it
+// is served with the rest, or before Run).
+func (m *Main) MetricsAddr() string {
+	if m.metricsListener == nil {
+		return ""
+	}
+	return m.metricsListener.Addr().String()
 }
 
 // handleHealth answers while the process runs.
@@ -44,7 +81,7 @@ func handleHealth(w http.ResponseWriter, _ *http.Request) {
 }
 
 // handleReady answers 200 when Redis answers PING within readyTimeout, 503
-// with the reason otherwise.
+// naming what is not ready otherwise (never an address or a raw error).
 func (m *Main) handleReady(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
@@ -56,8 +93,11 @@ func (m *Main) handleReady(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 	defer cancel()
 	if err := m.Store.Ping(ctx); err != nil {
+		// The error names the server's address: it goes to the log, the
+		// answer names the dependency only.
+		m.component("http").Warn().Err(err).Msg("readyz: redis does not answer")
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintf(w, "not ready: redis: %v\n", err)
+		fmt.Fprintln(w, "not ready: redis does not answer")
 		return
 	}
 	fmt.Fprintln(w, "ok")
@@ -77,6 +117,8 @@ func (m *Main) handleIndex(w http.ResponseWriter, _ *http.Request) {
 	fmt.Fprintf(w, "telegram: %s\n", onOff(m.Config.Telegram.Enabled(), m.Config.Telegram.Mode()))
 	fmt.Fprintf(w, "slack:    %s\n\n", onOff(m.Config.Slack.Enabled(), m.Config.Slack.Mode()))
 	fmt.Fprintln(w, "/healthz  200 while the process runs")
-	fmt.Fprintln(w, "/readyz   200 when Redis answers, 503 with the reason otherwise")
-	fmt.Fprintln(w, "/metrics  Prometheus metrics")
+	fmt.Fprintln(w, "/readyz   200 when Redis answers, 503 naming what is not ready otherwise")
+	if m.Config.Limits.MetricsAddr == "" {
+		fmt.Fprintln(w, "/metrics  Prometheus metrics")
+	}
 }

@@ -241,8 +241,13 @@ func TestReadyzFollowsRedis(t *testing.T) {
 
 	srv.Stop()
 	waitStatus(t, m, "/readyz", 503)
-	if code, body := get(t, m, "/readyz"); code != 503 || !strings.Contains(body, "redis") {
-		t.Errorf("/readyz = %d %q, want 503 naming redis", code, body)
+	// The answer names the dependency, never its address or the raw
+	// error: those go to the log.
+	if code, body := get(t, m, "/readyz"); code != 503 || body != "not ready: redis does not answer\n" {
+		t.Errorf("/readyz = %d %q, want 503 %q", code, body, "not ready: redis does not answer")
+	}
+	if logs := m.LogOutput.(*logBuffer).String(); !strings.Contains(logs, "readyz: redis does not answer") {
+		t.Errorf("the Redis error is not logged:\n%s", logs)
 	}
 	if code, _ := get(t, m, "/healthz"); code != 200 {
 		t.Errorf("/healthz = %d while Redis is down, want 200", code)
@@ -256,6 +261,34 @@ func TestReadyzFollowsRedis(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitStatus(t, m, "/readyz", 200)
+}
+
+// With METRICS_ADDR, /metrics is served there alone and no longer on the
+// public address.
+func TestMetricsOnTheirOwnAddress(t *testing.T) {
+	m := startMain(t, map[string]string{"REDIS_URL": redistest.Start(t).URL(), "METRICS_ADDR": "127.0.0.1:0"}, false)
+	waitStatus(t, m, "/readyz", 200)
+	if code, _ := get(t, m, "/metrics"); code != http.StatusNotFound {
+		t.Errorf("public /metrics = %d, want 404", code)
+	}
+	if m.MetricsAddr() == "" || m.MetricsAddr() == m.HTTPAddr() {
+		t.Fatalf("metrics address = %q, public %q", m.MetricsAddr(), m.HTTPAddr())
+	}
+	private := func(path string) (int, string) {
+		resp, err := httpClient.Get("http://" + m.MetricsAddr() + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := private("/metrics"); code != 200 || !strings.Contains(body, "ticketbot_tickets_opened_total") {
+		t.Errorf("/metrics on METRICS_ADDR = %d, want 200 with ticketbot's metrics", code)
+	}
+	if code, _ := private("/readyz"); code != http.StatusNotFound {
+		t.Errorf("/readyz on METRICS_ADDR = %d, want 404 (only /metrics there)", code)
+	}
 }
 
 func TestStartsWhileRedisIsDown(t *testing.T) {

@@ -57,7 +57,7 @@ func (m *Main) adapters() ([]Component, error) {
 	tgCfg := telegram.Config{
 		Token: tg.Token, APIEndpoint: tg.APIEndpoint, WebhookURL: tg.WebhookURL, WebhookSecret: tg.WebhookSecret,
 		DefaultLanguage: cfg.Language, TermsURL: cfg.TermsURL, TermsVersion: cfg.TermsVersion,
-		SupportEmail: cfg.SupportEmail,
+		SupportEmail: cfg.SupportEmail, FloodLimit: cfg.Limits.FloodLimit,
 	}
 	if sl.AnonymousAgents {
 		tgCfg.AgentName = sl.TeamName

@@ -169,6 +169,16 @@ var indexTests = []subtest{
 			t.Errorf("ByCustomer of a customer never seen = %v, %v", numbers(ts), err)
 		}
 	}},
+	{"ByCustomerKeepsOpenRequest", func(t *testing.T, f *fixture) {
+		// The cap on active tickets (tickets/cap.go) finds the ticket a
+		// retried Open made by its request ID in the customer's index.
+		c := f.customer()
+		tk := f.create(t, f.ticket(c, 3, tickets.IntakeChat), "tg:u5")
+		ts, err := f.Queue.ByCustomer(f.ctx, c.Key(), 0, 10)
+		if err != nil || len(ts) != 1 || ts[0].Number != tk.Number || ts[0].OpenRequest != "tg:u5" {
+			t.Errorf("ByCustomer = %+v, %v; want #%d with OpenRequest tg:u5", ts, err, tk.Number)
+		}
+	}},
 	{"ByAgentMoves", func(t *testing.T, f *fixture) {
 		anaA, betoA := tickets.AgentActor(ana), tickets.AgentActor(beto)
 		var n []int64

@@ -420,6 +420,8 @@ func (t *Texts) Refusal(number int64, err error) string {
 		if number > 0 {
 			return fmt.Sprintf(t.ErrRatedF, number)
 		}
+	case tickets.ReasonActiveCap:
+		return t.Cap().Refused
 	}
 	return t.NotPossible
 }
