@@ -20,7 +20,7 @@ import (
 //	<p>:{<desk>}:claims         ZSET    recent claims for wait estimates; member = "<n>:<ms>", score = ms
 //	<p>:{<desk>}:events         STREAM  one entry per change: field "e" = JSON (eventRecord), "n" = ticket number
 //	<p>:{<desk>}:req:<id>       STRING  number claimed, or "1" for a change applied, by request id (TTL)
-//	<p>:{<desk>}:profile:<cust> HASH    customer profile (language, terms version and time)
+//	<p>:{<desk>}:profile:<cust> HASH    customer profile: lang, terms, terms_at (ms), privacy, privacy_at (ms)
 //
 // Inbound items (Inbound, see inbound.go):
 //

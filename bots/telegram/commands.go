@@ -111,7 +111,7 @@ func (t *turn) start() {
 		markup("\n\n"+t.tx.Policy, esc(t.b.supportEmail()))
 	kb := [][]button{t.languageRow()}
 	if t.b.svc.NeedsTerms(t.profile) {
-		r.markup("\n\n"+t.tx.TermsAskF, esc(t.b.cfg.TermsVersion), esc(t.b.website()))
+		t.termsAsk(r, "\n\n")
 		kb = append([][]button{t.termsRow()}, kb...)
 	} else {
 		r.raw("\n\n" + t.tx.TermsAlready)

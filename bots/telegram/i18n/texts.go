@@ -19,9 +19,9 @@ import (
 type Texts struct {
 	GreetingF        string // name
 	Policy           string // two lines; %s: support e-mail
-	TermsAskF        string // version, url
+	TermsAskF        string // terms version, terms url, privacy version, privacy url
 	TermsButton      string
-	TermsAcceptedF   string // version
+	TermsAcceptedF   string // terms version, privacy version
 	TermsAlready     string
 	TermsNeeded      string
 	AskNature        string
@@ -107,11 +107,13 @@ type command struct{ Name, Description string }
 
 var textsByLang = map[string]*Texts{
 	"es": {
-		GreetingF:        "¡Hola, %s! Soy el asistente de soporte técnico de <b>Colombia Informática</b>.",
-		Policy:           "📋 Atendemos las solicitudes en orden de llegada, priorizadas por urgencia y naturaleza del problema.\nLos tiempos que mostramos son estimaciones, no garantías; por correo (%s) no hay tiempo estimado de respuesta.",
-		TermsAskF:        "Para abrir tickets debe aceptar los términos y condiciones (versión %s): %s",
-		TermsButton:      "✅ Acepto los términos",
-		TermsAcceptedF:   "Términos aceptados (versión %s). Use /new para abrir un ticket.",
+		GreetingF: "¡Hola, %s! Soy el asistente de soporte técnico de <b>Colombia Informática</b>.",
+		Policy:    "📋 Atendemos las solicitudes en orden de llegada, priorizadas por urgencia y naturaleza del problema.\nLos tiempos que mostramos son estimaciones, no garantías; por correo (%s) no hay tiempo estimado de respuesta.",
+		TermsAskF: "Para abrir tickets debe aceptar los términos y condiciones (versión %s): %s\n" +
+			"y autorizar el tratamiento de sus datos personales (Ley 1581 de 2012) según nuestro aviso de privacidad (versión %s): %s\n" +
+			"Puede consultar sus datos con /misdatos y pedir que se borren con /borrardatos.",
+		TermsButton:      "✅ Acepto los términos y autorizo el tratamiento de mis datos",
+		TermsAcceptedF:   "Términos aceptados (versión %s) y tratamiento de datos autorizado (aviso de privacidad versión %s). Use /new para abrir un ticket.",
 		TermsAlready:     "Ya aceptó los términos vigentes. Use /new para abrir un ticket o /help para ver la ayuda.",
 		TermsNeeded:      "Antes de abrir un ticket debe aceptar los términos vigentes.",
 		AskNature:        "🆕 Nuevo ticket. ¿Cuál es la naturaleza del problema?",
@@ -218,11 +220,13 @@ var textsByLang = map[string]*Texts{
 		},
 	},
 	"en": {
-		GreetingF:        "Hello, %s! I am the technical support assistant of <b>Colombia Informática</b>.",
-		Policy:           "📋 Requests are handled in order of arrival, prioritised by urgency and the nature of the problem.\nThe times we show are estimates, not guarantees; e-mail requests (%s) have no estimated response time.",
-		TermsAskF:        "To open tickets you must accept the terms and conditions (version %s): %s",
-		TermsButton:      "✅ I accept the terms",
-		TermsAcceptedF:   "Terms accepted (version %s). Use /new to open a ticket.",
+		GreetingF: "Hello, %s! I am the technical support assistant of <b>Colombia Informática</b>.",
+		Policy:    "📋 Requests are handled in order of arrival, prioritised by urgency and the nature of the problem.\nThe times we show are estimates, not guarantees; e-mail requests (%s) have no estimated response time.",
+		TermsAskF: "To open tickets you must accept the terms and conditions (version %s): %s\n" +
+			"and authorize the processing of your personal data (Colombian Law 1581 of 2012) under our privacy notice (version %s): %s\n" +
+			"You can see your data with /mydata and ask for its deletion with /deletedata.",
+		TermsButton:      "✅ I accept the terms and authorize the processing of my data",
+		TermsAcceptedF:   "Terms accepted (version %s) and data processing authorized (privacy notice version %s). Use /new to open a ticket.",
 		TermsAlready:     "You have accepted the current terms. Use /new to open a ticket or /help for help.",
 		TermsNeeded:      "Before opening a ticket you must accept the current terms.",
 		AskNature:        "🆕 New ticket. What is the nature of the problem?",
