@@ -56,7 +56,7 @@ type Config struct {
 	// PrivacyVersion its version, which must be the Service's.
 	PrivacyURL     string
 	PrivacyVersion string
-	SupportEmail    string
+	SupportEmail   string
 	// AgentName, when set, is shown to customers instead of every agent's
 	// own name (anonymous agents: the team's name).
 	AgentName string
