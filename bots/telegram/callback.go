@@ -25,6 +25,7 @@ const (
 	actReopen   = "o" // arg: ticket number
 	actRate     = "r" // arg: ticket number "." stars
 	actRoute    = "m" // arg: ticket number "." pending message's turn
+	actForget   = "x" // arg: when the confirmation expires (Unix seconds, base 36)
 )
 
 // data returns the callback data of act with arg for user.
@@ -86,6 +87,8 @@ func (t *turn) callback(ctx context.Context, q *tgbotapi.CallbackQuery) error {
 		return t.rate(ctx, n, stars)
 	case actRoute:
 		return t.routeChosen(ctx, n, rest, msgID)
+	case actForget:
+		return t.forget(ctx, arg, msgID)
 	}
 	t.answer.text = t.tx.Expired
 	return nil

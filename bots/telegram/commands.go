@@ -101,6 +101,10 @@ func (t *turn) command(ctx context.Context, cmd, args string) error {
 		return nil
 	case "language", "idioma", "lang":
 		return t.language(ctx, args)
+	case "mydata", "misdatos":
+		return t.myData(ctx)
+	case "deletedata", "borrardatos":
+		return t.askForget(ctx)
 	}
 	t.help(true)
 	return nil

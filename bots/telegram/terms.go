@@ -26,10 +26,19 @@ func (b *Bot) privacyURL() string {
 	return b.website()
 }
 
+// privacyVersion is the privacy notice's version as shown: the terms'
+// when the Service sets none (the notice is then part of the terms).
+func (b *Bot) privacyVersion() string {
+	if b.cfg.PrivacyVersion != "" {
+		return b.cfg.PrivacyVersion
+	}
+	return b.cfg.TermsVersion
+}
+
 // termsAsk writes the terms step's request: the terms and the
 // authorization to process personal data, each with its version and link.
 func (t *turn) termsAsk(r *rich, prefix string) {
-	r.markup(prefix+t.tx.TermsAskF, esc(t.b.cfg.TermsVersion), esc(t.b.website()), esc(t.b.cfg.PrivacyVersion), esc(t.b.privacyURL()))
+	r.markup(prefix+t.tx.TermsAskF, esc(t.b.cfg.TermsVersion), esc(t.b.website()), esc(t.b.privacyVersion()), esc(t.b.privacyURL()))
 }
 
 // askTerms asks for the current terms, with the accept button; needed
@@ -60,7 +69,7 @@ func (t *turn) acceptTerms(ctx context.Context, tag string) error {
 	}
 	t.profile = p
 	t.answer.text = t.tx.Done
-	t.sayf(t.tx.TermsAcceptedF, esc(t.b.cfg.TermsVersion), esc(t.b.cfg.PrivacyVersion))
+	t.sayf(t.tx.TermsAcceptedF, esc(t.b.cfg.TermsVersion), esc(t.b.privacyVersion()))
 	return nil
 }
 
