@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
 // nonCardKeep is how long a thread found not to be a card's is remembered.
@@ -111,10 +113,56 @@ func (sl *Slack) FileCopied(ctx context.Context, n, id int64, i int) (bool, erro
 }
 
 // SaveFileCopied records that attachment i of entry id of ticket n is in
-// the thread.
-func (sl *Slack) SaveFileCopied(ctx context.Context, n, id int64, i int) error {
-	if err := sl.s.rdb.Set(ctx, sl.s.keys.slackFile(n, id, i), "done", 0).Err(); err != nil {
+// the thread as Slack file fileID ("done" when it was only named).
+func (sl *Slack) SaveFileCopied(ctx context.Context, n, id int64, i int, fileID string) error {
+	if fileID == "" {
+		fileID = "done"
+	}
+	if err := sl.s.rdb.Set(ctx, sl.s.keys.slackFile(n, id, i), fileID, 0).Err(); err != nil {
 		return fmt.Errorf("record file %d/%d of #%d: %w", id, i, n, err)
+	}
+	return nil
+}
+
+// threadKeys returns the post and file keys ticket n's thread may have,
+// for a conversation of messages entries.
+func (sl *Slack) threadKeys(n, messages int64) (posts, files []string) {
+	k := sl.s.keys
+	posts = append(posts, k.slackPost(n, "rating"))
+	for id := int64(0); id <= messages; id++ {
+		posts = append(posts, k.slackPost(n, strconv.FormatInt(id, 10)))
+		for i := 1; i <= tickets.MaxAttachments; i++ {
+			files = append(files, k.slackFile(n, id, i))
+		}
+	}
+	return posts, files
+}
+
+// Thread implements slack.Storage: one MGET of the keys a thread can have.
+func (sl *Slack) Thread(ctx context.Context, n, messages int64) (posts, files []string, err error) {
+	pk, fk := sl.threadKeys(n, messages)
+	vals, err := sl.s.rdb.MGet(ctx, append(pk, fk...)...).Result()
+	if err != nil {
+		return nil, nil, fmt.Errorf("read thread of #%d: %w", n, err)
+	}
+	for i, v := range vals {
+		s, _ := v.(string)
+		switch {
+		case s == "":
+		case i < len(pk):
+			posts = append(posts, s)
+		case s != "done":
+			files = append(files, s)
+		}
+	}
+	return posts, files, nil
+}
+
+// ForgetThread implements slack.Storage.
+func (sl *Slack) ForgetThread(ctx context.Context, n, messages int64) error {
+	pk, fk := sl.threadKeys(n, messages)
+	if err := sl.s.rdb.Del(ctx, append(pk, fk...)...).Err(); err != nil {
+		return fmt.Errorf("forget thread of #%d: %w", n, err)
 	}
 	return nil
 }

@@ -59,7 +59,8 @@ func (b *Bot) sendFile(ctx context.Context, channel string, n, id int64, i int) 
 	if err != nil {
 		return err
 	}
-	if err := b.copyFile(ctx, ch, parent, a); err != nil {
+	fileID, err := b.copyFile(ctx, ch, parent, a)
+	if err != nil {
 		var nc *notCopiedError
 		if !errors.As(err, &nc) {
 			return err
@@ -76,7 +77,7 @@ func (b *Bot) sendFile(ctx context.Context, channel string, n, id int64, i int) 
 	// Written even when ctx ended meanwhile: the file is in the thread.
 	mctx, mcancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer mcancel()
-	return b.store.SaveFileCopied(mctx, n, id, i)
+	return b.store.SaveFileCopied(mctx, n, id, i, fileID)
 }
 
 // attachments returns the files of conversation entry id of ticket n, or
@@ -98,34 +99,38 @@ type notCopiedError struct {
 
 func (e *notCopiedError) Error() string { return e.name + " not copied: " + e.why }
 
-// copyFile opens a from its platform and uploads it into the thread of
-// parent. It returns a *notCopiedError when that can never succeed, and
-// the delivery-classified failure otherwise.
-func (b *Bot) copyFile(ctx context.Context, ch, parent string, a tickets.Attachment) error {
+// copyFile opens a from its platform, uploads it into the thread of
+// parent and returns the Slack file's ID. It returns a *notCopiedError
+// when that can never succeed, and the delivery-classified failure
+// otherwise.
+func (b *Bot) copyFile(ctx context.Context, ch, parent string, a tickets.Attachment) (string, error) {
 	name := a.DisplayName()
 	rc, info, err := b.files.OpenFile(ctx, a)
 	if err != nil {
 		if p, ok := delivery.IsPermanent(err); ok {
-			return &notCopiedError{name: name, why: openFailure(p), err: err}
+			return "", &notCopiedError{name: name, why: openFailure(p), err: err}
 		}
-		return err
+		return "", err
 	}
 	defer rc.Close()
 	if info.Name != "" {
 		name = info.Name
 	}
 	if info.Size <= 0 {
-		return &notCopiedError{name: name, why: "the file is empty", err: errors.New("empty file")}
+		return "", &notCopiedError{name: name, why: "the file is empty", err: errors.New("empty file")}
 	}
-	_, err = b.api.UploadFileContext(ctx, slackapi.UploadFileParameters{
+	sum, err := b.api.UploadFileContext(ctx, slackapi.UploadFileParameters{
 		Reader: rc, FileSize: int(info.Size), Filename: name, Title: name,
 		Channel: ch, ThreadTimestamp: parent,
 	})
 	err = sendError(err)
 	if p, ok := delivery.IsPermanent(err); ok && !uploadAuthFailure(p.Reason) {
-		return &notCopiedError{name: name, why: "Slack refused the upload (" + p.Reason + ")", err: err}
+		return "", &notCopiedError{name: name, why: "Slack refused the upload (" + p.Reason + ")", err: err}
 	}
-	return err
+	if err != nil || sum == nil {
+		return "", err
+	}
+	return sum.ID, nil
 }
 
 // openFailure says for agents why a file could not be read from the

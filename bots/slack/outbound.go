@@ -58,6 +58,8 @@ func bucketOf(kind string) string {
 		return bucketReactions
 	case kindFile:
 		return bucketFiles
+	case kindErase:
+		return bucketUpdate
 	}
 	return bucketPost
 }
@@ -125,6 +127,8 @@ func (b *Bot) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, er
 		return out, nil
 	case tickets.EventDelivered:
 		return []delivery.Message{msg("mark", kindDelivered, &payload{Message: e.MessageID})}, nil
+	case tickets.EventErased:
+		return []delivery.Message{cardMsg, msg("erase", kindErase, nil)}, nil
 	case tickets.EventUnreachable:
 		return []delivery.Message{cardMsg, msg("thread", kindUnreachable, nil)}, nil
 	case tickets.EventReachable:
@@ -173,6 +177,8 @@ func (b *Bot) Send(ctx context.Context, m delivery.Message) error {
 		err = b.sendRating(ctx, b.cfg.QueueChannel, m.Number)
 	case kindFile:
 		err = b.sendFile(ctx, b.cfg.QueueChannel, m.Number, p.Message, p.File)
+	case kindErase:
+		err = b.sendErase(ctx, m.Number)
 	default:
 		return delivery.Permanent("unknown_kind", fmt.Errorf("unknown message kind %q", m.Kind))
 	}

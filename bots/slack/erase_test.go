@@ -1,0 +1,91 @@
+package slack
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/colombiainformatica/ticketbot/tickets"
+)
+
+// TestErasedTicketInSlack: after the customer's data is erased, the card
+// says "Closed and deleted at the customer's request" without the customer
+// or the text, the app's own thread messages about them are replaced, the
+// files it copied are deleted with files.delete, and its records of them
+// are gone; the card has no buttons.
+func TestErasedTicketInSlack(t *testing.T) {
+	h := newHarness(t)
+	h.bot.files = bytesFiles{name: "cedula.png", data: []byte("PNG of an identity card")}
+	tk := h.open("No puedo entrar, mi usuario es maria.gomez", tickets.NatureAccess, tickets.UrgencyHigh)
+	cust := tickets.CustomerActor(h.get(tk.Number).Customer)
+	if _, _, err := h.svc.AddMessage(h.ctx, cust, tk.Number, tickets.MessageInput{Text: "adjunto mi cédula 5550123",
+		Attachments: []tickets.Attachment{{Kind: "photo", FileID: "tg-photo-1"}}}); err != nil {
+		t.Fatal(err)
+	}
+	h.pump()
+	parent := h.cardTS(tk.Number)
+	var fileIDs []string
+	var posted int
+	for _, m := range h.fake.Thread(queue, parent) {
+		for _, f := range m.Files {
+			fileIDs = append(fileIDs, f.ID)
+		}
+		if strings.Contains(string(m.Blocks), "5550123") {
+			posted++
+		}
+	}
+	if len(fileIDs) != 1 || posted != 1 {
+		t.Fatalf("before: %d files, %d posts with the text", len(fileIDs), posted)
+	}
+
+	if _, err := h.svc.Forget(h.ctx, tickets.SystemActor, cust.ID); err != nil {
+		t.Fatal(err)
+	}
+	evs := h.pump()
+	if !hasKind(evs, tickets.EventClosed) || !hasKind(evs, tickets.EventErased) {
+		t.Fatalf("events = %v", kinds(evs))
+	}
+	card := h.card(tk.Number)
+	if !strings.Contains(string(card.Blocks), "Closed and deleted at the customer's request") {
+		t.Errorf("card = %s", card.Blocks)
+	}
+	for _, secret := range []string{"María", "maria.gomez", "5550123", "actions"} {
+		if strings.Contains(string(card.Blocks), secret) || strings.Contains(card.Text, secret) {
+			t.Errorf("the erased card still holds %q: %s", secret, card.Blocks)
+		}
+	}
+	replaced := 0
+	for _, m := range h.fake.Thread(queue, parent) {
+		if !m.IsBot() {
+			continue
+		}
+		for _, secret := range []string{"María", "maria.gomez", "5550123", "cédula"} {
+			if strings.Contains(string(m.Blocks), secret) || strings.Contains(m.Text, secret) {
+				t.Errorf("a thread message still holds %q: %q %s", secret, m.Text, m.Blocks)
+			}
+		}
+		if m.Text == ErasedText {
+			replaced++
+		}
+		if len(m.Files) > 0 {
+			t.Errorf("a file is left in the thread: %+v", m.Files)
+		}
+	}
+	if replaced < 1 {
+		t.Errorf("no thread message was replaced")
+	}
+	for _, id := range fileIDs {
+		if !h.fake.FileDeleted(id) {
+			t.Errorf("file %s was not deleted", id)
+		}
+	}
+	if posts, files, err := h.bot.store.Thread(h.ctx, tk.Number, 10); err != nil || len(posts)+len(files) != 0 {
+		t.Errorf("records left: posts %v files %v, %v", posts, files, err)
+	}
+	// Erasing again (a redelivered event) changes nothing and fails nothing.
+	if err := h.bot.sendErase(h.ctx, tk.Number); err != nil {
+		t.Errorf("erase again: %v", err)
+	}
+	if strings.Contains(string(h.card(tk.Number).Blocks), actReopen) {
+		t.Error("the erased card offers to reopen")
+	}
+}
