@@ -29,6 +29,11 @@ type Erasure struct {
 	Event       Event
 }
 
+// ErasureActor is the system actor of the changes Forget makes: the
+// closing of a ticket whose customer asked for the deletion of their data
+// and its erasure. Adapters tell agents, never the customer, about them.
+var ErasureActor = Actor{Role: RoleSystem, ID: "system:erasure", Name: "ticketbot"}
+
 // ErrErased is returned for a change of a ticket whose data was erased at
 // its customer's request: it can never change again.
 var ErrErased = &Error{Code: EINVALID, Message: "this ticket's data was deleted at the customer's request", Reason: ReasonErased}
@@ -128,8 +133,8 @@ func (s *Service) allTickets(ctx context.Context, customerKey string) ([]Ticket,
 }
 
 // Forget deletes customer customerKey's personal data: each of their
-// tickets not yet closed is closed by the system (an EventClosed the agents
-// see on its card), then each ticket is erased (only its number, nature,
+// tickets not yet closed is closed by ErasureActor (an EventClosed the
+// agents see on its card; the customer is not sent it), then each ticket is erased (only its number, nature,
 // urgency, priority, status, intake, times, rating stars and message count
 // are kept; an EventErased; it can never change again), every
 // Config.Erasers deletes what its adapter keeps, and their profile and the
@@ -179,7 +184,7 @@ func (s *Service) Forget(ctx context.Context, a Actor, customerKey string) (f Fo
 // closeForErasure closes ticket number, whatever its status, as the
 // system, because its customer asked for their data to be deleted.
 func (s *Service) closeForErasure(ctx context.Context, number int64) (Ticket, error) {
-	return s.mutate(ctx, SystemActor, number, func(t *Ticket, c *Change) error {
+	return s.mutate(ctx, ErasureActor, number, func(t *Ticket, c *Change) error {
 		if t.Status == StatusClosed {
 			return errUnchanged
 		}
@@ -211,7 +216,7 @@ func (s *Service) erase(ctx context.Context, number int64) (Ticket, error) {
 			Status: cur.Status, CreatedAt: cur.CreatedAt, UpdatedAt: now,
 			Messages: cur.Messages, Rating: Rating{Stars: cur.Rating.Stars}, Erased: now,
 		}
-		ev := Event{Number: number, Kind: EventErased, From: cur.Status, To: cur.Status, Actor: SystemActor, At: now, Priority: cur.Priority}
+		ev := Event{Number: number, Kind: EventErased, From: cur.Status, To: cur.Status, Actor: ErasureActor, At: now, Priority: cur.Priority}
 		_, err = s.store.Erase(ctx, Erasure{Ticket: kept, CustomerKey: cur.Customer.Key(), Assignee: cur.Assignee.ID, Event: ev})
 		if err == nil {
 			s.cfg.Observer.Emitted(ev)

@@ -123,7 +123,7 @@ func TestForget(t *testing.T) {
 	}
 	var kinds []tickets.EventKind
 	for _, ev := range e.obs.emitted()[m.emitted:] {
-		if ev.Actor != tickets.SystemActor {
+		if ev.Actor != tickets.ErasureActor {
 			t.Errorf("event by %+v", ev.Actor)
 		}
 		kinds = append(kinds, ev.Kind)

@@ -61,6 +61,7 @@ type Config struct {
 	Language     string // "es" or "en"
 	TermsURL     string
 	TermsVersion string
+	Privacy      PrivacyConfig
 	SupportEmail string
 
 	Policy          tickets.Policy
@@ -206,6 +207,9 @@ func parseConfig(getenv func(string) string, demo bool) (Config, error) {
 		return Config{}, configErr("TERMS_URL", "%q is not an http(s) URL", c.TermsURL)
 	}
 	c.TermsVersion = env("TERMS_VERSION", DefaultTermsVersion)
+	if c.Privacy, err = parsePrivacy(env, c.TermsURL, c.TermsVersion); err != nil {
+		return Config{}, err
+	}
 	c.SupportEmail = env("SUPPORT_EMAIL", DefaultSupportEmail)
 	if a, err := mail.ParseAddress(c.SupportEmail); err != nil || a.Address != c.SupportEmail {
 		return Config{}, configErr("SUPPORT_EMAIL", "%q is not an e-mail address", c.SupportEmail)
