@@ -51,7 +51,7 @@ import (
 //	kv:slack:card:<n>           STRING  "<channel> <ts>" of ticket n's card
 //	kv:slack:thread:<ch>:<ts>   STRING  the ticket whose card starts that thread; "0" for another thread (TTL)
 //	kv:slack:post:<n>:<entry>   STRING  ts of an entry posted in ticket n's thread: a conversation entry's id, 0 the full description, "rating"
-//	kv:slack:file:<n>:<id>:<i>  STRING  attachment i of entry id of ticket n was copied into the thread
+//	kv:slack:file:<n>:<id>:<i>  STRING  attachment i of entry id of ticket n is in the thread: the Slack file ID, or "ts:<ts>" of the message naming a file not copied ("done" before)
 //
 // E-mail (Email, see email.go):
 //

@@ -13,6 +13,10 @@ import (
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
+// noteTSPrefix marks a file record that holds the ts of the message that
+// named a file not copied.
+const noteTSPrefix = "ts:"
+
 // nonCardKeep is how long a thread found not to be a card's is remembered.
 const nonCardKeep = 24 * time.Hour
 
@@ -113,12 +117,17 @@ func (sl *Slack) FileCopied(ctx context.Context, n, id int64, i int) (bool, erro
 }
 
 // SaveFileCopied records that attachment i of entry id of ticket n is in
-// the thread as Slack file fileID ("done" when it was only named).
-func (sl *Slack) SaveFileCopied(ctx context.Context, n, id int64, i int, fileID string) error {
-	if fileID == "" {
-		fileID = "done"
+// the thread as Slack file fileID, or named in message noteTS (stored as
+// "ts:<ts>"; "done" in records of earlier versions).
+func (sl *Slack) SaveFileCopied(ctx context.Context, n, id int64, i int, fileID, noteTS string) error {
+	v := fileID
+	switch {
+	case noteTS != "":
+		v = noteTSPrefix + noteTS
+	case v == "":
+		v = "done"
 	}
-	if err := sl.s.rdb.Set(ctx, sl.s.keys.slackFile(n, id, i), fileID, 0).Err(); err != nil {
+	if err := sl.s.rdb.Set(ctx, sl.s.keys.slackFile(n, id, i), v, 0).Err(); err != nil {
 		return fmt.Errorf("record file %d/%d of #%d: %w", id, i, n, err)
 	}
 	return nil
@@ -148,10 +157,12 @@ func (sl *Slack) Thread(ctx context.Context, n, messages int64) (posts, files []
 	for i, v := range vals {
 		s, _ := v.(string)
 		switch {
-		case s == "":
+		case s == "" || s == "done":
 		case i < len(pk):
 			posts = append(posts, s)
-		case s != "done":
+		case strings.HasPrefix(s, noteTSPrefix):
+			posts = append(posts, strings.TrimPrefix(s, noteTSPrefix))
+		default:
 			files = append(files, s)
 		}
 	}

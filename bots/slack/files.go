@@ -59,6 +59,7 @@ func (b *Bot) sendFile(ctx context.Context, channel string, n, id int64, i int) 
 	if err != nil {
 		return err
 	}
+	noteTS := ""
 	fileID, err := b.copyFile(ctx, ch, parent, a)
 	if err != nil {
 		var nc *notCopiedError
@@ -67,17 +68,18 @@ func (b *Bot) sendFile(ctx context.Context, channel string, n, id int64, i int) 
 		}
 		b.log.Warn().Err(nc.err).Int64("ticket", n).Int64("message", id).Int("file", i).Msg("file not copied to slack")
 		text := ":warning: *" + clipped(nc.name, listItemChars) + "* was not copied here: " + clipped(nc.why, cardReasonChars*3) + "."
-		_, _, err := b.api.PostMessageContext(ctx, ch, slackapi.MsgOptionTS(parent),
+		_, ts, err := b.api.PostMessageContext(ctx, ch, slackapi.MsgOptionTS(parent),
 			slackapi.MsgOptionBlocks(slackapi.NewContextBlock("", verbatim(text))), slackapi.MsgOptionText(text, false),
 			slackapi.MsgOptionDisableLinkUnfurl(), slackapi.MsgOptionDisableMediaUnfurl())
 		if err != nil {
 			return err
 		}
+		noteTS = ts
 	}
 	// Written even when ctx ended meanwhile: the file is in the thread.
 	mctx, mcancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer mcancel()
-	return b.store.SaveFileCopied(mctx, n, id, i, fileID)
+	return b.store.SaveFileCopied(mctx, n, id, i, fileID, noteTS)
 }
 
 // attachments returns the files of conversation entry id of ticket n, or
