@@ -50,7 +50,7 @@ import (
 //
 //	kv:slack:card:<n>           STRING  "<channel> <ts>" of ticket n's card
 //	kv:slack:thread:<ch>:<ts>   STRING  the ticket whose card starts that thread; "0" for another thread (TTL)
-//	kv:slack:post:<n>:<entry>   STRING  ts of an entry posted in ticket n's thread: a conversation entry's id, 0 the full description, "rating"
+//	kv:slack:post:<n>:<entry>   STRING  ts of an entry posted in ticket n's thread: a conversation entry's id, 0 the full description, "rating"; "<entry>.<k>" its part k (k ≥ 2)
 //	kv:slack:file:<n>:<id>:<i>  STRING  attachment i of entry id of ticket n is in the thread: the Slack file ID, or "ts:<ts>" of the message naming a file not copied ("done" before)
 //
 // E-mail (Email, see email.go):

@@ -13,6 +13,14 @@ import (
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
+// threadBatch bounds the keys of one MGET or DEL of Thread and
+// ForgetThread.
+const threadBatch = 1000
+
+// maxPostParts is how many parts of one thread entry Thread reads: a
+// 10,000-character text escaped at its worst.
+const maxPostParts = 8
+
 // noteTSPrefix marks a file record that holds the ts of the message that
 // named a file not copied.
 const noteTSPrefix = "ts:"
@@ -137,9 +145,15 @@ func (sl *Slack) SaveFileCopied(ctx context.Context, n, id int64, i int, fileID,
 // for a conversation of messages entries.
 func (sl *Slack) threadKeys(n, messages int64) (posts, files []string) {
 	k := sl.s.keys
-	posts = append(posts, k.slackPost(n, "rating"))
+	entry := func(e string) {
+		posts = append(posts, k.slackPost(n, e))
+		for part := 2; part <= maxPostParts; part++ {
+			posts = append(posts, k.slackPost(n, e+"."+strconv.Itoa(part)))
+		}
+	}
+	entry("rating")
 	for id := int64(0); id <= messages; id++ {
-		posts = append(posts, k.slackPost(n, strconv.FormatInt(id, 10)))
+		entry(strconv.FormatInt(id, 10))
 		for i := 1; i <= tickets.MaxAttachments; i++ {
 			files = append(files, k.slackFile(n, id, i))
 		}
@@ -147,23 +161,28 @@ func (sl *Slack) threadKeys(n, messages int64) (posts, files []string) {
 	return posts, files
 }
 
-// Thread implements slack.Storage: one MGET of the keys a thread can have.
+// Thread implements slack.Storage: MGET of the keys a thread can have,
+// in batches.
 func (sl *Slack) Thread(ctx context.Context, n, messages int64) (posts, files []string, err error) {
 	pk, fk := sl.threadKeys(n, messages)
-	vals, err := sl.s.rdb.MGet(ctx, append(pk, fk...)...).Result()
-	if err != nil {
-		return nil, nil, fmt.Errorf("read thread of #%d: %w", n, err)
-	}
-	for i, v := range vals {
-		s, _ := v.(string)
-		switch {
-		case s == "" || s == "done":
-		case i < len(pk):
-			posts = append(posts, s)
-		case strings.HasPrefix(s, noteTSPrefix):
-			posts = append(posts, strings.TrimPrefix(s, noteTSPrefix))
-		default:
-			files = append(files, s)
+	all := append(pk, fk...)
+	for lo := 0; lo < len(all); lo += threadBatch {
+		hi := min(lo+threadBatch, len(all))
+		vals, err := sl.s.rdb.MGet(ctx, all[lo:hi]...).Result()
+		if err != nil {
+			return nil, nil, fmt.Errorf("read thread of #%d: %w", n, err)
+		}
+		for i, v := range vals {
+			s, _ := v.(string)
+			switch {
+			case s == "" || s == "done":
+			case lo+i < len(pk):
+				posts = append(posts, s)
+			case strings.HasPrefix(s, noteTSPrefix):
+				posts = append(posts, strings.TrimPrefix(s, noteTSPrefix))
+			default:
+				files = append(files, s)
+			}
 		}
 	}
 	return posts, files, nil
@@ -172,8 +191,11 @@ func (sl *Slack) Thread(ctx context.Context, n, messages int64) (posts, files []
 // ForgetThread implements slack.Storage.
 func (sl *Slack) ForgetThread(ctx context.Context, n, messages int64) error {
 	pk, fk := sl.threadKeys(n, messages)
-	if err := sl.s.rdb.Del(ctx, append(pk, fk...)...).Err(); err != nil {
-		return fmt.Errorf("forget thread of #%d: %w", n, err)
+	all := append(pk, fk...)
+	for lo := 0; lo < len(all); lo += threadBatch {
+		if err := sl.s.rdb.Del(ctx, all[lo:min(lo+threadBatch, len(all))]...).Err(); err != nil {
+			return fmt.Errorf("forget thread of #%d: %w", n, err)
+		}
 	}
 	return nil
 }

@@ -17,6 +17,11 @@ import (
 // thread messages about the customer are replaced by a short text, and
 // the files the app copied into the thread are deleted.
 
+// partEntry names part k (2, 3, …) of a thread entry posted in several
+// messages, so that each can be replaced on erasure (Storage.Thread reads
+// up to store's limit of parts).
+func partEntry(entry string, k int) string { return entry + "." + strconv.Itoa(k) }
+
 // kindErase replaces the app's thread messages and deletes its files.
 const kindErase = "erase"
 

@@ -35,6 +35,11 @@ func TestErasedTicketInSlack(t *testing.T) {
 		Attachments: []tickets.Attachment{{Kind: "photo", FileID: "tg-photo-1"}, {Kind: "document", FileID: "tg-gone", Name: "recibo-5550123.pdf"}}}); err != nil {
 		t.Fatal(err)
 	}
+	// A text long enough, once escaped, to be posted in several messages.
+	long := strings.Repeat("<", 9000) + " fin 5550123"
+	if _, _, err := h.svc.AddMessage(h.ctx, cust, tk.Number, tickets.MessageInput{Text: long}); err != nil {
+		t.Fatal(err)
+	}
 	h.pump()
 	parent := h.cardTS(tk.Number)
 	var fileIDs []string
@@ -47,8 +52,9 @@ func TestErasedTicketInSlack(t *testing.T) {
 			posted++ // the message, and the note naming the file not copied
 		}
 	}
-	if len(fileIDs) != 1 || posted != 2 {
-		t.Fatalf("before: %d files, %d posts with the text", len(fileIDs), posted)
+	before := len(h.fake.Thread(queue, parent))
+	if len(fileIDs) != 1 || posted != 3 || before < 6 {
+		t.Fatalf("before: %d files, %d posts with the text, %d thread messages", len(fileIDs), posted, before)
 	}
 
 	if _, err := h.svc.Forget(h.ctx, tickets.SystemActor, cust.ID); err != nil {
@@ -84,8 +90,8 @@ func TestErasedTicketInSlack(t *testing.T) {
 			t.Errorf("a file is left in the thread: %+v", m.Files)
 		}
 	}
-	if replaced < 2 {
-		t.Errorf("no thread message was replaced")
+	if replaced != before-1 {
+		t.Errorf("%d thread messages replaced; want every one but the file's (%d)", replaced, before-1)
 	}
 	for _, id := range fileIDs {
 		if !h.fake.FileDeleted(id) {

@@ -311,7 +311,7 @@ func (b *Bot) postThread(ctx context.Context, channel string, n int64, entry, he
 	if s := tickets.DerivedSubject(text); s != "" {
 		fallback += " " + clipped(s, tickets.MaxSubjectRunes)
 	}
-	first := ""
+	var parts []string
 	for _, blocks := range textPosts(heading, text, atts) {
 		_, ts, err := b.api.PostMessageContext(ctx, ch, slackapi.MsgOptionTS(parent),
 			slackapi.MsgOptionBlocks(blocks...), slackapi.MsgOptionText(fallback, false),
@@ -319,11 +319,18 @@ func (b *Bot) postThread(ctx context.Context, channel string, n int64, entry, he
 		if err != nil {
 			return err
 		}
-		if first == "" {
-			first = ts
+		parts = append(parts, ts)
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	// The later parts first: the first one's record says it is done.
+	for i, ts := range parts[1:] {
+		if err := b.store.SavePosted(ctx, n, partEntry(entry, i+2), ts); err != nil {
+			return err
 		}
 	}
-	return b.store.SavePosted(ctx, n, entry, first)
+	return b.store.SavePosted(ctx, n, entry, parts[0])
 }
 
 func (b *Bot) sendUnreachable(ctx context.Context, channel string, n int64) error {
