@@ -2,7 +2,9 @@ package telegram_test
 
 import (
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/colombiainformatica/ticketbot/bots/telegram"
 	"github.com/colombiainformatica/ticketbot/store"
@@ -65,4 +67,35 @@ func TestHolderRightsInChat(t *testing.T) {
 	// Terms are asked again.
 	e.fake.SendCommand(maria, "new", "")
 	e.expect(maria, "Antes de abrir un ticket")
+}
+
+// TestDeleteDataButtonExpires: the confirmation of /borrardatos works for
+// ten minutes; pressed later it is answered as expired and deletes nothing.
+func TestDeleteDataButtonExpires(t *testing.T) {
+	e := newEnv(t)
+	var mu sync.Mutex
+	now := time.Now()
+	deps := e.deps()
+	deps.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	b, err := telegram.New(e.cfg, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.inline.Add(b)
+	e.bot = b
+	e.start()
+	e.acceptTerms(maria)
+	e.fake.SendCommand(maria, "borrardatos", "")
+	ask := e.expect(maria, "¿Borrar todos sus datos")
+	mu.Lock()
+	now = now.Add(11 * time.Minute)
+	mu.Unlock()
+	e.press(maria, ask, "Sí, borrar")
+	if got := e.answers(1)[0].Text; !strings.Contains(got, "expiró") {
+		t.Errorf("answer = %q; want expired", got)
+	}
+	p, _ := e.svc.Profile(ctx10(t), tickets.Customer{Platform: "telegram", UserID: "1001"})
+	if p.TermsVersion != "v1" {
+		t.Errorf("profile after an expired press = %+v", p)
+	}
 }
