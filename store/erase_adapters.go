@@ -22,7 +22,7 @@ func (t *Telegram) EraseChat(ctx context.Context, user, chat int64) error {
 	if err := s.rdb.Del(ctx, k.tgDraft(user), k.tgComment(user), k.tgAlbumLast(chat)).Err(); err != nil {
 		return fmt.Errorf("erase forms of %d: %w", user, err)
 	}
-	for _, p := range []string{k.tgFloodPattern(user), k.tgRefPattern(chat), k.tgPendingPattern(user), k.tgAlbumPattern(chat)} {
+	for _, p := range []string{k.tgFloodPattern(user), k.tgRefPattern(chat), k.tgPendingPattern(user), k.tgAlbumPattern(chat), k.tgAlbumMarkPattern(chat)} {
 		if err := s.deleteMatching(ctx, p); err != nil {
 			return err
 		}

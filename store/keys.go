@@ -190,6 +190,12 @@ func (k keys) tgPendingOf(user int64, turn string) string {
 }
 func (k keys) tgPendingPattern(user int64) string { return k.base + "kv:tg:pend:" + itoa(user) + ":*" }
 func (k keys) tgAlbumPattern(chat int64) string   { return k.base + "tg:al:" + itoa(chat) + ":*" }
+
+// tgAlbumMarkPattern matches the inbound marks of a chat's albums (their
+// id is "<chat>:<group>", namespace "telegram-album").
+func (k keys) tgAlbumMarkPattern(chat int64) string {
+	return k.mark("telegram-album", itoa(chat)+":*")
+}
 func (k keys) emailOpenedPattern(sender string) string {
 	return k.base + "email:opened:" + sender + ":*"
 }
