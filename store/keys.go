@@ -20,7 +20,7 @@ import (
 //	<p>:{<desk>}:claims         ZSET    recent claims for wait estimates; member = "<n>:<ms>", score = ms
 //	<p>:{<desk>}:events         STREAM  one entry per change: field "e" = JSON (eventRecord), "n" = ticket number
 //	<p>:{<desk>}:req:<id>       STRING  number claimed, or "1" for a change applied, by request id (TTL)
-//	<p>:{<desk>}:profile:<cust> HASH    customer profile (language, terms version and time)
+//	<p>:{<desk>}:profile:<cust> HASH    customer profile: lang, terms, terms_at (ms), privacy, privacy_at (ms)
 //
 // Inbound items (Inbound, see inbound.go):
 //
@@ -38,7 +38,7 @@ import (
 //	kv:tg:offset                STRING  the polling offset: first update_id not yet confirmed
 //	kv:tg:draft:<user>          STRING  the form in progress (the adapter's JSON) (TTL)
 //	kv:tg:comment:<user>        STRING  a rating waiting for its comment (the adapter's JSON) (TTL)
-//	kv:tg:pend:<turn>           STRING  a message waiting for its customer to choose a ticket (TTL)
+//	kv:tg:pend:<user>:<turn>    STRING  a message waiting for its customer to choose a ticket (TTL; kv:tg:pend:<turn> before)
 //	kv:tg:ref:<chat>:<msg>      STRING  the ticket a bot message is about, for reply routing (TTL)
 //	kv:tg:counted:<turn>        STRING  the flood count an update or album got, reused by its retries (TTL)
 //	kv:tg:flood:<user>:<minute> STRING  counter: updates of a user in a minute (TTL)
@@ -50,8 +50,8 @@ import (
 //
 //	kv:slack:card:<n>           STRING  "<channel> <ts>" of ticket n's card
 //	kv:slack:thread:<ch>:<ts>   STRING  the ticket whose card starts that thread; "0" for another thread (TTL)
-//	kv:slack:post:<n>:<entry>   STRING  ts of an entry posted in ticket n's thread: a conversation entry's id, 0 the full description, "rating"
-//	kv:slack:file:<n>:<id>:<i>  STRING  attachment i of entry id of ticket n was copied into the thread
+//	kv:slack:post:<n>:<entry>   STRING  ts of an entry posted in ticket n's thread: a conversation entry's id, 0 the full description, "rating"; "<entry>.<k>" its part k (k ≥ 2)
+//	kv:slack:file:<n>:<id>:<i>  STRING  attachment i of entry id of ticket n is in the thread: the Slack file ID, or "ts:<ts>" of the message naming a file not copied ("done" before)
 //
 // E-mail (Email, see email.go):
 //
@@ -171,4 +171,31 @@ func member(n int64) string {
 		return s
 	}
 	return "000000000000"[:width-len(s)] + s
+}
+
+// deliveryLane returns the keys of delivery lane "<platform>:<lane>" that
+// a customer's erasure deletes (the suffixes are the ones listed above),
+// and the pattern of the ready sets its name may be in.
+func (k keys) deliveryLane(lane string) []string {
+	d := k.delivery()
+	return []string{d + "q:" + lane, d + "co:" + lane, d + "gap:" + lane, d + "lease:" + lane}
+}
+func (k keys) deliveryReadyPattern() string { return k.delivery() + "ready:*" }
+
+// Patterns of a Telegram user's or chat's keys, for their erasure.
+func (k keys) tgFloodPattern(user int64) string { return k.base + "kv:tg:flood:" + itoa(user) + ":*" }
+func (k keys) tgRefPattern(chat int64) string   { return k.base + "kv:tg:ref:" + itoa(chat) + ":*" }
+func (k keys) tgPendingOf(user int64, turn string) string {
+	return k.base + "kv:tg:pend:" + itoa(user) + ":" + turn
+}
+func (k keys) tgPendingPattern(user int64) string { return k.base + "kv:tg:pend:" + itoa(user) + ":*" }
+func (k keys) tgAlbumPattern(chat int64) string   { return k.base + "tg:al:" + itoa(chat) + ":*" }
+
+// tgAlbumMarkPattern matches the inbound marks of a chat's albums (their
+// id is "<chat>:<group>", namespace "telegram-album").
+func (k keys) tgAlbumMarkPattern(chat int64) string {
+	return k.mark("telegram-album", itoa(chat)+":*")
+}
+func (k keys) emailOpenedPattern(sender string) string {
+	return k.base + "email:opened:" + sender + ":*"
 }

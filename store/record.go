@@ -49,6 +49,9 @@ type record struct {
 	// TV is the terms version the ticket was opened under.
 	TV string `json:"tv,omitempty"`
 	RF string `json:"rf,omitempty"` // Ticket.Ref
+	// ER is when the ticket's personal data was erased (Ticket.Erased);
+	// erase.lua refuses to erase a record that has it.
+	ER int64 `json:"er,omitempty"`
 }
 
 // claimPatch is what claim_next.lua sets in the record of the ticket it
@@ -98,6 +101,7 @@ func encodeTicket(t tickets.Ticket) ([]byte, error) {
 		C: ms(t.CreatedAt), Up: ms(t.UpdatedAt), M: t.Messages,
 		R: t.Rating.Stars, RC: t.Rating.Comment, RA: ms(t.Rating.At),
 		X: t.Unreachable, DL: t.Delivered, OQ: t.OpenRequest, TV: t.TermsVersion, RF: t.Ref,
+		ER: ms(t.Erased),
 	}
 	if r.In == string(tickets.IntakeChat) {
 		r.In = ""
@@ -147,6 +151,7 @@ func decodeTicket(number int64, b []byte) (tickets.Ticket, error) {
 		OpenRequest:  r.OQ,
 		TermsVersion: r.TV,
 		Ref:          r.RF,
+		Erased:       fromMS(r.ER),
 	}, nil
 }
 

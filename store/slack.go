@@ -9,7 +9,21 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/colombiainformatica/ticketbot/tickets"
 )
+
+// threadBatch bounds the keys of one MGET or DEL of Thread and
+// ForgetThread.
+const threadBatch = 1000
+
+// maxPostParts is how many parts of one thread entry Thread reads: a
+// 10,000-character text escaped at its worst.
+const maxPostParts = 8
+
+// noteTSPrefix marks a file record that holds the ts of the message that
+// named a file not copied.
+const noteTSPrefix = "ts:"
 
 // nonCardKeep is how long a thread found not to be a card's is remembered.
 const nonCardKeep = 24 * time.Hour
@@ -111,10 +125,77 @@ func (sl *Slack) FileCopied(ctx context.Context, n, id int64, i int) (bool, erro
 }
 
 // SaveFileCopied records that attachment i of entry id of ticket n is in
-// the thread.
-func (sl *Slack) SaveFileCopied(ctx context.Context, n, id int64, i int) error {
-	if err := sl.s.rdb.Set(ctx, sl.s.keys.slackFile(n, id, i), "done", 0).Err(); err != nil {
+// the thread as Slack file fileID, or named in message noteTS (stored as
+// "ts:<ts>"; "done" in records of earlier versions).
+func (sl *Slack) SaveFileCopied(ctx context.Context, n, id int64, i int, fileID, noteTS string) error {
+	v := fileID
+	switch {
+	case noteTS != "":
+		v = noteTSPrefix + noteTS
+	case v == "":
+		v = "done"
+	}
+	if err := sl.s.rdb.Set(ctx, sl.s.keys.slackFile(n, id, i), v, 0).Err(); err != nil {
 		return fmt.Errorf("record file %d/%d of #%d: %w", id, i, n, err)
+	}
+	return nil
+}
+
+// threadKeys returns the post and file keys ticket n's thread may have,
+// for a conversation of messages entries.
+func (sl *Slack) threadKeys(n, messages int64) (posts, files []string) {
+	k := sl.s.keys
+	entry := func(e string) {
+		posts = append(posts, k.slackPost(n, e))
+		for part := 2; part <= maxPostParts; part++ {
+			posts = append(posts, k.slackPost(n, e+"."+strconv.Itoa(part)))
+		}
+	}
+	entry("rating")
+	for id := int64(0); id <= messages; id++ {
+		entry(strconv.FormatInt(id, 10))
+		for i := 1; i <= tickets.MaxAttachments; i++ {
+			files = append(files, k.slackFile(n, id, i))
+		}
+	}
+	return posts, files
+}
+
+// Thread implements slack.Storage: MGET of the keys a thread can have,
+// in batches.
+func (sl *Slack) Thread(ctx context.Context, n, messages int64) (posts, files []string, err error) {
+	pk, fk := sl.threadKeys(n, messages)
+	all := append(pk, fk...)
+	for lo := 0; lo < len(all); lo += threadBatch {
+		hi := min(lo+threadBatch, len(all))
+		vals, err := sl.s.rdb.MGet(ctx, all[lo:hi]...).Result()
+		if err != nil {
+			return nil, nil, fmt.Errorf("read thread of #%d: %w", n, err)
+		}
+		for i, v := range vals {
+			s, _ := v.(string)
+			switch {
+			case s == "" || s == "done":
+			case lo+i < len(pk):
+				posts = append(posts, s)
+			case strings.HasPrefix(s, noteTSPrefix):
+				posts = append(posts, strings.TrimPrefix(s, noteTSPrefix))
+			default:
+				files = append(files, s)
+			}
+		}
+	}
+	return posts, files, nil
+}
+
+// ForgetThread implements slack.Storage.
+func (sl *Slack) ForgetThread(ctx context.Context, n, messages int64) error {
+	pk, fk := sl.threadKeys(n, messages)
+	all := append(pk, fk...)
+	for lo := 0; lo < len(all); lo += threadBatch {
+		if err := sl.s.rdb.Del(ctx, all[lo:min(lo+threadBatch, len(all))]...).Err(); err != nil {
+			return fmt.Errorf("forget thread of #%d: %w", n, err)
+		}
 	}
 	return nil
 }

@@ -110,7 +110,7 @@ func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
 // Load makes sure every script is in Redis's script cache, so that the
 // first calls need no EVAL fallback.
 func (s *Store) Load(ctx context.Context) error {
-	for _, sc := range []*redis.Script{createScript, applyScript, claimNextScript, listScript} {
+	for _, sc := range []*redis.Script{createScript, applyScript, claimNextScript, listScript, eraseScript} {
 		if err := sc.Load(ctx, s.rdb).Err(); err != nil {
 			return fmt.Errorf("load script: %w", err)
 		}
@@ -411,9 +411,12 @@ func (s *Store) Profile(ctx context.Context, customerKey string) (tickets.Profil
 	if err != nil {
 		return tickets.Profile{}, fmt.Errorf("read profile: %w", err)
 	}
-	p := tickets.Profile{CustomerKey: customerKey, Language: m["lang"], TermsVersion: m["terms"]}
+	p := tickets.Profile{CustomerKey: customerKey, Language: m["lang"], TermsVersion: m["terms"], PrivacyVersion: m["privacy"]}
 	if v, err := strconv.ParseInt(m["terms_at"], 10, 64); err == nil {
 		p.TermsAccepted = fromMS(v)
+	}
+	if v, err := strconv.ParseInt(m["privacy_at"], 10, 64); err == nil {
+		p.PrivacyAccepted = fromMS(v)
 	}
 	return p, nil
 }
@@ -421,7 +424,8 @@ func (s *Store) Profile(ctx context.Context, customerKey string) (tickets.Profil
 // SaveProfile implements tickets.Profiles.
 func (s *Store) SaveProfile(ctx context.Context, p tickets.Profile) error {
 	err := s.rdb.HSet(ctx, s.keys.profile(p.CustomerKey),
-		"lang", p.Language, "terms", p.TermsVersion, "terms_at", ms(p.TermsAccepted)).Err()
+		"lang", p.Language, "terms", p.TermsVersion, "terms_at", ms(p.TermsAccepted),
+		"privacy", p.PrivacyVersion, "privacy_at", ms(p.PrivacyAccepted)).Err()
 	if err != nil {
 		return fmt.Errorf("save profile: %w", err)
 	}

@@ -101,6 +101,9 @@ func (t *Telegram) formKey(f telegram.FormKey) string {
 	case telegram.FormComment:
 		return t.s.keys.tgComment(f.User)
 	}
+	if f.User != 0 {
+		return t.s.keys.tgPendingOf(f.User, f.Turn)
+	}
 	return t.s.keys.tgPending(f.Turn)
 }
 

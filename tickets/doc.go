@@ -44,6 +44,18 @@
 // becomes an internal note flagged with its sender (Message.Unverified)
 // and changes nothing else.
 //
+// # Personal data
+//
+// A chat customer accepts the terms and authorizes the processing of their
+// personal data under the privacy notice before their first ticket
+// (Consent, AcceptTerms; Ley 1581 de 2012); a new version of either asks
+// again (NeedsTerms). CustomerData shows the customer what is stored about
+// them, never the agents' notes. Forget closes their tickets not yet
+// closed (as ErasureActor), erases each (Erasure: only what the desk's
+// statistics need stays, EventErased, ErrErased for any later change),
+// runs the adapters' Erasers and deletes their profile and their own
+// events.
+//
 // # Queue order
 //
 // The queue is ordered by priority band first, then arrival time (policy §2

@@ -23,13 +23,14 @@ const (
 	EventUnreachable EventKind = "unreachable" // messages to the customer fail permanently
 	EventReachable   EventKind = "reachable"   // messages reach the customer again
 	EventDelivered   EventKind = "delivered"   // an agent's reply reached the customer's chat (see Service.MarkDelivered)
+	EventErased      EventKind = "erased"      // the personal data was erased at the customer's request (see Service.Forget)
 )
 
 // EventKinds lists every kind of event, in the order above.
 var EventKinds = []EventKind{
 	EventOpened, EventMessage, EventReply, EventNote, EventClaimed, EventReleased, EventWaiting,
 	EventResumed, EventResolved, EventClosed, EventReopened, EventPriority, EventRated,
-	EventUnreachable, EventReachable, EventDelivered,
+	EventUnreachable, EventReachable, EventDelivered, EventErased,
 }
 
 // Valid reports whether k is one of EventKinds.

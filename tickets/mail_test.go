@@ -194,7 +194,7 @@ func TestReceiveMailRefusesAnEmptyFollowUp(t *testing.T) {
 
 func TestChatTicketRecordsTheAcceptedTerms(t *testing.T) {
 	e := newEnv(t, tickets.Config{TermsVersion: "v2"})
-	if _, err := e.svc.AcceptTerms(e.ctx, alice, "v2"); err != nil {
+	if _, err := e.svc.AcceptTerms(e.ctx, alice, tickets.Consent{Terms: "v2"}); err != nil {
 		t.Fatal(err)
 	}
 	tk := e.open(t, alice, tickets.NatureQuestion, tickets.UrgencyNormal)

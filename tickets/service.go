@@ -30,6 +30,13 @@ type Config struct {
 	// TermsVersion is the version of the terms customers must have accepted
 	// before opening a chat ticket; "" requires none.
 	TermsVersion string
+	// PrivacyVersion is the version of the privacy notice under which
+	// customers authorize the processing of their personal data (Ley 1581
+	// de 2012), accepted with the terms; "" requires none.
+	PrivacyVersion string
+	// Erasers delete what the adapters keep about a customer whose data is
+	// erased (Forget); none by default.
+	Erasers []Eraser
 	// EstimateWindow is how far back claims are counted to estimate waits.
 	EstimateWindow time.Duration
 	// MaxActiveTickets caps a customer's active tickets (cap.go); 0 sets
@@ -118,30 +125,6 @@ func (s *Service) Profile(ctx context.Context, c Customer) (p Profile, err error
 		return Profile{}, wrapInternal("read profile", err)
 	}
 	p.CustomerKey = c.Key()
-	return p, nil
-}
-
-// NeedsTerms reports whether p must accept the current terms before opening
-// a ticket.
-func (s *Service) NeedsTerms(p Profile) bool {
-	return s.cfg.TermsVersion != "" && p.TermsVersion != s.cfg.TermsVersion
-}
-
-// AcceptTerms records that customer c accepted terms version; only the
-// current version can be accepted (an old button pressed late is refused
-// with ReasonTermsOutdated). Errors: EINVALID, EINTERNAL.
-func (s *Service) AcceptTerms(ctx context.Context, c Customer, version string) (p Profile, err error) {
-	defer s.observe("accept_terms", time.Now(), &err)
-	if version != s.cfg.TermsVersion {
-		return Profile{}, Errorf(EINVALID, "these terms are no longer current; please read the new version").withReason(ReasonTermsOutdated, 0)
-	}
-	if p, err = s.Profile(ctx, c); err != nil {
-		return Profile{}, err
-	}
-	p.TermsVersion, p.TermsAccepted = version, s.cfg.Clock.Now().UTC()
-	if err := s.profiles.SaveProfile(ctx, p); err != nil {
-		return Profile{}, wrapInternal("save profile", err)
-	}
 	return p, nil
 }
 
@@ -421,6 +404,9 @@ func (s *Service) mutate(ctx context.Context, a Actor, number int64, decide func
 		cur, err := s.get(ctx, a, number)
 		if err != nil {
 			return Ticket{}, err
+		}
+		if !cur.Erased.IsZero() {
+			return Ticket{}, ErrErased
 		}
 		now := s.cfg.Clock.Now().UTC().Truncate(time.Millisecond)
 		next := cur

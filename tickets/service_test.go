@@ -164,13 +164,13 @@ func TestOpenTerms(t *testing.T) {
 	}
 	e.expectNoEvent(t, mark{})
 
-	_, err = e.svc.AcceptTerms(e.ctx, alice, "v1")
+	_, err = e.svc.AcceptTerms(e.ctx, alice, tickets.Consent{Terms: "v1"})
 	wantCode(t, err, tickets.EINVALID)
 	if p, _ := e.svc.Profile(e.ctx, alice); !e.svc.NeedsTerms(p) {
 		t.Fatal("accepting an old version satisfied the terms")
 	}
 
-	p, err := e.svc.AcceptTerms(e.ctx, alice, "v2")
+	p, err := e.svc.AcceptTerms(e.ctx, alice, tickets.Consent{Terms: "v2"})
 	if err != nil {
 		t.Fatalf("AcceptTerms(v2): %v", err)
 	}
@@ -191,7 +191,7 @@ func TestOpenTerms(t *testing.T) {
 	if _, err := next.Open(e.ctx, req); !errors.Is(err, tickets.ErrTermsNotAccepted) {
 		t.Errorf("Open under new terms: %v; want ErrTermsNotAccepted", err)
 	}
-	if _, err := next.AcceptTerms(e.ctx, alice, "v2"); tickets.ErrorCode(err) != tickets.EINVALID {
+	if _, err := next.AcceptTerms(e.ctx, alice, tickets.Consent{Terms: "v2"}); tickets.ErrorCode(err) != tickets.EINVALID {
 		t.Errorf("AcceptTerms(v2) under v3: %v; want EINVALID", err)
 	}
 

@@ -50,6 +50,13 @@ type Store interface {
 	Messages(ctx context.Context, number, after int64, limit int) ([]Message, error)
 	// LastMessages returns the last n conversation entries, oldest first.
 	LastMessages(ctx context.Context, number int64, n int) ([]Message, error)
+	// Erase writes e.Ticket over the stored ticket if the stored version
+	// is still e.Ticket.Version-1, deletes its conversation, takes it out
+	// of the queue, of the index of customer e.CustomerKey and of agent
+	// e.Assignee's, and appends e.Event, in one atomic step. A ticket
+	// erased already is returned as it is and nothing is written. Errors:
+	// ErrNotFound, ErrVersionConflict.
+	Erase(ctx context.Context, e Erasure) (Ticket, error)
 }
 
 // Change is one conditional update of a ticket, decided by the Service.
@@ -121,6 +128,10 @@ type Profiles interface {
 	Profile(ctx context.Context, customerKey string) (Profile, error)
 	// SaveProfile stores p.
 	SaveProfile(ctx context.Context, p Profile) error
+	// ForgetCustomer deletes the customer's profile, the events they
+	// caused (Actor.ID is customerKey) from the desk's event log and the
+	// event dead letters of such events.
+	ForgetCustomer(ctx context.Context, customerKey string) error
 }
 
 // Clock tells the time; tests use a fixed one.

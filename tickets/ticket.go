@@ -199,6 +199,9 @@ type Ticket struct {
 	// was opened, which its customer accepted by opening it (policy §7):
 	// in the chat by accepting them first, by e-mail by sending the mail.
 	TermsVersion string
+	// Erased is when the ticket's personal data was erased at its
+	// customer's request (Service.Forget); zero for a ticket that keeps it.
+	Erased time.Time
 }
 
 // Score returns the ticket's queue score (see QueueScore).
@@ -249,4 +252,9 @@ type Profile struct {
 	Language      string // chosen language; "" means from the platform
 	TermsVersion  string // the version of the terms last accepted; "" if never
 	TermsAccepted time.Time
+	// PrivacyVersion is the version of the privacy notice under which the
+	// customer last authorized the processing of their personal data; ""
+	// if never. PrivacyAccepted is when.
+	PrivacyVersion  string
+	PrivacyAccepted time.Time
 }

@@ -54,6 +54,11 @@ type Config struct {
 	DefaultLanguage string
 	TermsURL        string
 	TermsVersion    string
+	// PrivacyURL and PrivacyVersion name the privacy notice under which a
+	// sender authorizes the processing of their personal data by sending
+	// (policy §7); the acknowledgement names them. The terms' when empty.
+	PrivacyURL     string
+	PrivacyVersion string
 	// ChatURL is where customers find the faster channel (the Telegram
 	// bot, "https://t.me/…"); the acknowledgement names it.
 	ChatURL string

@@ -17,6 +17,7 @@ type texts struct {
 	Faster       string
 	FasterURLF   string // url
 	TermsF       string // version, url
+	PrivacyF     string // version, url
 	Signature    string
 	ClaimedF     string // number, agent
 	ReleasedF    string // number
@@ -38,10 +39,12 @@ var spanish = texts{
 	AckF:        "Recibimos su solicitud y abrimos el ticket #%d.",
 	NoETA: "Las solicitudes por correo electrónico se atienden, pero no tienen un tiempo estimado " +
 		"de respuesta (sin ETA).",
-	FollowF:      "Para seguir su ticket, responda a este correo: su respuesta se añade al ticket #%d.",
-	Faster:       "Para una respuesta más rápida, le recomendamos nuestro sistema de tickets en Telegram.",
-	FasterURLF:   "Para una respuesta más rápida, le recomendamos nuestro sistema de tickets en Telegram: %s",
-	TermsF:       "Al enviar su solicitud, usted acepta nuestros términos y condiciones (versión %s): %s",
+	FollowF:    "Para seguir su ticket, responda a este correo: su respuesta se añade al ticket #%d.",
+	Faster:     "Para una respuesta más rápida, le recomendamos nuestro sistema de tickets en Telegram.",
+	FasterURLF: "Para una respuesta más rápida, le recomendamos nuestro sistema de tickets en Telegram: %s",
+	TermsF:     "Al enviar su solicitud, usted acepta nuestros términos y condiciones (versión %s): %s",
+	PrivacyF: "y autoriza el tratamiento de sus datos personales (Ley 1581 de 2012) según nuestro aviso de privacidad " +
+		"(versión %s): %s. Para conocer sus datos o pedir que se borren, escríbanos.",
 	Signature:    "Soporte técnico",
 	ClaimedF:     "Su ticket #%d está siendo atendido por %s.",
 	ReleasedF:    "Su ticket #%d volvió a la cola; lo atenderá el próximo agente disponible.",
@@ -58,14 +61,16 @@ var spanish = texts{
 }
 
 var english = texts{
-	Hello:        "Hello %s,",
-	HelloNoName:  "Hello,",
-	AckF:         "We received your request and opened ticket #%d.",
-	NoETA:        "Requests by e-mail are handled, but they have no estimated response time (no ETA).",
-	FollowF:      "To follow your ticket, reply to this e-mail: your answer is added to ticket #%d.",
-	Faster:       "For a faster answer, we recommend our ticket system on Telegram.",
-	FasterURLF:   "For a faster answer, we recommend our ticket system on Telegram: %s",
-	TermsF:       "By sending your request you accept our terms and conditions (version %s): %s",
+	Hello:       "Hello %s,",
+	HelloNoName: "Hello,",
+	AckF:        "We received your request and opened ticket #%d.",
+	NoETA:       "Requests by e-mail are handled, but they have no estimated response time (no ETA).",
+	FollowF:     "To follow your ticket, reply to this e-mail: your answer is added to ticket #%d.",
+	Faster:      "For a faster answer, we recommend our ticket system on Telegram.",
+	FasterURLF:  "For a faster answer, we recommend our ticket system on Telegram: %s",
+	TermsF:      "By sending your request you accept our terms and conditions (version %s): %s",
+	PrivacyF: "and authorize the processing of your personal data (Colombian Law 1581 of 2012) under our privacy notice " +
+		"(version %s): %s. To know your data or ask for its deletion, write to us.",
 	Signature:    "Technical support",
 	ClaimedF:     "Your ticket #%d is being handled by %s.",
 	ReleasedF:    "Your ticket #%d is back in the queue; the next available agent will take it.",

@@ -94,9 +94,17 @@ type Storage interface {
 	// SavePosted records that entry of ticket n was posted as ts.
 	SavePosted(ctx context.Context, n int64, entry, ts string) error
 	// FileCopied reports whether attachment i of entry id of ticket n is
-	// in the thread; SaveFileCopied records that it is.
+	// in the thread; SaveFileCopied records that it is, as Slack file
+	// fileID, or named in the message noteTS when it could not be copied.
 	FileCopied(ctx context.Context, n, id int64, i int) (bool, error)
-	SaveFileCopied(ctx context.Context, n, id int64, i int) error
+	SaveFileCopied(ctx context.Context, n, id int64, i int, fileID, noteTS string) error
+	// Thread returns what the app posted in ticket n's thread, whose
+	// conversation has messages entries: the ts of its posts (the notes
+	// of files not copied included) and the IDs of the files it copied
+	// there.
+	Thread(ctx context.Context, n, messages int64) (posts, files []string, err error)
+	// ForgetThread deletes those records of ticket n.
+	ForgetThread(ctx context.Context, n, messages int64) error
 }
 
 // ConfigError is a Config value the Bot cannot work with; Field names the

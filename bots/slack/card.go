@@ -45,6 +45,9 @@ var statusIcons = map[tickets.Status]string{
 
 // cardText is the message's plain fallback (notifications, screen readers).
 func cardText(t tickets.Ticket) string {
+	if !t.Erased.IsZero() {
+		return erasedCardText(t)
+	}
 	return fmt.Sprintf("Ticket #%d (%s, %s): %s", t.Number, t.Priority, t.Status, clipped(t.Subject, tickets.MaxSubjectRunes))
 }
 
@@ -68,6 +71,9 @@ func commentTooLong(t tickets.Ticket) bool {
 // cut ends with "…", and the description and the rating's comment are
 // posted whole in the thread when cut.
 func card(t tickets.Ticket, now time.Time, threadMessages string) []slackapi.Block {
+	if !t.Erased.IsZero() {
+		return erasedCard(t, now)
+	}
 	n := strconv.FormatInt(t.Number, 10)
 	blocks := []slackapi.Block{
 		// The header holds no customer text: plain_text is not escaped.

@@ -59,24 +59,27 @@ func (b *Bot) sendFile(ctx context.Context, channel string, n, id int64, i int) 
 	if err != nil {
 		return err
 	}
-	if err := b.copyFile(ctx, ch, parent, a); err != nil {
+	noteTS := ""
+	fileID, err := b.copyFile(ctx, ch, parent, a)
+	if err != nil {
 		var nc *notCopiedError
 		if !errors.As(err, &nc) {
 			return err
 		}
 		b.log.Warn().Err(nc.err).Int64("ticket", n).Int64("message", id).Int("file", i).Msg("file not copied to slack")
 		text := ":warning: *" + clipped(nc.name, listItemChars) + "* was not copied here: " + clipped(nc.why, cardReasonChars*3) + "."
-		_, _, err := b.api.PostMessageContext(ctx, ch, slackapi.MsgOptionTS(parent),
+		_, ts, err := b.api.PostMessageContext(ctx, ch, slackapi.MsgOptionTS(parent),
 			slackapi.MsgOptionBlocks(slackapi.NewContextBlock("", verbatim(text))), slackapi.MsgOptionText(text, false),
 			slackapi.MsgOptionDisableLinkUnfurl(), slackapi.MsgOptionDisableMediaUnfurl())
 		if err != nil {
 			return err
 		}
+		noteTS = ts
 	}
 	// Written even when ctx ended meanwhile: the file is in the thread.
 	mctx, mcancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer mcancel()
-	return b.store.SaveFileCopied(mctx, n, id, i)
+	return b.store.SaveFileCopied(mctx, n, id, i, fileID, noteTS)
 }
 
 // attachments returns the files of conversation entry id of ticket n, or
@@ -98,34 +101,38 @@ type notCopiedError struct {
 
 func (e *notCopiedError) Error() string { return e.name + " not copied: " + e.why }
 
-// copyFile opens a from its platform and uploads it into the thread of
-// parent. It returns a *notCopiedError when that can never succeed, and
-// the delivery-classified failure otherwise.
-func (b *Bot) copyFile(ctx context.Context, ch, parent string, a tickets.Attachment) error {
+// copyFile opens a from its platform, uploads it into the thread of
+// parent and returns the Slack file's ID. It returns a *notCopiedError
+// when that can never succeed, and the delivery-classified failure
+// otherwise.
+func (b *Bot) copyFile(ctx context.Context, ch, parent string, a tickets.Attachment) (string, error) {
 	name := a.DisplayName()
 	rc, info, err := b.files.OpenFile(ctx, a)
 	if err != nil {
 		if p, ok := delivery.IsPermanent(err); ok {
-			return &notCopiedError{name: name, why: openFailure(p), err: err}
+			return "", &notCopiedError{name: name, why: openFailure(p), err: err}
 		}
-		return err
+		return "", err
 	}
 	defer rc.Close()
 	if info.Name != "" {
 		name = info.Name
 	}
 	if info.Size <= 0 {
-		return &notCopiedError{name: name, why: "the file is empty", err: errors.New("empty file")}
+		return "", &notCopiedError{name: name, why: "the file is empty", err: errors.New("empty file")}
 	}
-	_, err = b.api.UploadFileContext(ctx, slackapi.UploadFileParameters{
+	sum, err := b.api.UploadFileContext(ctx, slackapi.UploadFileParameters{
 		Reader: rc, FileSize: int(info.Size), Filename: name, Title: name,
 		Channel: ch, ThreadTimestamp: parent,
 	})
 	err = sendError(err)
 	if p, ok := delivery.IsPermanent(err); ok && !uploadAuthFailure(p.Reason) {
-		return &notCopiedError{name: name, why: "Slack refused the upload (" + p.Reason + ")", err: err}
+		return "", &notCopiedError{name: name, why: "Slack refused the upload (" + p.Reason + ")", err: err}
 	}
-	return err
+	if err != nil || sum == nil {
+		return "", err
+	}
+	return sum.ID, nil
 }
 
 // openFailure says for agents why a file could not be read from the

@@ -58,6 +58,8 @@ func bucketOf(kind string) string {
 		return bucketReactions
 	case kindFile:
 		return bucketFiles
+	case kindErase:
+		return bucketUpdate
 	}
 	return bucketPost
 }
@@ -125,6 +127,8 @@ func (b *Bot) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, er
 		return out, nil
 	case tickets.EventDelivered:
 		return []delivery.Message{msg("mark", kindDelivered, &payload{Message: e.MessageID})}, nil
+	case tickets.EventErased:
+		return []delivery.Message{cardMsg, msg("erase", kindErase, nil)}, nil
 	case tickets.EventUnreachable:
 		return []delivery.Message{cardMsg, msg("thread", kindUnreachable, nil)}, nil
 	case tickets.EventReachable:
@@ -173,6 +177,8 @@ func (b *Bot) Send(ctx context.Context, m delivery.Message) error {
 		err = b.sendRating(ctx, b.cfg.QueueChannel, m.Number)
 	case kindFile:
 		err = b.sendFile(ctx, b.cfg.QueueChannel, m.Number, p.Message, p.File)
+	case kindErase:
+		err = b.sendErase(ctx, m.Number)
 	default:
 		return delivery.Permanent("unknown_kind", fmt.Errorf("unknown message kind %q", m.Kind))
 	}
@@ -305,7 +311,7 @@ func (b *Bot) postThread(ctx context.Context, channel string, n int64, entry, he
 	if s := tickets.DerivedSubject(text); s != "" {
 		fallback += " " + clipped(s, tickets.MaxSubjectRunes)
 	}
-	first := ""
+	var parts []string
 	for _, blocks := range textPosts(heading, text, atts) {
 		_, ts, err := b.api.PostMessageContext(ctx, ch, slackapi.MsgOptionTS(parent),
 			slackapi.MsgOptionBlocks(blocks...), slackapi.MsgOptionText(fallback, false),
@@ -313,11 +319,18 @@ func (b *Bot) postThread(ctx context.Context, channel string, n int64, entry, he
 		if err != nil {
 			return err
 		}
-		if first == "" {
-			first = ts
+		parts = append(parts, ts)
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	// The later parts first: the first one's record says it is done.
+	for i, ts := range parts[1:] {
+		if err := b.store.SavePosted(ctx, n, partEntry(entry, i+2), ts); err != nil {
+			return err
 		}
 	}
-	return b.store.SavePosted(ctx, n, entry, first)
+	return b.store.SavePosted(ctx, n, entry, parts[0])
 }
 
 func (b *Bot) sendUnreachable(ctx context.Context, channel string, n int64) error {

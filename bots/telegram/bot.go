@@ -51,7 +51,12 @@ type Config struct {
 	DefaultLanguage string
 	TermsURL        string
 	TermsVersion    string
-	SupportEmail    string
+	// PrivacyURL is the privacy notice under which customers authorize the
+	// processing of their personal data (TermsURL when empty);
+	// PrivacyVersion its version, which must be the Service's.
+	PrivacyURL     string
+	PrivacyVersion string
+	SupportEmail   string
 	// AgentName, when set, is shown to customers instead of every agent's
 	// own name (anonymous agents: the team's name).
 	AgentName string
@@ -144,6 +149,12 @@ func New(cfg Config, deps Deps) (*Bot, error) {
 		cfg.TermsVersion = v
 	case cfg.TermsVersion != v:
 		return nil, &ConfigError{"TermsVersion", fmt.Sprintf("%q differs from the Service's %q", cfg.TermsVersion, v)}
+	}
+	switch v := deps.Service.PrivacyVersion(); {
+	case cfg.PrivacyVersion == "":
+		cfg.PrivacyVersion = v
+	case cfg.PrivacyVersion != v:
+		return nil, &ConfigError{"PrivacyVersion", fmt.Sprintf("%q differs from the Service's %q", cfg.PrivacyVersion, v)}
 	}
 	api := botapi.New(cfg.Token, cfg.APIEndpoint, cfg.HTTPClient)
 	logger := deps.Logger

@@ -26,6 +26,7 @@ const (
 	actRate     = "r" // arg: ticket number "." stars
 	actRoute    = "m" // arg: ticket number "." pending message's turn
 	actAddTo    = "w" // arg: ticket number (at the cap of active tickets)
+	actForget   = "x" // arg: when the confirmation expires (Unix seconds, base 36)
 )
 
 // data returns the callback data of act with arg for user.
@@ -89,6 +90,8 @@ func (t *turn) callback(ctx context.Context, q *tgbotapi.CallbackQuery) error {
 		return t.routeChosen(ctx, n, rest, msgID)
 	case actAddTo:
 		return t.addTo(ctx, n)
+	case actForget:
+		return t.forget(ctx, arg, msgID)
 	}
 	t.answer.text = t.tx.Expired
 	return nil

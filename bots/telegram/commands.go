@@ -101,6 +101,10 @@ func (t *turn) command(ctx context.Context, cmd, args string) error {
 		return nil
 	case "language", "idioma", "lang":
 		return t.language(ctx, args)
+	case "mydata", "misdatos":
+		return t.myData(ctx)
+	case "deletedata", "borrardatos":
+		return t.askForget(ctx)
 	}
 	t.help(true)
 	return nil
@@ -111,7 +115,7 @@ func (t *turn) start() {
 		markup("\n\n"+t.tx.Policy, esc(t.b.supportEmail()))
 	kb := [][]button{t.languageRow()}
 	if t.b.svc.NeedsTerms(t.profile) {
-		r.markup("\n\n"+t.tx.TermsAskF, esc(t.b.cfg.TermsVersion), esc(t.b.website()))
+		t.termsAsk(r, "\n\n")
 		kb = append([][]button{t.termsRow()}, kb...)
 	} else {
 		r.raw("\n\n" + t.tx.TermsAlready)

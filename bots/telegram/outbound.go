@@ -282,6 +282,9 @@ func (b *Bot) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, er
 	default:
 		return nil, nil
 	}
+	if e.Actor == tickets.ErasureActor {
+		return nil, nil // the customer asked for the deletion of their data
+	}
 	t, err := b.svc.Get(ctx, tickets.SystemActor, e.Number)
 	if err != nil {
 		if tickets.ErrorCode(err) == tickets.ENOTFOUND {

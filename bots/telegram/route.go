@@ -64,7 +64,7 @@ func (t *turn) route(ctx context.Context, text string, atts []tickets.Attachment
 		return err
 	}
 	raw, _ := json.Marshal(pending{Text: text, Attachments: atts, Ref: ref})
-	if err := t.b.store.SaveForm(ctx, FormKey{Kind: FormPending, Turn: t.key}, raw, pendingTTL); err != nil {
+	if err := t.b.store.SaveForm(ctx, FormKey{Kind: FormPending, User: t.user, Turn: t.key}, raw, pendingTTL); err != nil {
 		return err
 	}
 	r, kb := t.b.routeMessage(t.tx, t.user, t.key, active)
@@ -124,10 +124,17 @@ func (t *turn) addMessage(ctx context.Context, n int64, text string, atts []tick
 // routeChosen adds the pending message of turn key to the ticket the
 // customer chose.
 func (t *turn) routeChosen(ctx context.Context, n int64, key string, msgID int) error {
-	k := FormKey{Kind: FormPending, Turn: key}
+	k := FormKey{Kind: FormPending, User: t.user, Turn: key}
 	v, ok, err := t.b.store.Form(ctx, k)
 	if err != nil {
 		return err
+	}
+	if !ok {
+		// Kept before pending messages were keyed by their user.
+		k.User = 0
+		if v, ok, err = t.b.store.Form(ctx, k); err != nil {
+			return err
+		}
 	}
 	if !ok {
 		t.answer.text = t.tx.Expired

@@ -17,6 +17,10 @@ type Storage interface {
 	Refs
 	Flood
 	Albums
+	// EraseChat deletes everything kept about a user and their chat:
+	// forms, references, flood counters, albums, inbound dead letters of
+	// the chat, and its delivery lane and dead letters.
+	EraseChat(ctx context.Context, user, chat int64) error
 }
 
 // FormKind says what a form value is.
@@ -29,8 +33,8 @@ const (
 	FormPending                     // a message waiting for its customer to choose a ticket, of a turn
 )
 
-// FormKey names one form value: of a user (drafts, comments) or of a turn
-// (pending messages).
+// FormKey names one form value: of a user (drafts, comments) or of a
+// user's turn (pending messages).
 type FormKey struct {
 	Kind FormKind
 	User int64

@@ -120,9 +120,11 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Service = tickets.NewService(m.Store, m.Store, m.Store, tickets.Config{
 		Policy:           cfg.Policy,
 		TermsVersion:     cfg.TermsVersion,
+		PrivacyVersion:   cfg.Privacy.Version,
 		EstimateWindow:   cfg.EstimateWindow,
 		MaxActiveTickets: cfg.Limits.MaxActiveTickets,
 		Observer:         m.Metrics,
+		Erasers:          erasers(m.Store),
 	})
 	m.Metrics.WatchQueue(m.Service, 2*time.Second)
 	m.logStart()

@@ -265,7 +265,8 @@ func TestEmailEndToEnd(t *testing.T) {
 	}
 	ack := e.sent(1)[0]
 	ackText := body(t, ack)
-	for _, want := range []string{"#1", "sin ETA", "responda a este correo", "https://t.me/soporte_bot", "versión " + DefaultTermsVersion, DefaultTermsURL} {
+	for _, want := range []string{"#1", "sin ETA", "responda a este correo", "https://t.me/soporte_bot", "versión " + DefaultTermsVersion, DefaultTermsURL,
+		"autoriza el tratamiento de sus datos personales", "aviso de privacidad"} {
 		if !strings.Contains(ackText, want) {
 			t.Errorf("acknowledgement lacks %q:\n%s", want, ackText)
 		}

@@ -89,7 +89,7 @@ func (e *filesEnv) open() {
 	c := tickets.Customer{Platform: "telegram", UserID: strconv.FormatInt(filesCustomer.ID, 10),
 		ChatID: strconv.FormatInt(filesCustomer.ID, 10), Name: "María", Language: "es"}
 	svc := e.m.Service
-	if _, err := svc.AcceptTerms(e.ctx, c, svc.TermsVersion()); err != nil {
+	if _, err := svc.AcceptTerms(e.ctx, c, svc.Consent()); err != nil {
 		e.t.Fatal(err)
 	}
 	tk, err := svc.Open(e.ctx, tickets.OpenRequest{Customer: c, Nature: tickets.NatureMalfunction,

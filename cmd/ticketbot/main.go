@@ -12,6 +12,7 @@
 //	ticketbot deadletters list|replay   messages delivery gave up on
 //	ticketbot deadletters events        events delivery could not plan
 //	ticketbot deadletters inbound       what customers sent that was not stored
+//	ticketbot customer show|export|forget KEY   a customer's data, and its deletion
 //	ticketbot version  print the version
 //	ticketbot help     print this help
 package main
@@ -59,6 +60,10 @@ Usage:
 	ticketbot deadletters inbound [-offset N] [-limit N]
 	                   what customers sent that the bot could not store and
 	                   gave up on (each customer was asked to send it again)
+	ticketbot customer show|export|forget KEY
+	                   what is stored about a customer (KEY: telegram:ID or
+	                   email:ADDRESS), as text or JSON, and its deletion
+	                   (Ley 1581 de 2012); agents' internal notes never shown
 	ticketbot version  print the version
 	ticketbot help     print this help
 
@@ -80,6 +85,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return bench(ctx, args, getenv, stdout, stderr)
 	case "deadletters":
 		return deadletters(ctx, args, getenv, stdout, stderr)
+	case "customer":
+		return customer(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "ticketbot", Version())
 		return 0

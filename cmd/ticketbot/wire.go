@@ -57,6 +57,7 @@ func (m *Main) adapters() ([]Component, error) {
 	tgCfg := telegram.Config{
 		Token: tg.Token, APIEndpoint: tg.APIEndpoint, WebhookURL: tg.WebhookURL, WebhookSecret: tg.WebhookSecret,
 		DefaultLanguage: cfg.Language, TermsURL: cfg.TermsURL, TermsVersion: cfg.TermsVersion,
+		PrivacyURL: cfg.Privacy.URL, PrivacyVersion: cfg.Privacy.Version,
 		SupportEmail: cfg.SupportEmail, FloodLimit: cfg.Limits.FloodLimit,
 	}
 	if sl.AnonymousAgents {
@@ -193,7 +194,7 @@ func (d demoPage) Run(ctx context.Context) error {
 var (
 	telegramVars = map[string]string{
 		"Token": "TELEGRAM_BOT_TOKEN", "APIEndpoint": "TELEGRAM_API_ENDPOINT", "WebhookSecret": "TELEGRAM_WEBHOOK_SECRET",
-		"DefaultLanguage": "DEFAULT_LANGUAGE", "TermsVersion": "TERMS_VERSION",
+		"DefaultLanguage": "DEFAULT_LANGUAGE", "TermsVersion": "TERMS_VERSION", "PrivacyVersion": "PRIVACY_VERSION",
 	}
 	slackVars = map[string]string{
 		"BotToken": "SLACK_BOT_TOKEN", "AppToken": "SLACK_APP_TOKEN", "SigningSecret": "SLACK_SIGNING_SECRET",
@@ -254,6 +255,7 @@ func (m *Main) emailConfig(c EmailConfig) (email.Config, error) {
 		From:            email.Address{Name: c.FromName, Address: c.From},
 		IDSecret:        []byte(c.IDSecret),
 		DefaultLanguage: cfg.Language, TermsURL: cfg.TermsURL, TermsVersion: cfg.TermsVersion,
+		PrivacyURL: cfg.Privacy.URL, PrivacyVersion: cfg.Privacy.Version,
 		ChatURL: c.ChatURL, MaxNewPerHour: c.MaxNewPerHour, AuthServID: c.AuthServID, SendInterval: c.SendInterval,
 	}
 	if len(c.Mailboxes) > 0 {

@@ -50,6 +50,7 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 		{"ClaimNext", claimNextTests},
 		{"Messages", messageTests},
 		{"Profiles", profileTests},
+		{"Erase", eraseTests},
 		{"Race", raceTests},
 	}
 	for _, g := range groups {

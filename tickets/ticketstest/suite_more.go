@@ -74,7 +74,8 @@ var profileTests = []subtest{
 			t.Fatal(err)
 		}
 		diff(t, "profile of a customer never seen", tickets.Profile{CustomerKey: key}, p)
-		want := tickets.Profile{CustomerKey: key, Language: "en", TermsVersion: "v2", TermsAccepted: start.Add(time.Hour)}
+		want := tickets.Profile{CustomerKey: key, Language: "en", TermsVersion: "v2", TermsAccepted: start.Add(time.Hour),
+			PrivacyVersion: "p2", PrivacyAccepted: start.Add(time.Hour)}
 		if err := f.Profiles.SaveProfile(f.ctx, want); err != nil {
 			t.Fatal(err)
 		}
@@ -83,6 +84,7 @@ var profileTests = []subtest{
 		}
 		diff(t, "saved profile", want, p)
 		want.Language, want.TermsVersion, want.TermsAccepted = "", "v3", start.Add(2*time.Hour)
+		want.PrivacyVersion, want.PrivacyAccepted = "p3", start.Add(2*time.Hour)
 		if err := f.Profiles.SaveProfile(f.ctx, want); err != nil {
 			t.Fatal(err)
 		}
@@ -100,15 +102,16 @@ var profileTests = []subtest{
 		if _, err := f.svc.SetLanguage(f.ctx, c, "en"); err != nil {
 			t.Fatal(err)
 		}
-		svc := tickets.NewService(f.Store, f.Queue, f.Profiles, tickets.Config{Clock: f.clock, TermsVersion: "v1"})
-		if _, err := svc.AcceptTerms(f.ctx, c, "v1"); err != nil {
+		svc := tickets.NewService(f.Store, f.Queue, f.Profiles, tickets.Config{Clock: f.clock, TermsVersion: "v1", PrivacyVersion: "p1"})
+		if _, err := svc.AcceptTerms(f.ctx, c, tickets.Consent{Terms: "v1", Privacy: "p1"}); err != nil {
 			t.Fatal(err)
 		}
 		p, err := svc.Profile(f.ctx, c)
 		if err != nil {
 			t.Fatal(err)
 		}
-		diff(t, "profile", tickets.Profile{CustomerKey: c.Key(), Language: "en", TermsVersion: "v1", TermsAccepted: start}, p)
+		diff(t, "profile", tickets.Profile{CustomerKey: c.Key(), Language: "en", TermsVersion: "v1", TermsAccepted: start,
+			PrivacyVersion: "p1", PrivacyAccepted: start}, p)
 	}},
 }
 

@@ -53,6 +53,7 @@ type Server struct {
 	users        map[string]*user
 	groups       map[string][]string
 	files        map[string]File
+	deletedFiles map[string]bool           // files.delete
 	uploads      map[string]*pendingUpload // by upload URL key
 	views        map[string]*View
 	viewIDs      []string
@@ -132,22 +133,23 @@ func New(opts ...Option) (*Server, error) {
 			verification: defaultVerification,
 			appTimeout:   defaultAppTimeout,
 		},
-		now:      time.Now,
-		channels: map[string]*channel{},
-		users:    map[string]*user{},
-		groups:   map[string][]string{},
-		files:    map[string]File{},
-		uploads:  map[string]*pendingUpload{},
-		views:    map[string]*View{},
-		triggers: map[string]*trigger{},
-		respURLs: map[string]*responseURL{},
-		ephem:    map[string][]Message{},
-		resps:    map[string][]Response{},
-		faults:   map[string]*fault{},
-		latency:  map[string]time.Duration{},
-		changed:  make(chan struct{}),
-		watchers: map[int]*watcher{},
-		stats:    Stats{Calls: map[string]int{}, RateLimited: map[string]int{}, Failed: map[string]int{}, Errors: map[string]int{}},
+		now:          time.Now,
+		channels:     map[string]*channel{},
+		users:        map[string]*user{},
+		groups:       map[string][]string{},
+		files:        map[string]File{},
+		deletedFiles: map[string]bool{},
+		uploads:      map[string]*pendingUpload{},
+		views:        map[string]*View{},
+		triggers:     map[string]*trigger{},
+		respURLs:     map[string]*responseURL{},
+		ephem:        map[string][]Message{},
+		resps:        map[string][]Response{},
+		faults:       map[string]*fault{},
+		latency:      map[string]time.Duration{},
+		changed:      make(chan struct{}),
+		watchers:     map[int]*watcher{},
+		stats:        Stats{Calls: map[string]int{}, RateLimited: map[string]int{}, Failed: map[string]int{}, Errors: map[string]int{}},
 	}
 	for _, o := range opts {
 		o(s)
@@ -276,6 +278,7 @@ var methods = map[string]handlerFunc{
 	"views.publish":         (*Server).viewsPublish,
 	"reactions.add":         (*Server).reactionsAdd,
 	"files.info":            (*Server).filesInfo,
+	"files.delete":          (*Server).filesDelete,
 
 	"files.getUploadURLExternal":   (*Server).filesGetUploadURLExternal,
 	"files.completeUploadExternal": (*Server).filesCompleteUploadExternal,

@@ -17,13 +17,28 @@ import (
 // fmt formats; every argument that comes from a user is HTML-escaped by the
 // caller. Texts are HTML (parse_mode=HTML).
 type Texts struct {
-	GreetingF        string // name
-	Policy           string // two lines; %s: support e-mail
-	TermsAskF        string // version, url
-	TermsButton      string
-	TermsAcceptedF   string // version
-	TermsAlready     string
-	TermsNeeded      string
+	GreetingF      string // name
+	Policy         string // two lines; %s: support e-mail
+	TermsAskF      string // terms version, terms url, privacy version, privacy url
+	TermsButton    string
+	TermsAcceptedF string // terms version, privacy version
+	TermsAlready   string
+	TermsNeeded    string
+	// The holder's rights (Ley 1581 de 2012): /mydata and /deletedata.
+	DataHeaderF      string // customer key, name, language
+	DataTermsF       string // terms version, when
+	DataPrivacyF     string // privacy version, when, privacy url
+	DataNoConsent    string
+	DataNoTickets    string
+	DataTicketF      string // number, subject, status, created, messages
+	DataErasedF      string // number, status, created
+	DataMessageF     string // when, who, text
+	DataFilesF       string // count
+	DataNotes        string
+	DeleteAskF       string // active tickets
+	DeleteButton     string
+	DeleteDone       string
+	DeleteNothing    string
 	AskNature        string
 	AskUrgency       string
 	AskDescription   string
@@ -107,13 +122,29 @@ type command struct{ Name, Description string }
 
 var textsByLang = map[string]*Texts{
 	"es": {
-		GreetingF:        "¡Hola, %s! Soy el asistente de soporte técnico de <b>Colombia Informática</b>.",
-		Policy:           "📋 Atendemos las solicitudes en orden de llegada, priorizadas por urgencia y naturaleza del problema.\nLos tiempos que mostramos son estimaciones, no garantías; por correo (%s) no hay tiempo estimado de respuesta.",
-		TermsAskF:        "Para abrir tickets debe aceptar los términos y condiciones (versión %s): %s",
-		TermsButton:      "✅ Acepto los términos",
-		TermsAcceptedF:   "Términos aceptados (versión %s). Use /new para abrir un ticket.",
+		GreetingF: "¡Hola, %s! Soy el asistente de soporte técnico de <b>Colombia Informática</b>.",
+		Policy:    "📋 Atendemos las solicitudes en orden de llegada, priorizadas por urgencia y naturaleza del problema.\nLos tiempos que mostramos son estimaciones, no garantías; por correo (%s) no hay tiempo estimado de respuesta.",
+		TermsAskF: "Para abrir tickets debe aceptar los términos y condiciones (versión %s): %s\n" +
+			"y autorizar el tratamiento de sus datos personales (Ley 1581 de 2012) según nuestro aviso de privacidad (versión %s): %s\n" +
+			"Puede consultar sus datos con /misdatos y pedir que se borren con /borrardatos.",
+		TermsButton:      "✅ Acepto los términos y autorizo el tratamiento de mis datos",
+		TermsAcceptedF:   "Términos aceptados (versión %s) y tratamiento de datos autorizado (aviso de privacidad versión %s). Use /new para abrir un ticket.",
 		TermsAlready:     "Ya aceptó los términos vigentes. Use /new para abrir un ticket o /help para ver la ayuda.",
 		TermsNeeded:      "Antes de abrir un ticket debe aceptar los términos vigentes.",
+		DataHeaderF:      "<b>Sus datos en ticketbot</b> (Ley 1581 de 2012)\nCliente: %s\nNombre: %s\nIdioma: %s",
+		DataTermsF:       "Términos aceptados: versión %s, %s",
+		DataPrivacyF:     "Tratamiento de datos autorizado: aviso de privacidad versión %s, %s (%s)",
+		DataNoConsent:    "No ha aceptado los términos ni autorizado el tratamiento de sus datos.",
+		DataNoTickets:    "No tiene tickets.",
+		DataTicketF:      "<b>Ticket #%d</b> — %s\nEstado: %s · abierto %s · %d mensajes",
+		DataErasedF:      "<b>Ticket #%d</b> — datos borrados a su solicitud\nEstado: %s · abierto %s",
+		DataMessageF:     "%s · %s: %s",
+		DataFilesF:       " [%d archivo(s)]",
+		DataNotes:        "Las notas internas del equipo de soporte no forman parte de esta vista. Para pedir que se borren sus datos use /borrardatos.",
+		DeleteAskF:       "¿Borrar todos sus datos de ticketbot? Sus tickets activos (%d) se cerrarán; se borrarán sus tickets, conversaciones, los archivos copiados para el equipo de soporte y su perfil, incluida su autorización. Solo se conservan datos no personales para estadísticas (número, tipo, prioridad, fechas, calificación). No se puede deshacer. El botón vence en 10 minutos.",
+		DeleteButton:     "🗑 Sí, borrar mis datos",
+		DeleteDone:       "Sus datos fueron borrados. Si vuelve a escribir, le pediremos otra vez aceptar los términos y autorizar el tratamiento de sus datos.",
+		DeleteNothing:    "ticketbot no guarda datos suyos.",
 		AskNature:        "🆕 Nuevo ticket. ¿Cuál es la naturaleza del problema?",
 		AskUrgency:       "¿Qué tan urgente es?",
 		AskDescription:   "Describa el problema con el mayor detalle posible. Antes de enviar la descripción puede adjuntar fotos, documentos o notas de voz. /cancel para cancelar.",
@@ -154,7 +185,7 @@ var textsByLang = map[string]*Texts{
 		CommentSavedF:    "Comentario guardado para el ticket #%d. ¡Gracias!",
 		Expired:          "Este botón expiró o ya no está disponible.",
 		Done:             "Hecho.",
-		HelpF:            "<b>Ayuda</b>\n/new — abrir un ticket\n/tickets — ver sus tickets\n/status N — estado de un ticket\n/cancel — cancelar el formulario\n/language — cambiar de idioma\n/start — bienvenida y términos\n\nResponda a un mensaje de un ticket para escribir en ese ticket.\n\nCorreo de soporte: %s (las solicitudes por correo no tienen tiempo estimado de respuesta; este chat es más rápido).\nPreguntas sobre nuestras políticas de soporte: escriba a atención al cliente en %s o visite %s.",
+		HelpF:            "<b>Ayuda</b>\n/new — abrir un ticket\n/tickets — ver sus tickets\n/status N — estado de un ticket\n/cancel — cancelar el formulario\n/language — cambiar de idioma\n/start — bienvenida y términos\n/misdatos — sus datos\n/borrardatos — borrar sus datos\n\nResponda a un mensaje de un ticket para escribir en ese ticket.\n\nCorreo de soporte: %s (las solicitudes por correo no tienen tiempo estimado de respuesta; este chat es más rápido).\nPreguntas sobre nuestras políticas de soporte: escriba a atención al cliente en %s o visite %s.",
 		UnknownCommand:   "No conozco ese comando.",
 		Flood:            "⏳ Está enviando demasiados mensajes. Espere un minuto antes de enviar más; lo que ya envió fue recibido.",
 		LanguageAsk:      "Elija su idioma / Choose your language",
@@ -215,16 +246,34 @@ var textsByLang = map[string]*Texts{
 			{"help", "Ayuda y contacto"},
 			{"language", "Cambiar de idioma"},
 			{"start", "Bienvenida y términos"},
+			{"mydata", "Mis datos (Ley 1581)"},
+			{"deletedata", "Borrar mis datos"},
 		},
 	},
 	"en": {
-		GreetingF:        "Hello, %s! I am the technical support assistant of <b>Colombia Informática</b>.",
-		Policy:           "📋 Requests are handled in order of arrival, prioritised by urgency and the nature of the problem.\nThe times we show are estimates, not guarantees; e-mail requests (%s) have no estimated response time.",
-		TermsAskF:        "To open tickets you must accept the terms and conditions (version %s): %s",
-		TermsButton:      "✅ I accept the terms",
-		TermsAcceptedF:   "Terms accepted (version %s). Use /new to open a ticket.",
+		GreetingF: "Hello, %s! I am the technical support assistant of <b>Colombia Informática</b>.",
+		Policy:    "📋 Requests are handled in order of arrival, prioritised by urgency and the nature of the problem.\nThe times we show are estimates, not guarantees; e-mail requests (%s) have no estimated response time.",
+		TermsAskF: "To open tickets you must accept the terms and conditions (version %s): %s\n" +
+			"and authorize the processing of your personal data (Colombian Law 1581 of 2012) under our privacy notice (version %s): %s\n" +
+			"You can see your data with /mydata and ask for its deletion with /deletedata.",
+		TermsButton:      "✅ I accept the terms and authorize the processing of my data",
+		TermsAcceptedF:   "Terms accepted (version %s) and data processing authorized (privacy notice version %s). Use /new to open a ticket.",
 		TermsAlready:     "You have accepted the current terms. Use /new to open a ticket or /help for help.",
 		TermsNeeded:      "Before opening a ticket you must accept the current terms.",
+		DataHeaderF:      "<b>Your data in ticketbot</b> (Colombian Law 1581 of 2012)\nCustomer: %s\nName: %s\nLanguage: %s",
+		DataTermsF:       "Terms accepted: version %s, %s",
+		DataPrivacyF:     "Data processing authorized: privacy notice version %s, %s (%s)",
+		DataNoConsent:    "You have not accepted the terms nor authorized the processing of your data.",
+		DataNoTickets:    "You have no tickets.",
+		DataTicketF:      "<b>Ticket #%d</b> — %s\nStatus: %s · opened %s · %d messages",
+		DataErasedF:      "<b>Ticket #%d</b> — data deleted at your request\nStatus: %s · opened %s",
+		DataMessageF:     "%s · %s: %s",
+		DataFilesF:       " [%d file(s)]",
+		DataNotes:        "The support team's internal notes are not part of this view. To ask for the deletion of your data use /deletedata.",
+		DeleteAskF:       "Delete all your data from ticketbot? Your active tickets (%d) will be closed; your tickets, conversations, the files copied for the support team and your profile, including your authorization, will be deleted. Only non-personal data is kept for statistics (number, kind, priority, dates, rating). This cannot be undone. The button expires in 10 minutes.",
+		DeleteButton:     "🗑 Yes, delete my data",
+		DeleteDone:       "Your data was deleted. If you write again, we will ask you again to accept the terms and authorize the processing of your data.",
+		DeleteNothing:    "ticketbot keeps no data about you.",
 		AskNature:        "🆕 New ticket. What is the nature of the problem?",
 		AskUrgency:       "How urgent is it?",
 		AskDescription:   "Describe the problem in as much detail as you can. Before sending the description you may attach photos, documents or voice notes. /cancel to cancel.",
@@ -265,7 +314,7 @@ var textsByLang = map[string]*Texts{
 		CommentSavedF:    "Comment saved for ticket #%d. Thank you!",
 		Expired:          "This button has expired or is not available.",
 		Done:             "Done.",
-		HelpF:            "<b>Help</b>\n/new — open a ticket\n/tickets — your tickets\n/status N — the status of a ticket\n/cancel — cancel the form\n/language — change the language\n/start — welcome and terms\n\nReply to a ticket's message to write in that ticket.\n\nSupport e-mail: %s (e-mail requests have no estimated response time; this chat is faster).\nQuestions about our support policies: write to customer care at %s or visit %s.",
+		HelpF:            "<b>Help</b>\n/new — open a ticket\n/tickets — your tickets\n/status N — the status of a ticket\n/cancel — cancel the form\n/language — change the language\n/start — welcome and terms\n/mydata — your data\n/deletedata — delete your data\n\nReply to a ticket's message to write in that ticket.\n\nSupport e-mail: %s (e-mail requests have no estimated response time; this chat is faster).\nQuestions about our support policies: write to customer care at %s or visit %s.",
 		UnknownCommand:   "I don't know that command.",
 		Flood:            "⏳ You are sending too many messages. Please wait a minute before sending more; what you already sent was received.",
 		LanguageAsk:      "Elija su idioma / Choose your language",
@@ -326,6 +375,8 @@ var textsByLang = map[string]*Texts{
 			{"help", "Help and contact"},
 			{"language", "Change the language"},
 			{"start", "Welcome and terms"},
+			{"mydata", "My data (Law 1581)"},
+			{"deletedata", "Delete my data"},
 		},
 	},
 }
