@@ -51,6 +51,7 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 		{"Messages", messageTests},
 		{"Profiles", profileTests},
 		{"Race", raceTests},
+		{"Retention", retentionTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
