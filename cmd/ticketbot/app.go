@@ -118,6 +118,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Policy:         cfg.Policy,
 		TermsVersion:   cfg.TermsVersion,
 		EstimateWindow: cfg.EstimateWindow,
+		Retention:      cfg.Retention,
 		Observer:       m.Metrics,
 	})
 	m.Metrics.WatchQueue(m.Service, 2*time.Second)
@@ -129,6 +130,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	comps = append(comps, adapters...)
+	if r := m.retentionRunner(); r != nil {
+		comps = append(comps, r)
+	}
 	comps = append(comps, m.Components...)
 
 	mux := http.NewServeMux()

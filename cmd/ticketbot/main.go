@@ -12,6 +12,7 @@
 //	ticketbot deadletters list|replay   messages delivery gave up on
 //	ticketbot deadletters events        events delivery could not plan
 //	ticketbot deadletters inbound       what customers sent that was not stored
+//	ticketbot stats    the statistics kept of expired tickets, by month
 //	ticketbot version  print the version
 //	ticketbot help     print this help
 package main
@@ -25,6 +26,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -59,6 +61,9 @@ Usage:
 	ticketbot deadletters inbound [-offset N] [-limit N]
 	                   what customers sent that the bot could not store and
 	                   gave up on (each customer was asked to send it again)
+	ticketbot stats [-from YYYY-MM] [-to YYYY-MM]
+	                   the statistics the retention keeps of expired tickets
+	                   (RETENTION), a line per month
 	ticketbot version  print the version
 	ticketbot help     print this help
 
@@ -80,6 +85,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return bench(ctx, args, getenv, stdout, stderr)
 	case "deadletters":
 		return deadletters(ctx, args, getenv, stdout, stderr)
+	case "stats":
+		return statsCommand(ctx, args, getenv, time.Now(), stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "ticketbot", Version())
 		return 0
