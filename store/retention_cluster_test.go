@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,9 +35,13 @@ func TestClusterRetention(t *testing.T) {
 		t.Fatal(err)
 	}
 	scan := func() []string {
+		var mu sync.Mutex
 		var found []string
 		err := cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
-			found = append(found, scanFor(t, node, e.store.KeyPattern(), personalNeedles)...)
+			f := scanFor(t, node, e.store.KeyPattern(), personalNeedles)
+			mu.Lock()
+			defer mu.Unlock()
+			found = append(found, f...)
 			return nil
 		})
 		if err != nil {
