@@ -34,6 +34,11 @@ var retentionTests = []subtest{
 	{"SweepExpiresAfterRetention", func(t *testing.T, f *fixture) {
 		r := f.retention(t)
 		done := f.worked(t, "mi impresora HP-4411")
+		// Terms accepted before the ticket finished: the profile goes with
+		// the customer's last ticket.
+		if err := f.Profiles.SaveProfile(f.ctx, tickets.Profile{CustomerKey: done.Customer.Key(), Language: "es", TermsVersion: "1", TermsAccepted: start}); err != nil {
+			t.Fatal(err)
+		}
 		open := f.open(t, tickets.NatureQuestion, tickets.UrgencyLow)
 		reopened := f.worked(t, "otra cosa")
 		if _, err := f.svc.AcceptTerms(f.ctx, open.Customer, ""); err != nil {
