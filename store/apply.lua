@@ -9,6 +9,7 @@
 -- KEYS[4] events    STREAM  desk events
 -- KEYS[5] claims    ZSET    recent claims
 -- KEYS[6] request   STRING  marker of this request id, for idempotent retries
+-- KEYS[7] finished  ZSET    finished tickets by when they finished
 -- ARGV[1]  version the change was computed from
 -- ARGV[2]  request id
 -- ARGV[3]  new ticket record JSON
@@ -24,6 +25,10 @@
 -- ARGV[13] "1" when the change is a claim (counted for wait estimates)
 -- ARGV[14] claims older than this Unix ms are forgotten
 -- ARGV[15] request marker TTL, seconds
+-- ARGV[16] "1" when the new status is finished (resolved or closed)
+-- ARGV[17] the new status: a change into a finished status from another
+--          indexes the ticket in KEYS[7] at ARGV[12]; a change to an
+--          unfinished one removes it
 -- Returns {0, ""} when written, {0, current JSON} when this request id was
 -- already applied (whatever changed since: the marker is per request), {1} when the ticket does not exist, {2} on a version
 -- conflict.
@@ -39,6 +44,11 @@ if tostring(t.v) ~= ARGV[1] then
   return {2}
 end
 redis.call('SET', KEYS[1], ARGV[3])
+if ARGV[16] ~= '1' then
+  redis.call('ZREM', KEYS[7], ARGV[6])
+elseif tostring(t.st) ~= ARGV[17] then
+  redis.call('ZADD', KEYS[7], ARGV[12], ARGV[6])
+end
 if ARGV[4] == '1' then
   redis.call('ZADD', KEYS[2], ARGV[5], ARGV[6])
 elseif ARGV[4] == '2' then

@@ -3,8 +3,10 @@
 // implements the interfaces its users declare, in their words, and
 // decides nothing about tickets:
 //
-//   - Store: tickets.Store, tickets.Queue and tickets.Profiles (the ticket
-//     records in record.go, the queue, the indexes, the events stream);
+//   - Store: tickets.Store, tickets.Queue, tickets.Profiles and
+//     tickets.Retention (the ticket records in record.go, the queue, the
+//     indexes, the events stream; the finished index, the sweep's
+//     expire.lua and the monthly statistics in retention.go and stats.go);
 //   - Delivery: delivery.Queue (lanes, rate buckets, dead letters);
 //   - Inbound: inbound.Marks (the marks of inbound items, inbound dead
 //     letters);

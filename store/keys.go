@@ -21,6 +21,9 @@ import (
 //	<p>:{<desk>}:events         STREAM  one entry per change: field "e" = JSON (eventRecord), "n" = ticket number
 //	<p>:{<desk>}:req:<id>       STRING  number claimed, or "1" for a change applied, by request id (TTL)
 //	<p>:{<desk>}:profile:<cust> HASH    customer profile: lang, terms, terms_at (ms), privacy, privacy_at (ms)
+//	<p>:{<desk>}:finished       ZSET    finished (resolved or closed) tickets; member = zero-padded number, score = when finished (ms)
+//	<p>:{<desk>}:finished:bf    STRING  the backfill's cursor: the last ticket number indexed (Backfill)
+//	<p>:{<desk>}:stats:<yyyy-mm> HASH   statistics of the expired tickets that finished that month (stats.go)
 //
 // Inbound items (Inbound, see inbound.go):
 //
@@ -40,6 +43,7 @@ import (
 //	kv:tg:comment:<user>        STRING  a rating waiting for its comment (the adapter's JSON) (TTL)
 //	kv:tg:pend:<user>:<turn>    STRING  a message waiting for its customer to choose a ticket (TTL; kv:tg:pend:<turn> before)
 //	kv:tg:ref:<chat>:<msg>      STRING  the ticket a bot message is about, for reply routing (TTL)
+//	tg:refs:<n>                 SET     "<chat>:<msg>" of ticket n's kv:tg:ref keys, for retention (TTL of the latest)
 //	kv:tg:counted:<turn>        STRING  the flood count an update or album got, reused by its retries (TTL)
 //	kv:tg:flood:<user>:<minute> STRING  counter: updates of a user in a minute (TTL)
 //	tg:al:<chat>:<group>        HASH    a buffered album: s = o(pen)|c(losed)|d(one), "m:<message id>" = part (TTL)
@@ -101,6 +105,9 @@ func (k keys) events() string             { return k.base + "events" }
 func (k keys) request(id string) string   { return k.base + "req:" + id }
 func (k keys) profile(key string) string  { return k.base + "profile:" + key }
 func (k keys) pattern() string            { return k.base + "*" }
+func (k keys) finished() string           { return k.base + "finished" }
+func (k keys) backfillCursor() string     { return k.base + "finished:bf" }
+func (k keys) stats(month string) string  { return k.base + "stats:" + month }
 
 // Inbound items.
 func (k keys) mark(ns, id string) string { return k.base + "in:" + ns + ":" + id }
@@ -121,6 +128,9 @@ func (k keys) tgPending(turn string) string {
 func (k keys) tgRef(chat int64, msg int) string {
 	return k.base + "kv:tg:ref:" + itoa(chat) + ":" + strconv.Itoa(msg)
 }
+func (k keys) tgRefPrefix() string          { return k.base + "kv:tg:ref:" }
+func (k keys) tgRefs(n int64) string        { return k.base + "tg:refs:" + itoa(n) }
+func refMember(chat int64, msg int) string  { return itoa(chat) + ":" + strconv.Itoa(msg) }
 func (k keys) tgCounted(turn string) string { return k.base + "kv:tg:counted:" + turn }
 func (k keys) tgFlood(user, minute int64) string {
 	return k.base + "kv:tg:flood:" + itoa(user) + ":" + itoa(minute)
@@ -131,7 +141,8 @@ func (k keys) tgAlbumLast(chat int64) string      { return k.base + "tg:al:last:
 func albumMember(chat int64, group string) string { return itoa(chat) + ":" + group }
 
 // Slack.
-func (k keys) slackCard(n int64) string { return k.base + "kv:slack:card:" + itoa(n) }
+func (k keys) slackCard(n int64) string  { return k.base + "kv:slack:card:" + itoa(n) }
+func (k keys) slackThreadPrefix() string { return k.base + "kv:slack:thread:" }
 func (k keys) slackThread(channel, ts string) string {
 	return k.base + "kv:slack:thread:" + channel + ":" + ts
 }

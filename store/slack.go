@@ -145,20 +145,25 @@ func (sl *Slack) SaveFileCopied(ctx context.Context, n, id int64, i int, fileID,
 // for a conversation of messages entries.
 func (sl *Slack) threadKeys(n, messages int64) (posts, files []string) {
 	k := sl.s.keys
-	entry := func(e string) {
-		posts = append(posts, k.slackPost(n, e))
-		for part := 2; part <= maxPostParts; part++ {
-			posts = append(posts, k.slackPost(n, e+"."+strconv.Itoa(part)))
-		}
-	}
-	entry("rating")
+	posts = k.slackPostParts(posts, n, "rating")
 	for id := int64(0); id <= messages; id++ {
-		entry(strconv.FormatInt(id, 10))
+		posts = k.slackPostParts(posts, n, strconv.FormatInt(id, 10))
 		for i := 1; i <= tickets.MaxAttachments; i++ {
 			files = append(files, k.slackFile(n, id, i))
 		}
 	}
 	return posts, files
+}
+
+// slackPostParts appends to keys the keys of every part thread entry e of
+// ticket n may have been posted in (a long entry is split over up to
+// maxPostParts posts).
+func (k keys) slackPostParts(keys []string, n int64, e string) []string {
+	keys = append(keys, k.slackPost(n, e))
+	for part := 2; part <= maxPostParts; part++ {
+		keys = append(keys, k.slackPost(n, e+"."+strconv.Itoa(part)))
+	}
+	return keys
 }
 
 // Thread implements slack.Storage: MGET of the keys a thread can have,

@@ -110,7 +110,7 @@ func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
 // Load makes sure every script is in Redis's script cache, so that the
 // first calls need no EVAL fallback.
 func (s *Store) Load(ctx context.Context) error {
-	for _, sc := range []*redis.Script{createScript, applyScript, claimNextScript, listScript, eraseScript} {
+	for _, sc := range []*redis.Script{createScript, applyScript, claimNextScript, listScript, expireScript, backfillScript, eraseScript} {
 		if err := sc.Load(ctx, s.rdb).Err(); err != nil {
 			return fmt.Errorf("load script: %w", err)
 		}
@@ -194,17 +194,20 @@ func (s *Store) Apply(ctx context.Context, c tickets.Change) (tickets.Ticket, er
 			return tickets.Ticket{}, err
 		}
 	}
-	claim := "0"
+	claim, finished := "0", "0"
 	if c.CountsAsClaim {
 		claim = "1"
+	}
+	if t.Status.Finished() {
+		finished = "1"
 	}
 	now := ms(c.Event.At)
 	k := s.keys
 	res, err := applyScript.Run(ctx, s.rdb,
-		[]string{k.ticket(t.Number), k.queue(), k.messages(t.Number), k.events(), k.claims(), s.applyRequest(t.Number, c.RequestID)},
+		[]string{k.ticket(t.Number), k.queue(), k.messages(t.Number), k.events(), k.claims(), s.applyRequest(t.Number, c.RequestID), k.finished()},
 		t.Version-1, c.RequestID, tj, int(c.Queue), t.Score(), member(t.Number),
 		k.agentPrefix(), c.PreviousAssignee, t.Assignee.ID, mj, ej, now, claim,
-		now-claimsKept.Milliseconds(), int64(applyRequestTTL/time.Second),
+		now-claimsKept.Milliseconds(), int64(applyRequestTTL/time.Second), finished, int(t.Status),
 	).Slice()
 	if err != nil {
 		return tickets.Ticket{}, fmt.Errorf("apply change to ticket %d: %w", t.Number, err)

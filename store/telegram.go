@@ -122,7 +122,18 @@ func (t *Telegram) TicketOf(ctx context.Context, chat int64, msg int) (int64, bo
 
 // RememberMessage implements telegram.Storage.
 func (t *Telegram) RememberMessage(ctx context.Context, chat int64, msg int, ticket int64, ttl time.Duration) error {
-	if err := t.s.rdb.Set(ctx, t.s.keys.tgRef(chat, msg), ticket, ttl).Err(); err != nil {
+	// The ticket's index of its references lives as long as the latest,
+	// so that retention (expire.lua) finds them all.
+	k := t.s.keys
+	_, err := t.s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, k.tgRef(chat, msg), ticket, ttl)
+		p.SAdd(ctx, k.tgRefs(ticket), refMember(chat, msg))
+		if ttl > 0 {
+			p.PExpire(ctx, k.tgRefs(ticket), ttl)
+		}
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("remember message ref: %w", err)
 	}
 	return nil

@@ -75,4 +75,14 @@
 // Writes carry a request ID (WithRequestID, or a random one): a retried
 // write with the same ID does nothing twice, so a redelivered update or a
 // retried Redis command never opens two tickets or emits two events.
+//
+// # Retention
+//
+// A finished ticket (resolved or closed, Status.Finished) is kept whole for
+// Config.Retention (DefaultRetention, two years; KeepForever disables it)
+// after it last finished. Service.Sweep then deletes its personal content
+// through the store (Retention.Expire) and keeps only a StatsRow in its
+// month's statistics (Service.Statistics). A reopened ticket leaves the
+// finished index and starts again when it finishes again; an active ticket
+// is never swept.
 package tickets

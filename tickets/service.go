@@ -42,8 +42,11 @@ type Config struct {
 	// MaxActiveTickets caps a customer's active tickets (cap.go); 0 sets
 	// no cap.
 	MaxActiveTickets int
-	Clock            Clock
-	Observer         Observer
+	// Retention is how long a finished ticket is kept whole; 0 means
+	// DefaultRetention and KeepForever disables the sweep (retention.go).
+	Retention time.Duration
+	Clock     Clock
+	Observer  Observer
 }
 
 // Service is the one entry point of the adapters: it enforces the ticket
@@ -53,6 +56,7 @@ type Service struct {
 	store    Store
 	queue    Queue
 	profiles Profiles
+	archive  Retention // s.store's, when it keeps a finished index
 	cfg      Config
 
 	ridPrefix string        // random, per Service
@@ -73,9 +77,13 @@ func NewService(store Store, queue Queue, profiles Profiles, cfg Config) *Servic
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
 	}
+	if cfg.Retention == 0 {
+		cfg.Retention = DefaultRetention
+	}
 	var b [9]byte
 	_, _ = rand.Read(b[:])
-	return &Service{store: store, queue: queue, profiles: profiles, cfg: cfg,
+	archive, _ := store.(Retention)
+	return &Service{store: store, queue: queue, profiles: profiles, archive: archive, cfg: cfg,
 		ridPrefix: base64.RawURLEncoding.EncodeToString(b[:]) + "."}
 }
 

@@ -88,3 +88,8 @@ func Transition(from Status, action Action) (Status, error) {
 	}
 	return 0, &Error{Code: EINVALID, Message: fmt.Sprintf("cannot %s a ticket that is %s", action, from), Reason: ReasonTransition, Status: from}
 }
+
+// Finished reports whether the support team is done with the ticket:
+// resolved or closed. A finished ticket's personal content is deleted once
+// the retention has passed (Service.Sweep) unless it is reopened before.
+func (s Status) Finished() bool { return s == StatusResolved || s == StatusClosed }

@@ -124,6 +124,7 @@ func (m *Main) Run(ctx context.Context) error {
 		EstimateWindow:   cfg.EstimateWindow,
 		MaxActiveTickets: cfg.Limits.MaxActiveTickets,
 		Observer:         m.Metrics,
+		Retention:        cfg.Retention,
 		Erasers:          erasers(m.Store),
 	})
 	m.Metrics.WatchQueue(m.Service, 2*time.Second)
@@ -135,6 +136,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	comps = append(comps, adapters...)
+	if r := m.retentionRunner(); r != nil {
+		comps = append(comps, r)
+	}
 	comps = append(comps, m.Components...)
 
 	mux := http.NewServeMux()

@@ -71,6 +71,7 @@ type Config struct {
 	// events' and inbound): kept this long, at most this many of each.
 	DeadLetterKeep time.Duration
 	DeadLetterCap  int
+	Retention      time.Duration // RETENTION (config_retention.go)
 
 	// Warnings are settings that were ignored (for example Slack settings
 	// without SLACK_BOT_TOKEN); Main logs them at start.
@@ -239,6 +240,9 @@ func parseConfig(getenv func(string) string, demo bool) (Config, error) {
 		if c.DeadLetterCap, err = strconv.Atoi(v); err != nil || c.DeadLetterCap <= 0 {
 			return Config{}, configErr("DEAD_LETTER_CAP", "%q is not a positive number", v)
 		}
+	}
+	if c.Retention, err = parseRetention(env); err != nil {
+		return Config{}, err
 	}
 	return c, nil
 }

@@ -13,6 +13,7 @@
 //	ticketbot deadletters events        events delivery could not plan
 //	ticketbot deadletters inbound       what customers sent that was not stored
 //	ticketbot customer show|export|forget KEY   a customer's data, and its deletion
+//	ticketbot stats    the statistics kept of expired tickets, by month
 //	ticketbot version  print the version
 //	ticketbot help     print this help
 package main
@@ -26,6 +27,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -64,6 +66,9 @@ Usage:
 	                   what is stored about a customer (KEY: telegram:ID or
 	                   email:ADDRESS), as text or JSON, and its deletion
 	                   (Ley 1581 de 2012); agents' internal notes never shown
+	ticketbot stats [-from YYYY-MM] [-to YYYY-MM]
+	                   the statistics the retention keeps of expired tickets
+	                   (RETENTION), a line per month
 	ticketbot version  print the version
 	ticketbot help     print this help
 
@@ -87,6 +92,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return deadletters(ctx, args, getenv, stdout, stderr)
 	case "customer":
 		return customer(ctx, args, getenv, stdout, stderr)
+	case "stats":
+		return statsCommand(ctx, args, getenv, time.Now(), stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "ticketbot", Version())
 		return 0

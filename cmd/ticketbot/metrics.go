@@ -22,6 +22,7 @@ type Metrics struct {
 	events   *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	delivery *deliveryMetrics
+	expired  prometheus.Counter // config_retention.go
 }
 
 var _ tickets.Observer = (*Metrics)(nil)
@@ -48,8 +49,9 @@ func NewMetrics() *Metrics {
 			Help:    "Duration of Service operations, by operation and outcome (ok or the error code).",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"op", "outcome"}),
+		expired: newExpiredCounter(),
 	}
-	m.reg.MustRegister(m.opened, m.claimed, m.resolved, m.events, m.duration,
+	m.reg.MustRegister(m.opened, m.claimed, m.resolved, m.events, m.duration, m.expired,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

@@ -35,6 +35,8 @@ type MemStore struct {
 	nextClaims map[string]int64      // ClaimNext request ID → number
 	claims     []time.Time           // when queued tickets were claimed
 	profiles   map[string]tickets.Profile
+	finished   map[int64]time.Time               // finished tickets: when they finished (retention.go)
+	stats      map[time.Time]*tickets.MonthStats // by month
 
 	events  []tickets.Event  // the event log, in order
 	changes []tickets.Change // every Change that Apply wrote
@@ -67,6 +69,8 @@ func NewMemStore() *MemStore {
 		applied:    map[applyKey]struct{}{},
 		nextClaims: map[string]int64{},
 		profiles:   map[string]tickets.Profile{},
+		finished:   map[int64]time.Time{},
+		stats:      map[time.Time]*tickets.MonthStats{},
 	}
 }
 
@@ -137,6 +141,7 @@ func (s *MemStore) Apply(_ context.Context, c tickets.Change) (tickets.Ticket, e
 	}
 	t := copyTicket(c.Ticket)
 	s.tickets[number] = t
+	s.indexFinished(cur.Status, t, c.Event.At)
 	if c.Message != nil {
 		m := copyMessage(*c.Message)
 		m.ID = int64(len(s.messages[number]) + 1)

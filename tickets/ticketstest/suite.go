@@ -52,6 +52,7 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 		{"Profiles", profileTests},
 		{"Erase", eraseTests},
 		{"Race", raceTests},
+		{"Retention", retentionTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
