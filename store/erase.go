@@ -38,7 +38,7 @@ func (s *Store) Erase(ctx context.Context, e tickets.Erasure) (tickets.Ticket, e
 		agent = k.agent(e.Assignee)
 	}
 	res, err := eraseScript.Run(ctx, s.rdb,
-		[]string{k.ticket(t.Number), k.messages(t.Number), k.queue(), k.customer(e.CustomerKey), agent, k.events()},
+		[]string{k.ticket(t.Number), k.messages(t.Number), k.queue(), k.customer(e.CustomerKey), agent, k.events(), k.tgRefs(t.Number)},
 		t.Version-1, tj, member(t.Number), ej,
 	).Slice()
 	if err != nil {

@@ -1,7 +1,8 @@
 -- erase.lua serves Store.Erase: replace a ticket's record by what is kept
 -- of it once its customer's personal data is erased, delete its
--- conversation, take it out of the queue and of its customer's and agent's
--- indexes, and append its event, in one atomic step. The Service decided
+-- conversation and the index of its Telegram message references, take it
+-- out of the queue and of its customer's and agent's indexes, and append
+-- its event, in one atomic step. The Service decided
 -- what is kept; this script checks the version and writes.
 --
 -- KEYS[1] ticket    STRING  the ticket's JSON
@@ -10,6 +11,7 @@
 -- KEYS[4] customer  ZSET    the customer's tickets
 -- KEYS[5] agent     ZSET    the agent's tickets (the customer's key again when none)
 -- KEYS[6] events    STREAM  desk events
+-- KEYS[7] tg refs   SET     "<chat>:<msg>" of the ticket's Telegram message references
 -- ARGV[1] version the erasure was computed from
 -- ARGV[2] the kept record JSON (its "er" field set)
 -- ARGV[3] queue member (zero-padded number)
@@ -29,7 +31,7 @@ if tostring(t.v) ~= ARGV[1] then
   return {2}
 end
 redis.call('SET', KEYS[1], ARGV[2])
-redis.call('DEL', KEYS[2])
+redis.call('DEL', KEYS[2], KEYS[7])
 redis.call('ZREM', KEYS[3], ARGV[3])
 redis.call('ZREM', KEYS[4], ARGV[3])
 redis.call('ZREM', KEYS[5], ARGV[3])

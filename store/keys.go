@@ -43,7 +43,7 @@ import (
 //	kv:tg:comment:<user>        STRING  a rating waiting for its comment (the adapter's JSON) (TTL)
 //	kv:tg:pend:<user>:<turn>    STRING  a message waiting for its customer to choose a ticket (TTL; kv:tg:pend:<turn> before)
 //	kv:tg:ref:<chat>:<msg>      STRING  the ticket a bot message is about, for reply routing (TTL)
-//	tg:refs:<n>                 SET     "<chat>:<msg>" of ticket n's kv:tg:ref keys, for retention (TTL of the latest)
+//	tg:refs:<n>                 SET     "<chat>:<msg>" of ticket n's kv:tg:ref keys, for retention and erasure (TTL of the latest)
 //	kv:tg:counted:<turn>        STRING  the flood count an update or album got, reused by its retries (TTL)
 //	kv:tg:flood:<user>:<minute> STRING  counter: updates of a user in a minute (TTL)
 //	tg:al:<chat>:<group>        HASH    a buffered album: s = o(pen)|c(losed)|d(one), "m:<message id>" = part (TTL)

@@ -27,7 +27,7 @@ func (t *turn) atCap(ctx context.Context, err error) error {
 	if err != nil {
 		return t.fail(0, err)
 	}
-	cx := t.tx.Cap()
+	cx := t.tx.Cap
 	r := (&rich{}).markup(cx.AtCapF, len(active))
 	var bts []button
 	for i, tk := range active {
@@ -53,7 +53,7 @@ func (t *turn) addTo(ctx context.Context, n int64) error {
 		return nil
 	}
 	t.answer.text = ""
-	t.say((&rich{}).markup(t.tx.Cap().AddPromptF, n), nil, n)
+	t.say((&rich{}).markup(t.tx.Cap.AddPromptF, n), nil, n)
 	return nil
 }
 
@@ -75,7 +75,7 @@ func (t *turn) formAtCap(ctx context.Context, d *draft, text string) error {
 	if err := t.saveDraft(ctx, d); err != nil {
 		return err
 	}
-	r := (&rich{}).markup(t.tx.Cap().FormAtCapF, len(active))
+	r := (&rich{}).markup(t.tx.Cap.FormAtCapF, len(active))
 	if len(active) > maxRouteChoices {
 		active = active[:maxRouteChoices]
 	}

@@ -38,13 +38,3 @@ var capTexts = map[string]*CapTexts{
 		Refused:     "You already have the most active tickets allowed. Add your message to one of them or wait until one is resolved.",
 	},
 }
-
-// Cap returns the words about the cap on active tickets in t's language.
-func (t *Texts) Cap() *CapTexts {
-	for lang, tx := range textsByLang {
-		if tx == t {
-			return capTexts[lang]
-		}
-	}
-	return capTexts["es"]
-}

@@ -116,12 +116,14 @@ type Texts struct {
 	Statuses         map[tickets.Status]string
 	Units            [3][2]string // minute(s), hour(s), day(s): singular, plural
 	Commands         []command
+	Cap              *CapTexts // the cap on active tickets (cap.go)
 }
 
 type command struct{ Name, Description string }
 
 var textsByLang = map[string]*Texts{
 	"es": {
+		Cap:       capTexts["es"],
 		GreetingF: "¡Hola, %s! Soy el asistente de soporte técnico de <b>Colombia Informática</b>.",
 		Policy:    "📋 Atendemos las solicitudes en orden de llegada, priorizadas por urgencia y naturaleza del problema.\nLos tiempos que mostramos son estimaciones, no garantías; por correo (%s) no hay tiempo estimado de respuesta.",
 		TermsAskF: "Para abrir tickets debe aceptar los términos y condiciones (versión %s): %s\n" +
@@ -251,6 +253,7 @@ var textsByLang = map[string]*Texts{
 		},
 	},
 	"en": {
+		Cap:       capTexts["en"],
 		GreetingF: "Hello, %s! I am the technical support assistant of <b>Colombia Informática</b>.",
 		Policy:    "📋 Requests are handled in order of arrival, prioritised by urgency and the nature of the problem.\nThe times we show are estimates, not guarantees; e-mail requests (%s) have no estimated response time.",
 		TermsAskF: "To open tickets you must accept the terms and conditions (version %s): %s\n" +
@@ -472,7 +475,7 @@ func (t *Texts) Refusal(number int64, err error) string {
 			return fmt.Sprintf(t.ErrRatedF, number)
 		}
 	case tickets.ReasonActiveCap:
-		return t.Cap().Refused
+		return t.Cap.Refused
 	}
 	return t.NotPossible
 }
