@@ -124,7 +124,7 @@ var eraseTests = []subtest{
 				t.Errorf("CustomerData by %v: %v; want EFORBIDDEN", actor, err)
 			}
 		}
-		if f.get(t, a.Number).Erased.IsZero() != true {
+		if !f.get(t, a.Number).Erased.IsZero() {
 			t.Error("a refused Forget erased the ticket")
 		}
 	}},
