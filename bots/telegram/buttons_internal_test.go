@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/colombiainformatica/ticketbot/bots/telegram/botapi"
+
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
@@ -62,11 +64,11 @@ func TestRouteOffersBoundedChoices(t *testing.T) {
 	if len(kb) != maxRouteChoices {
 		t.Errorf("%d buttons", len(kb))
 	}
-	if text := strings.Join(r.messages(splitUnits), ""); !strings.Contains(text, "10 de sus 150") {
+	if text := strings.Join(r.Messages(botapi.MaxText), ""); !strings.Contains(text, "10 de sus 150") {
 		t.Errorf("text %q", text)
 	}
 	r, kb = b.routeMessage(tx, 7, "u1", active[:3])
-	if len(kb) != 3 || strings.Contains(strings.Join(r.messages(splitUnits), ""), "Se muestran") {
+	if len(kb) != 3 || strings.Contains(strings.Join(r.Messages(botapi.MaxText), ""), "Se muestran") {
 		t.Errorf("3 tickets: %d buttons", len(kb))
 	}
 }

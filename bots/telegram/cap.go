@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/colombiainformatica/ticketbot/bots/telegram/botapi"
+
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
@@ -28,13 +30,13 @@ func (t *turn) atCap(ctx context.Context, err error) error {
 		return t.fail(0, err)
 	}
 	cx := t.tx.Cap
-	r := (&rich{}).markup(cx.AtCapF, len(active))
+	r := (&botapi.Rich{}).Markup(cx.AtCapF, len(active))
 	var bts []button
 	for i, tk := range active {
 		if i == maxRouteChoices {
 			break
 		}
-		r.markup("\n"+cx.TicketLineF, tk.Number, esc(tk.Subject), t.tx.Status(tk.Status))
+		r.Markup("\n"+cx.TicketLineF, tk.Number, botapi.Esc(tk.Subject), t.tx.Status(tk.Status))
 		bts = append(bts, button{Text: fmt.Sprintf(cx.AddButtonF, tk.Number), Data: t.b.data(t.user, actAddTo, itoa(tk.Number))})
 	}
 	t.say(r, pairs(bts), 0)
@@ -53,7 +55,7 @@ func (t *turn) addTo(ctx context.Context, n int64) error {
 		return nil
 	}
 	t.answer.text = ""
-	t.say((&rich{}).markup(t.tx.Cap.AddPromptF, n), nil, n)
+	t.say((&botapi.Rich{}).Markup(t.tx.Cap.AddPromptF, n), nil, n)
 	return nil
 }
 
@@ -75,7 +77,7 @@ func (t *turn) formAtCap(ctx context.Context, d *draft, text string) error {
 	if err := t.saveDraft(ctx, d); err != nil {
 		return err
 	}
-	r := (&rich{}).markup(t.tx.Cap.FormAtCapF, len(active))
+	r := (&botapi.Rich{}).Markup(t.tx.Cap.FormAtCapF, len(active))
 	if len(active) > maxRouteChoices {
 		active = active[:maxRouteChoices]
 	}

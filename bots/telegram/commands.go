@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/colombiainformatica/ticketbot/bots/telegram/botapi"
+
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/colombiainformatica/ticketbot/tickets"
@@ -111,14 +113,14 @@ func (t *turn) command(ctx context.Context, cmd, args string) error {
 }
 
 func (t *turn) start() {
-	r := (&rich{}).markup(t.tx.GreetingF, esc(t.cust.Name)).
-		markup("\n\n"+t.tx.Policy, esc(t.b.supportEmail()))
+	r := (&botapi.Rich{}).Markup(t.tx.GreetingF, botapi.Esc(t.cust.Name)).
+		Markup("\n\n"+t.tx.Policy, botapi.Esc(t.b.supportEmail()))
 	kb := [][]button{t.languageRow()}
 	if t.b.svc.NeedsTerms(t.profile) {
 		t.termsAsk(r, "\n\n")
 		kb = append([][]button{t.termsRow()}, kb...)
 	} else {
-		r.raw("\n\n" + t.tx.TermsAlready)
+		r.Raw("\n\n" + t.tx.TermsAlready)
 	}
 	t.say(r, kb, 0)
 }
@@ -131,12 +133,12 @@ func (t *turn) languageRow() []button {
 }
 
 func (t *turn) help(unknown bool) {
-	r := &rich{}
+	r := &botapi.Rich{}
 	if unknown {
-		r.raw(t.tx.UnknownCommand + "\n\n")
+		r.Raw(t.tx.UnknownCommand + "\n\n")
 	}
-	e := esc(t.b.supportEmail())
-	r.markup(t.tx.HelpF, e, e, esc(t.b.website()))
+	e := botapi.Esc(t.b.supportEmail())
+	r.Markup(t.tx.HelpF, e, e, botapi.Esc(t.b.website()))
 	t.say(r, nil, 0)
 }
 
@@ -158,7 +160,7 @@ func (t *turn) language(ctx context.Context, arg string) error {
 	if lang := languageOf(arg); lang != "" {
 		return t.setLanguageTo(ctx, lang)
 	}
-	t.say((&rich{}).raw(t.tx.LanguageAsk), [][]button{t.languageRow()}, 0)
+	t.say((&botapi.Rich{}).Raw(t.tx.LanguageAsk), [][]button{t.languageRow()}, 0)
 	return nil
 }
 
@@ -189,12 +191,12 @@ func (t *turn) list(ctx context.Context) error {
 }
 
 // listMessage renders a customer's tickets, each with its status button.
-func (b *Bot) listMessage(tx *texts, user int64, ts []tickets.Ticket, now time.Time) (*rich, [][]button) {
-	r := (&rich{}).raw(tx.TicketsHeader)
+func (b *Bot) listMessage(tx *texts, user int64, ts []tickets.Ticket, now time.Time) (*botapi.Rich, [][]button) {
+	r := (&botapi.Rich{}).Raw(tx.TicketsHeader)
 	bts := make([]button, 0, len(ts))
 	for _, tk := range ts {
 		age := fmt.Sprintf(tx.AgoF, tx.Duration(now.Sub(tk.CreatedAt)))
-		r.markup("\n"+tx.TicketLineF, tk.Number, esc(tk.Subject), tx.Status(tk.Status), age)
+		r.Markup("\n"+tx.TicketLineF, tk.Number, botapi.Esc(tk.Subject), tx.Status(tk.Status), age)
 		bts = append(bts, b.statusButton(tx, user, tk.Number))
 	}
 	return r, pairs(bts)
@@ -235,31 +237,31 @@ func (t *turn) status(ctx context.Context, n int64) error {
 // statusMessage renders ticket pl.Ticket for its customer: status, place
 // in the queue, who handles it, its rating, and msgs, its last messages
 // (never internal notes: the Service does not give them to a customer).
-func (b *Bot) statusMessage(tx *texts, pl tickets.Placement, msgs []tickets.Message) *rich {
+func (b *Bot) statusMessage(tx *texts, pl tickets.Placement, msgs []tickets.Message) *botapi.Rich {
 	tk := pl.Ticket
-	r := (&rich{}).markup(tx.StatusTitleF, tk.Number, esc(tk.Subject)).
-		markup("\n"+tx.StatusLineF, tx.Status(tk.Status)).
-		markup("\n"+tx.PriorityLineF, tk.Priority)
+	r := (&botapi.Rich{}).Markup(tx.StatusTitleF, tk.Number, botapi.Esc(tk.Subject)).
+		Markup("\n"+tx.StatusLineF, tx.Status(tk.Status)).
+		Markup("\n"+tx.PriorityLineF, tk.Priority)
 	placement(tx, r, pl)
 	if tk.Claimed() && (tk.Status == tickets.StatusClaimed || tk.Status == tickets.StatusWaiting) {
-		r.markup("\n"+tx.AssigneeF, esc(b.agentName(tk.Assignee.Name)))
+		r.Markup("\n"+tx.AssigneeF, botapi.Esc(b.agentName(tk.Assignee.Name)))
 	}
 	if tk.Rating.Stars > 0 {
-		r.markup("\n"+tx.RatingF, tk.Rating.Stars)
+		r.Markup("\n"+tx.RatingF, tk.Rating.Stars)
 	}
 	if len(msgs) > 0 {
-		r.raw("\n\n" + tx.LastMessages)
+		r.Raw("\n\n" + tx.LastMessages)
 		for _, m := range msgs {
 			who := tx.You
 			if m.Kind == tickets.MessageReply {
-				who = tx.Support + " (" + esc(b.agentName(m.Author.Name)) + ")"
+				who = tx.Support + " (" + botapi.Esc(b.agentName(m.Author.Name)) + ")"
 			}
-			r.markup("\n<i>%s</i> · %s", who, m.At.In(bogota).Format("2006-01-02 15:04"))
+			r.Markup("\n<i>%s</i> · %s", who, m.At.In(bogota).Format("2006-01-02 15:04"))
 			if len(m.Attachments) > 0 {
-				r.markup(" · 📎%d", len(m.Attachments))
+				r.Markup(" · 📎%d", len(m.Attachments))
 			}
 			if m.Text != "" {
-				r.raw("\n").text(m.Text)
+				r.Raw("\n").Text(m.Text)
 			}
 		}
 	}
@@ -268,18 +270,18 @@ func (b *Bot) statusMessage(tx *texts, pl tickets.Placement, msgs []tickets.Mess
 
 // placement adds the queue position and the wait estimate, labelled as
 // an estimate (policy §5), or the no-ETA wording.
-func placement(tx *texts, r *rich, pl tickets.Placement) {
+func placement(tx *texts, r *botapi.Rich, pl tickets.Placement) {
 	if pl.Position <= 0 {
 		return
 	}
-	r.markup("\n"+tx.PositionF, pl.Position, pl.Length)
+	r.Markup("\n"+tx.PositionF, pl.Position, pl.Length)
 	switch e := pl.Estimate; {
 	case e.NoETA:
-		r.raw("\n" + tx.NoETA)
+		r.Raw("\n" + tx.NoETA)
 	case e.Known:
-		r.raw("\n" + tx.Estimate(e.Wait))
+		r.Raw("\n" + tx.Estimate(e.Wait))
 	default:
-		r.raw("\n" + tx.EstimateUnknown)
+		r.Raw("\n" + tx.EstimateUnknown)
 	}
 }
 

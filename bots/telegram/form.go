@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/colombiainformatica/ticketbot/bots/telegram/botapi"
+
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
@@ -93,7 +95,7 @@ func (t *turn) newForm(ctx context.Context) error {
 	if err := t.saveDraft(ctx, d); err != nil {
 		return err
 	}
-	t.say((&rich{}).raw(t.tx.AskNature), t.natureKeyboard(d), 0)
+	t.say((&botapi.Rich{}).Raw(t.tx.AskNature), t.natureKeyboard(d), 0)
 	return nil
 }
 
@@ -171,7 +173,7 @@ func (t *turn) submit(ctx context.Context, d *draft, text string) error {
 	if err := t.saveDraft(ctx, d); err != nil {
 		return err
 	}
-	r := (&rich{}).markup(t.tx.CreatedF, tk.Number, tk.Priority)
+	r := (&botapi.Rich{}).Markup(t.tx.CreatedF, tk.Number, tk.Priority)
 	if pl, err := t.b.svc.Position(ctx, t.actor, tk.Number); err == nil {
 		placement(t.tx, r, pl)
 	}
@@ -215,7 +217,7 @@ func (t *turn) choose(ctx context.Context, act, nonce, idx string, msgID int) er
 			t.edit(msgID, r, nil)
 			return nil
 		}
-		t.edit(msgID, r.raw("\n\n"+t.tx.AskUrgency), t.urgencyKeyboard(d))
+		t.edit(msgID, r.Raw("\n\n"+t.tx.AskUrgency), t.urgencyKeyboard(d))
 		return nil
 	}
 	again := d.Urgency != 0 && d.UrgencyBy == t.key
@@ -229,15 +231,15 @@ func (t *turn) choose(ctx context.Context, act, nonce, idx string, msgID int) er
 			return err
 		}
 	}
-	t.edit(msgID, t.choices(d).raw("\n\n"+t.tx.AskDescription), nil)
+	t.edit(msgID, t.choices(d).Raw("\n\n"+t.tx.AskDescription), nil)
 	return nil
 }
 
 // choices shows what the form has so far.
-func (t *turn) choices(d *draft) *rich {
-	r := (&rich{}).markup(t.tx.NatureChosenF, esc(t.tx.Natures[d.Nature]))
+func (t *turn) choices(d *draft) *botapi.Rich {
+	r := (&botapi.Rich{}).Markup(t.tx.NatureChosenF, botapi.Esc(t.tx.Natures[d.Nature]))
 	if d.Urgency != 0 {
-		r.markup("\n"+t.tx.UrgencyChosenF, esc(t.tx.Urgencies[d.Urgency]))
+		r.Markup("\n"+t.tx.UrgencyChosenF, botapi.Esc(t.tx.Urgencies[d.Urgency]))
 	}
 	return r
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/colombiainformatica/ticketbot/bots/telegram/botapi"
+
 	"github.com/colombiainformatica/ticketbot/bots/delivery"
 	"github.com/colombiainformatica/ticketbot/bots/telegram/telegramtest"
 	"github.com/colombiainformatica/ticketbot/internal/measure"
@@ -85,7 +87,7 @@ func FuzzRenderers(f *testing.F) {
 			tx := textsFor(lang)
 			checkPlanned(t, "reply", planText(chat, number, "reply", b.replyMessage(tx, number, agent, text), nil))
 			checkPlanned(t, "claimed", planText(chat, number, "push",
-				(&rich{}).markup(tx.PushClaimedF, number, esc(b.agentName(agent))), b.customerButtons(tx, user, tickets.CustomerActor(cust), tk)))
+				(&botapi.Rich{}).Markup(tx.PushClaimedF, number, botapi.Esc(b.agentName(agent))), b.customerButtons(tx, user, tickets.CustomerActor(cust), tk)))
 			msgs := make([]tickets.Message, 5)
 			for i := range msgs {
 				msgs[i] = tickets.Message{ID: int64(i + 1), Kind: tickets.MessageKind(1 + i%2), Text: text, At: tk.CreatedAt,
@@ -102,10 +104,10 @@ func FuzzRenderers(f *testing.F) {
 			checkPlanned(t, "tickets", planText(chat, 0, "", r, kb))
 			r, kb = b.routeMessage(tx, user, fmt.Sprintf("u%d", number), many)
 			checkPlanned(t, "which ticket", planText(chat, 0, "", r, kb))
-			for _, f := range []string{fmt.Sprintf(tx.FileTooBigF, esc(file), measure.Bytes(1<<40)), fmt.Sprintf(tx.FileNotSentF, esc(file))} {
-				checkPlanned(t, "file", planText(chat, number, "", (&rich{}).markup("%s", f), nil))
+			for _, f := range []string{fmt.Sprintf(tx.FileTooBigF, botapi.Esc(file), measure.Bytes(1<<40)), fmt.Sprintf(tx.FileNotSentF, botapi.Esc(file))} {
+				checkPlanned(t, "file", planText(chat, number, "", (&botapi.Rich{}).Markup("%s", f), nil))
 			}
-			if err := telegramtest.ValidateCallbackAnswer(plainText(fmt.Sprintf(tx.FileNotSentF, esc(text)))); err != nil {
+			if err := telegramtest.ValidateCallbackAnswer(plainText(fmt.Sprintf(tx.FileNotSentF, botapi.Esc(text)))); err != nil {
 				t.Fatalf("toast: %v", err)
 			}
 		}

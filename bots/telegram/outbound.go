@@ -302,7 +302,7 @@ func (b *Bot) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, er
 	}
 	tx := textsFor(b.customerLanguage(ctx, t.Customer))
 	n := t.Number
-	r := &rich{}
+	r := &botapi.Rich{}
 	var kb [][]button
 	switch e.Kind {
 	case tickets.EventClaimed:
@@ -310,23 +310,23 @@ func (b *Bot) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, er
 		if name == "" {
 			name = t.Assignee.Name
 		}
-		r.markup(tx.PushClaimedF, n, esc(b.agentName(name)))
+		r.Markup(tx.PushClaimedF, n, botapi.Esc(b.agentName(name)))
 	case tickets.EventReleased:
-		r.markup(tx.PushReleasedF, n)
+		r.Markup(tx.PushReleasedF, n)
 	case tickets.EventWaiting:
-		r.markup(tx.PushWaitingF, n)
+		r.Markup(tx.PushWaitingF, n)
 	case tickets.EventResumed:
-		r.markup(tx.PushResumedF, n)
+		r.Markup(tx.PushResumedF, n)
 	case tickets.EventResolved:
-		r.markup(tx.PushResolvedF, n)
+		r.Markup(tx.PushResolvedF, n)
 		kb = b.customerButtons(tx, user, tickets.CustomerActor(t.Customer), leftBy(t, e))
 	case tickets.EventClosed:
-		r.markup(tx.PushClosedF, n)
+		r.Markup(tx.PushClosedF, n)
 		kb = b.customerButtons(tx, user, tickets.CustomerActor(t.Customer), leftBy(t, e))
 	case tickets.EventReopened:
-		r.markup(tx.PushReopenedF, n)
+		r.Markup(tx.PushReopenedF, n)
 	case tickets.EventPriority:
-		r.markup(tx.PushPriorityF, n, e.OldPriority, e.Priority)
+		r.Markup(tx.PushPriorityF, n, e.OldPriority, e.Priority)
 	case tickets.EventReply:
 		m, err := b.svc.Message(ctx, tickets.SystemActor, n, e.MessageID)
 		if err != nil {
@@ -355,10 +355,10 @@ func (b *Bot) Plan(ctx context.Context, e tickets.Event) ([]delivery.Message, er
 
 // replyMessage renders an agent's reply (text, by author) to the customer
 // of ticket n.
-func (b *Bot) replyMessage(tx *texts, n int64, author, text string) *rich {
-	r := (&rich{}).markup(tx.PushReplyF, n, esc(b.agentName(author)))
+func (b *Bot) replyMessage(tx *texts, n int64, author, text string) *botapi.Rich {
+	r := (&botapi.Rich{}).Markup(tx.PushReplyF, n, botapi.Esc(b.agentName(author)))
 	if text != "" {
-		r.raw("\n").text(text)
+		r.Raw("\n").Text(text)
 	}
 	return r
 }
@@ -377,10 +377,10 @@ func (b *Bot) planAttachment(chat, n int64, key string, tx *texts, c tickets.Cus
 		name = a.Kind
 	}
 	if a.Size > MaxUploadSize {
-		text := fmt.Sprintf(tx.FileTooBigF, esc(name), measure.Bytes(a.Size))
+		text := fmt.Sprintf(tx.FileTooBigF, botapi.Esc(name), measure.Bytes(a.Size))
 		return newMessage(chat, n, key, kindText, payload{Chat: chat, Text: text, Ticket: n})
 	}
-	fallback := fmt.Sprintf(tx.FileNotSentF, esc(name))
+	fallback := fmt.Sprintf(tx.FileNotSentF, botapi.Esc(name))
 	return newMessage(chat, n, key, kindMedia, payload{Chat: chat, Media: &a, Ticket: n, Fallback: fallback})
 }
 
@@ -424,8 +424,8 @@ func leftBy(t tickets.Ticket, e tickets.Event) tickets.Ticket {
 
 // planText turns r into text messages for chat, keyed key, key.2, ...; the
 // keyboard goes on the last one.
-func planText(chat, number int64, key string, r *rich, kb [][]button) []delivery.Message {
-	parts := r.messages(splitUnits)
+func planText(chat, number int64, key string, r *botapi.Rich, kb [][]button) []delivery.Message {
+	parts := r.Messages(botapi.MaxText)
 	msgs := make([]delivery.Message, 0, len(parts))
 	for i, s := range parts {
 		p := payload{Chat: chat, Text: s, Ticket: number}

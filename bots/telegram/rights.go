@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/colombiainformatica/ticketbot/bots/telegram/botapi"
+
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
@@ -31,48 +33,48 @@ func (t *turn) myData(ctx context.Context) error {
 	if lang == "" {
 		lang = t.lang
 	}
-	r := (&rich{}).markup(tx.DataHeaderF, esc(t.cust.Key()), esc(t.cust.Name), esc(lang))
+	r := (&botapi.Rich{}).Markup(tx.DataHeaderF, botapi.Esc(t.cust.Key()), botapi.Esc(t.cust.Name), botapi.Esc(lang))
 	when := func(at time.Time) string { return at.UTC().Format("2006-01-02 15:04 UTC") }
 	switch {
 	case d.Profile.TermsVersion == "" && d.Profile.PrivacyVersion == "":
-		r.raw("\n" + tx.DataNoConsent)
+		r.Raw("\n" + tx.DataNoConsent)
 	default:
 		if d.Profile.TermsVersion != "" {
-			r.markup("\n"+tx.DataTermsF, esc(d.Profile.TermsVersion), when(d.Profile.TermsAccepted))
+			r.Markup("\n"+tx.DataTermsF, botapi.Esc(d.Profile.TermsVersion), when(d.Profile.TermsAccepted))
 		}
 		if d.Profile.PrivacyVersion != "" {
-			r.markup("\n"+tx.DataPrivacyF, esc(d.Profile.PrivacyVersion), when(d.Profile.PrivacyAccepted), esc(t.b.privacyURL()))
+			r.Markup("\n"+tx.DataPrivacyF, botapi.Esc(d.Profile.PrivacyVersion), when(d.Profile.PrivacyAccepted), botapi.Esc(t.b.privacyURL()))
 		}
 	}
 	if len(d.Tickets) == 0 {
-		r.raw("\n\n" + tx.DataNoTickets)
+		r.Raw("\n\n" + tx.DataNoTickets)
 	}
 	t.say(r, nil, 0)
 	for _, td := range d.Tickets {
 		tk := td.Ticket
-		r := &rich{}
+		r := &botapi.Rich{}
 		if !tk.Erased.IsZero() {
-			r.markup(tx.DataErasedF, tk.Number, tx.Status(tk.Status), when(tk.CreatedAt))
+			r.Markup(tx.DataErasedF, tk.Number, tx.Status(tk.Status), when(tk.CreatedAt))
 			t.say(r, nil, 0)
 			continue
 		}
-		r.markup(tx.DataTicketF, tk.Number, esc(tk.Subject), tx.Status(tk.Status), when(tk.CreatedAt), len(td.Messages))
-		r.raw("\n").text(clip(tk.Description, maxDataEntry))
+		r.Markup(tx.DataTicketF, tk.Number, botapi.Esc(tk.Subject), tx.Status(tk.Status), when(tk.CreatedAt), len(td.Messages))
+		r.Raw("\n").Text(clip(tk.Description, maxDataEntry))
 		if n := len(tk.Attachments); n > 0 {
-			r.markup(tx.DataFilesF, n)
+			r.Markup(tx.DataFilesF, n)
 		}
 		for _, m := range td.Messages {
 			who := tx.You
 			if m.Kind != tickets.MessageCustomer {
 				who = tx.Support
 			}
-			r.raw("\n").markup(tx.DataMessageF, when(m.At), who, "").text(clip(m.Text, maxDataEntry))
+			r.Raw("\n").Markup(tx.DataMessageF, when(m.At), who, "").Text(clip(m.Text, maxDataEntry))
 			if n := len(m.Attachments); n > 0 {
-				r.markup(tx.DataFilesF, n)
+				r.Markup(tx.DataFilesF, n)
 			}
 		}
 		if tk.Rating.Stars > 0 {
-			r.raw("\n").markup(tx.RatingF, tk.Rating.Stars)
+			r.Raw("\n").Markup(tx.RatingF, tk.Rating.Stars)
 		}
 		t.say(r, nil, tk.Number)
 	}
@@ -98,7 +100,7 @@ func (t *turn) askForget(ctx context.Context) error {
 	}
 	until := strconv.FormatInt(t.b.now().Add(forgetWindow).Unix(), 36)
 	kb := [][]button{{{Text: t.tx.DeleteButton, Data: t.b.data(t.user, actForget, until)}}}
-	t.say((&rich{}).markup(t.tx.DeleteAskF, len(active)), kb, 0)
+	t.say((&botapi.Rich{}).Markup(t.tx.DeleteAskF, len(active)), kb, 0)
 	return nil
 }
 
@@ -114,7 +116,7 @@ func (t *turn) forget(ctx context.Context, until string, msgID int) error {
 		return t.fail(0, err)
 	}
 	t.answer.text = t.tx.Done
-	t.edit(msgID, (&rich{}).raw(t.tx.DeleteDone), nil)
+	t.edit(msgID, (&botapi.Rich{}).Raw(t.tx.DeleteDone), nil)
 	return nil
 }
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/colombiainformatica/ticketbot/bots/telegram/botapi"
+
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
@@ -79,10 +81,10 @@ const maxRouteChoices = 10
 // routeMessage asks which of the active tickets a message (of the turn
 // key) goes to: one button each, for the first maxRouteChoices; the others
 // are reached by replying to one of their messages.
-func (b *Bot) routeMessage(tx *texts, user int64, key string, active []tickets.Ticket) (*rich, [][]button) {
-	r := (&rich{}).raw(tx.WhichTicket)
+func (b *Bot) routeMessage(tx *texts, user int64, key string, active []tickets.Ticket) (*botapi.Rich, [][]button) {
+	r := (&botapi.Rich{}).Raw(tx.WhichTicket)
 	if len(active) > maxRouteChoices {
-		r.markup("\n"+tx.WhichTicketMoreF, maxRouteChoices, len(active))
+		r.Markup("\n"+tx.WhichTicketMoreF, maxRouteChoices, len(active))
 		active = active[:maxRouteChoices]
 	}
 	return r, b.routeButtons(user, key, active)
@@ -117,7 +119,7 @@ func (t *turn) addMessage(ctx context.Context, n int64, text string, atts []tick
 	if err := t.b.reachable(tickets.WithRequestID(ctx, "tg:"+t.key+":reachable"), tk); err != nil {
 		return false, err
 	}
-	t.say((&rich{}).markup(t.tx.AddedToF, n), nil, n)
+	t.say((&botapi.Rich{}).Markup(t.tx.AddedToF, n), nil, n)
 	return true, nil
 }
 
@@ -150,7 +152,7 @@ func (t *turn) routeChosen(ctx context.Context, n int64, key string, msgID int) 
 	if err != nil || !added {
 		return err
 	}
-	t.edit(msgID, (&rich{}).markup("%s → <b>#%d</b>", t.tx.WhichTicket, n), nil)
+	t.edit(msgID, (&botapi.Rich{}).Markup("%s → <b>#%d</b>", t.tx.WhichTicket, n), nil)
 	t.answer.text = t.tx.Done
 	return t.b.store.DeleteForm(ctx, k)
 }

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 
+	"github.com/colombiainformatica/ticketbot/bots/telegram/botapi"
+
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
@@ -37,16 +39,16 @@ func (b *Bot) privacyVersion() string {
 
 // termsAsk writes the terms step's request: the terms and the
 // authorization to process personal data, each with its version and link.
-func (t *turn) termsAsk(r *rich, prefix string) {
-	r.markup(prefix+t.tx.TermsAskF, esc(t.b.cfg.TermsVersion), esc(t.b.website()), esc(t.b.privacyVersion()), esc(t.b.privacyURL()))
+func (t *turn) termsAsk(r *botapi.Rich, prefix string) {
+	r.Markup(prefix+t.tx.TermsAskF, botapi.Esc(t.b.cfg.TermsVersion), botapi.Esc(t.b.website()), botapi.Esc(t.b.privacyVersion()), botapi.Esc(t.b.privacyURL()))
 }
 
 // askTerms asks for the current terms, with the accept button; needed
 // says the customer tried to do something that requires them.
 func (t *turn) askTerms(needed bool) {
-	r := &rich{}
+	r := &botapi.Rich{}
 	if needed {
-		r.raw(t.tx.TermsNeeded + "\n")
+		r.Raw(t.tx.TermsNeeded + "\n")
 	}
 	t.termsAsk(r, "")
 	t.answerText("")
@@ -69,7 +71,7 @@ func (t *turn) acceptTerms(ctx context.Context, tag string) error {
 	}
 	t.profile = p
 	t.answer.text = t.tx.Done
-	t.sayf(t.tx.TermsAcceptedF, esc(t.b.cfg.TermsVersion), esc(t.b.privacyVersion()))
+	t.sayf(t.tx.TermsAcceptedF, botapi.Esc(t.b.cfg.TermsVersion), botapi.Esc(t.b.privacyVersion()))
 	return nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/colombiainformatica/ticketbot/bots/telegram/botapi"
+
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/colombiainformatica/ticketbot/bots/delivery"
@@ -40,7 +42,7 @@ func (t *turn) setLanguage(lang string) {
 
 // say queues r (split if long) with keyboard kb on its last part; ticket,
 // when not 0, is remembered for the sent messages so replies reach it.
-func (t *turn) say(r *rich, kb [][]button, ticket int64) {
+func (t *turn) say(r *botapi.Rich, kb [][]button, ticket int64) {
 	for _, m := range planText(t.chat, ticket, "", r, kb) {
 		t.add(m)
 	}
@@ -48,14 +50,14 @@ func (t *turn) say(r *rich, kb [][]button, ticket int64) {
 
 // sayf queues one message of trusted markup.
 func (t *turn) sayf(format string, args ...any) {
-	t.say((&rich{}).markup(format, args...), nil, 0)
+	t.say((&botapi.Rich{}).Markup(format, args...), nil, 0)
 }
 
 // edit queues an edit of message id to r (one message's worth) with
 // keyboard kb (nil removes the keyboard): the answer to a button press in
 // one Bot API call. Without a message to edit, r is sent instead.
-func (t *turn) edit(id int, r *rich, kb [][]button) {
-	texts := r.messages(splitUnits)
+func (t *turn) edit(id int, r *botapi.Rich, kb [][]button) {
+	texts := r.Messages(botapi.MaxText)
 	if id <= 0 || len(texts) != 1 {
 		t.say(r, kb, 0)
 		return
@@ -128,7 +130,7 @@ func (t *turn) answerText(s string) {
 
 // plainText strips the markup of a short trusted text, for toasts.
 func plainText(markup string) string {
-	s := stripTags(markup)
+	s := botapi.StripTags(markup)
 	if len([]rune(s)) > 190 {
 		s = string([]rune(s)[:190]) + "…"
 	}

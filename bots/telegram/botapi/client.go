@@ -1,7 +1,8 @@
 // Package botapi talks to the Telegram Bot API for the Telegram adapter,
 // and knows nothing of tickets' rules: the client library with a context
 // on every call (telegram-bot-api v5 has none), errors with the bot token
-// removed and classified for delivery, the files customers send (read for
+// removed and classified for delivery, messages in HTML parse mode built
+// within Telegram's length limit (Rich), the files customers send (read for
 // another platform) and the updates Telegram sends, received by long
 // polling (offset confirmed only after each update is handled) or by
 // webhook (secret checked in constant time).

@@ -1,4 +1,4 @@
-package telegram
+package botapi
 
 import (
 	"fmt"
@@ -9,20 +9,20 @@ import (
 	"github.com/colombiainformatica/ticketbot/internal/measure"
 )
 
-// splitUnits is how long a message's text may be, in UTF-16 code units of
+// MaxText is how long a message's text may be, in UTF-16 code units of
 // the text after HTML parsing: Telegram takes 4096, and some room is left
 // for safety.
-const splitUnits = 4000
+const MaxText = 4000
 
-// esc escapes user-supplied text for parse_mode=HTML.
-func esc(s string) string { return html.EscapeString(s) }
+// Esc escapes user-supplied text for parse_mode=HTML.
+func Esc(s string) string { return html.EscapeString(s) }
 
-// plainLen is the length of trusted markup as Telegram counts it.
-func plainLen(markup string) int { return measure.UTF16(stripTags(markup)) }
+// PlainLen is the length of trusted markup as Telegram counts it.
+func PlainLen(markup string) int { return measure.UTF16(StripTags(markup)) }
 
-// stripTags returns trusted markup as Telegram shows it: tags removed,
+// StripTags returns trusted markup as Telegram shows it: tags removed,
 // entities decoded.
-func stripTags(markup string) string {
+func StripTags(markup string) string {
 	var b strings.Builder
 	in := false
 	for _, r := range markup {
@@ -38,19 +38,19 @@ func stripTags(markup string) string {
 	return html.UnescapeString(b.String())
 }
 
-// rich builds an HTML message from trusted markup and user text. User text
+// Rich builds an HTML message from trusted markup and user text. User text
 // is escaped and, when the whole is too long for one message, split at line
 // or word boundaries, never cut; markup parts are never split, so their
 // tags stay balanced.
-type rich struct{ parts []richPart }
+type Rich struct{ parts []richPart }
 
 type richPart struct {
 	s    string
 	user bool
 }
 
-// markup appends trusted HTML; arguments must already be escaped.
-func (r *rich) markup(format string, args ...any) *rich {
+// Markup appends trusted HTML; arguments must already be escaped.
+func (r *Rich) Markup(format string, args ...any) *Rich {
 	s := format
 	if len(args) > 0 {
 		s = fmt.Sprintf(format, args...)
@@ -59,14 +59,14 @@ func (r *rich) markup(format string, args ...any) *rich {
 	return r
 }
 
-// text appends user-supplied text, shown as is.
-func (r *rich) text(s string) *rich {
+// Text appends user-supplied text, shown as is.
+func (r *Rich) Text(s string) *Rich {
 	r.parts = append(r.parts, richPart{s: s, user: true})
 	return r
 }
 
-// messages renders r as one or more HTML texts of at most limit units each.
-func (r *rich) messages(limit int) []string {
+// Messages renders r as one or more HTML texts of at most limit units each.
+func (r *Rich) Messages(limit int) []string {
 	var out []string
 	var cur strings.Builder
 	n := 0
@@ -79,7 +79,7 @@ func (r *rich) messages(limit int) []string {
 	}
 	for _, p := range r.parts {
 		if !p.user {
-			l := plainLen(p.s)
+			l := PlainLen(p.s)
 			if n > 0 && n+l > limit {
 				flush()
 			}
@@ -91,7 +91,7 @@ func (r *rich) messages(limit int) []string {
 		for rest != "" {
 			room := limit - n
 			if l := measure.UTF16(rest); l <= room {
-				cur.WriteString(esc(rest))
+				cur.WriteString(Esc(rest))
 				n += l
 				break
 			}
@@ -101,7 +101,7 @@ func (r *rich) messages(limit int) []string {
 			}
 			var piece string
 			piece, rest = cutText(rest, room)
-			cur.WriteString(esc(piece))
+			cur.WriteString(Esc(piece))
 			flush()
 		}
 	}
@@ -142,8 +142,8 @@ func cutText(s string, room int) (head, rest string) {
 	return s[:end], s[end:]
 }
 
-// raw appends trusted HTML as is.
-func (r *rich) raw(s string) *rich {
+// Raw appends trusted HTML as is.
+func (r *Rich) Raw(s string) *Rich {
 	r.parts = append(r.parts, richPart{s: s})
 	return r
 }
