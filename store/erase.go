@@ -41,22 +41,7 @@ func (s *Store) Erase(ctx context.Context, e tickets.Erasure) (tickets.Ticket, e
 		[]string{k.ticket(t.Number), k.messages(t.Number), k.queue(), k.customer(e.CustomerKey), agent, k.events(), k.tgRefs(t.Number)},
 		t.Version-1, tj, member(t.Number), ej,
 	).Slice()
-	if err != nil {
-		return tickets.Ticket{}, fmt.Errorf("erase ticket %d: %w", t.Number, err)
-	}
-	code, _ := res[0].(int64)
-	switch code {
-	case applied:
-		if cur, _ := res[1].(string); cur != "" {
-			return decodeTicket(t.Number, []byte(cur))
-		}
-		return t, nil
-	case notFound:
-		return tickets.Ticket{}, tickets.ErrNotFound
-	case conflicting:
-		return tickets.Ticket{}, tickets.ErrVersionConflict
-	}
-	return tickets.Ticket{}, fmt.Errorf("erase ticket %d: unexpected reply %v", t.Number, res)
+	return writeReply(t, res, err, "erase")
 }
 
 // ForgetCustomer implements tickets.Profiles: the profile is deleted, the

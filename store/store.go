@@ -170,7 +170,7 @@ func (s *Store) Get(ctx context.Context, number int64) (tickets.Ticket, error) {
 	return decodeTicket(number, js)
 }
 
-// The codes of apply.lua's reply.
+// The codes of the replies of apply.lua and erase.lua.
 const (
 	applied     = 0
 	notFound    = 1
@@ -209,8 +209,16 @@ func (s *Store) Apply(ctx context.Context, c tickets.Change) (tickets.Ticket, er
 		k.agentPrefix(), c.PreviousAssignee, t.Assignee.ID, mj, ej, now, claim,
 		now-claimsKept.Milliseconds(), int64(applyRequestTTL/time.Second), finished, int(t.Status),
 	).Slice()
+	return writeReply(t, res, err, "apply change to")
+}
+
+// writeReply turns the reply of a script that writes ticket t (apply.lua,
+// erase.lua: {applied, current JSON or ""}, {notFound} or {conflicting})
+// into the ticket written, or the current one when the write was done
+// already, or the error; doing names the write for errors.
+func writeReply(t tickets.Ticket, res []any, err error, doing string) (tickets.Ticket, error) {
 	if err != nil {
-		return tickets.Ticket{}, fmt.Errorf("apply change to ticket %d: %w", t.Number, err)
+		return tickets.Ticket{}, fmt.Errorf("%s ticket %d: %w", doing, t.Number, err)
 	}
 	code, _ := res[0].(int64)
 	switch code {
@@ -224,7 +232,7 @@ func (s *Store) Apply(ctx context.Context, c tickets.Change) (tickets.Ticket, er
 	case conflicting:
 		return tickets.Ticket{}, tickets.ErrVersionConflict
 	}
-	return tickets.Ticket{}, fmt.Errorf("apply change to ticket %d: unexpected reply %v", t.Number, res)
+	return tickets.Ticket{}, fmt.Errorf("%s ticket %d: unexpected reply %v", doing, t.Number, res)
 }
 
 func (s *Store) applyRequest(number int64, requestID string) string {

@@ -115,18 +115,9 @@ func (m *Main) Run(ctx context.Context) error {
 		m.throwaway = true
 	}
 	m.Redis = redis.NewUniversalClient(cfg.Redis)
-	m.Store = store.New(m.Redis, store.Options{Prefix: cfg.Prefix, Desk: cfg.Desk, DeadLetterKeep: cfg.DeadLetterKeep, DeadLetterCap: cfg.DeadLetterCap})
+	m.Store = newStore(cfg, m.Redis)
 	m.Metrics = NewMetrics()
-	m.Service = tickets.NewService(m.Store, m.Store, m.Store, tickets.Config{
-		Policy:           cfg.Policy,
-		TermsVersion:     cfg.TermsVersion,
-		PrivacyVersion:   cfg.Privacy.Version,
-		EstimateWindow:   cfg.EstimateWindow,
-		MaxActiveTickets: cfg.Limits.MaxActiveTickets,
-		Observer:         m.Metrics,
-		Retention:        cfg.Retention,
-		Erasers:          erasers(m.Store),
-	})
+	m.Service = newService(cfg, m.Store, m.Metrics)
 	m.Metrics.WatchQueue(m.Service, 2*time.Second)
 	m.logStart()
 

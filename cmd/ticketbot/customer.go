@@ -9,9 +9,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/colombiainformatica/ticketbot/store"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
@@ -27,17 +24,12 @@ func customer(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintln(stderr, "ticketbot: "+customerUsage)
 		return 2
 	}
-	m := NewMain()
-	cfg, err := m.ParseConfig(getenv)
-	if err != nil {
-		fmt.Fprintf(stderr, "ticketbot: %v\n", err)
+	o, ok := openOperator(getenv, stderr)
+	if !ok {
 		return 2
 	}
-	rdb := redis.NewUniversalClient(cfg.Redis)
-	defer rdb.Close()
-	st := store.New(rdb, store.Options{Prefix: cfg.Prefix, Desk: cfg.Desk, DeadLetterKeep: cfg.DeadLetterKeep, DeadLetterCap: cfg.DeadLetterCap})
-	svc := tickets.NewService(st, st, st, tickets.Config{Policy: cfg.Policy, TermsVersion: cfg.TermsVersion,
-		PrivacyVersion: cfg.Privacy.Version, Erasers: erasers(st)})
+	defer o.rdb.Close()
+	svc := o.svc
 	key := args[1]
 	switch args[0] {
 	case "show", "export":

@@ -10,8 +10,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/colombiainformatica/ticketbot/bots/delivery"
 	"github.com/colombiainformatica/ticketbot/internal/measure"
 	"github.com/colombiainformatica/ticketbot/store"
@@ -21,15 +19,12 @@ import (
 // and desk of the configuration (REDIS_URL or REDIS_ADDRS, REDIS_PREFIX,
 // DESK): the messages delivery gave up on, and their replay.
 func deadletters(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	m := NewMain()
-	cfg, err := m.ParseConfig(getenv)
-	if err != nil {
-		fmt.Fprintf(stderr, "ticketbot: %v\n", err)
+	o, ok := openOperator(getenv, stderr)
+	if !ok {
 		return 2
 	}
-	rdb := redis.NewUniversalClient(cfg.Redis)
-	defer rdb.Close()
-	st := store.New(rdb, store.Options{Prefix: cfg.Prefix, Desk: cfg.Desk, DeadLetterKeep: cfg.DeadLetterKeep, DeadLetterCap: cfg.DeadLetterCap})
+	defer o.rdb.Close()
+	st := o.st
 	if len(args) > 0 && args[0] == "inbound" {
 		if err := inboundDeadLetters(ctx, st, args[1:], stdout); err != nil {
 			fmt.Fprintf(stderr, "ticketbot: deadletters inbound: %v\n", err)

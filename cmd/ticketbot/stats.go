@@ -11,9 +11,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/colombiainformatica/ticketbot/store"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
 
@@ -21,12 +18,6 @@ import (
 // Redis and desk of the configuration: the statistics that the retention
 // keeps of expired tickets, a line per month.
 func statsCommand(ctx context.Context, args []string, getenv func(string) string, now time.Time, stdout, stderr io.Writer) int {
-	m := NewMain()
-	cfg, err := m.ParseConfig(getenv)
-	if err != nil {
-		fmt.Fprintf(stderr, "ticketbot: %v\n", err)
-		return 2
-	}
 	fs := flag.NewFlagSet("stats", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	from := fs.String("from", "", "first month, YYYY-MM (default: a year before -to)")
@@ -39,10 +30,12 @@ func statsCommand(ctx context.Context, args []string, getenv func(string) string
 		fmt.Fprintf(stderr, "ticketbot: stats: %v\nusage: ticketbot stats [-from YYYY-MM] [-to YYYY-MM]\n", err)
 		return 2
 	}
-	rdb := redis.NewUniversalClient(cfg.Redis)
-	defer rdb.Close()
-	st := store.New(rdb, store.Options{Prefix: cfg.Prefix, Desk: cfg.Desk})
-	svc := tickets.NewService(st, st, st, tickets.Config{Policy: cfg.Policy, Retention: cfg.Retention})
+	o, ok := openOperator(getenv, stderr)
+	if !ok {
+		return 2
+	}
+	defer o.rdb.Close()
+	svc := o.svc
 	months, err := svc.Statistics(ctx, start, end)
 	if err != nil {
 		fmt.Fprintf(stderr, "ticketbot: stats: %v\n", err)
