@@ -183,28 +183,11 @@ type place struct {
 
 // tell shows text to the user of here only.
 func (b *Bot) tell(ctx context.Context, here place, text string) {
-	if here.responseURL != "" {
-		msg := &slackapi.WebhookMessage{Text: text, ResponseType: slackapi.ResponseTypeEphemeral}
-		err := slackapi.PostWebhookCustomHTTPContext(ctx, here.responseURL, b.http, msg)
-		if err == nil {
-			return
-		}
-		b.log.Warn().Str("error", responseURLError(err)).Msg("response url")
-	}
-	if here.channel == "" || here.user == "" {
-		return
-	}
-	opts := []slackapi.MsgOption{slackapi.MsgOptionText(text, false)}
-	if here.threadTS != "" {
-		opts = append(opts, slackapi.MsgOptionTS(here.threadTS))
-	}
-	if _, err := b.api.PostEphemeralContext(ctx, here.channel, here.user, opts...); err != nil {
-		b.log.Warn().Err(err).Str("user", here.user).Msg("ephemeral message")
-	}
+	b.answerLater(ctx, here, &slackapi.WebhookMessage{Text: text, ResponseType: slackapi.ResponseTypeEphemeral})
 }
 
 // answerLater shows msg, text and blocks, to the user of here only: by the
-// response URL, else as an ephemeral message.
+// response URL, else as an ephemeral message (in here's thread, if any).
 func (b *Bot) answerLater(ctx context.Context, here place, msg *slackapi.WebhookMessage) {
 	if here.responseURL != "" {
 		err := slackapi.PostWebhookCustomHTTPContext(ctx, here.responseURL, b.http, msg)
@@ -219,6 +202,9 @@ func (b *Bot) answerLater(ctx context.Context, here place, msg *slackapi.Webhook
 	opts := []slackapi.MsgOption{slackapi.MsgOptionText(msg.Text, false)}
 	if msg.Blocks != nil {
 		opts = append(opts, slackapi.MsgOptionBlocks(msg.Blocks.BlockSet...))
+	}
+	if here.threadTS != "" {
+		opts = append(opts, slackapi.MsgOptionTS(here.threadTS))
 	}
 	if _, err := b.api.PostEphemeralContext(ctx, here.channel, here.user, opts...); err != nil {
 		b.log.Warn().Err(err).Str("user", here.user).Msg("ephemeral message")
