@@ -85,3 +85,26 @@ func TestEraseChatAndSender(t *testing.T) {
 }
 
 func redisZ(member string) redis.Z { return redis.Z{Score: 1, Member: member} }
+
+// TestEraseSenderWithGlobCharacters: an address may hold '*' or '?'; its
+// erasure deletes its own counters and never another sender's.
+func TestEraseSenderWithGlobCharacters(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	s := New(rdb, Options{Prefix: prefix})
+	ctx := context.Background()
+	for _, addr := range []string{"a*@example.com", "ab@example.com", "a?c@example.com", "axc@example.com"} {
+		if err := rdb.Set(ctx, s.keys.emailOpened(addr, 480000), "1", 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, addr := range []string{"a*@example.com", "a?c@example.com"} {
+		if err := NewEmail(s).EraseSender(ctx, addr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for addr, want := range map[string]int64{"a*@example.com": 0, "a?c@example.com": 0, "ab@example.com": 1, "axc@example.com": 1} {
+		if got := rdb.Exists(ctx, s.keys.emailOpened(addr, 480000)).Val(); got != want {
+			t.Errorf("counter of %s: exists %d after erasing a* and a?c; want %d", addr, got, want)
+		}
+	}
+}

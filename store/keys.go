@@ -2,6 +2,7 @@ package store
 
 import (
 	"strconv"
+	"strings"
 )
 
 // keys builds every Redis key the product uses: no other file, in store
@@ -207,6 +208,22 @@ func (k keys) tgAlbumPattern(chat int64) string   { return k.base + "tg:al:" + i
 func (k keys) tgAlbumMarkPattern(chat int64) string {
 	return k.mark("telegram-album", itoa(chat)+":*")
 }
+
+// emailOpenedPattern matches the hourly counters of mails that opened
+// tickets for sender; an address may hold glob characters ("a*b@x.com"
+// is valid), so the literal part is escaped.
 func (k keys) emailOpenedPattern(sender string) string {
-	return k.base + "email:opened:" + sender + ":*"
+	return globEscape(k.base+"email:opened:"+sender+":") + "*"
+}
+
+// globEscape quotes the characters SCAN MATCH patterns give a meaning.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -80,6 +80,12 @@ func (t *Telegram) Form(ctx context.Context, f telegram.FormKey) ([]byte, bool, 
 
 // SaveForm implements telegram.Storage.
 func (t *Telegram) SaveForm(ctx context.Context, f telegram.FormKey, v []byte, ttl time.Duration) error {
+	if f.Kind == telegram.FormPending && f.User == 0 {
+		// Only keys of earlier versions lack the user (read and deleted,
+		// never written): a pending message must be found by its
+		// customer's erasure.
+		return fmt.Errorf("write %s: a pending message needs its user", f)
+	}
 	if err := t.s.rdb.Set(ctx, t.formKey(f), v, ttl).Err(); err != nil {
 		return fmt.Errorf("write %s: %w", f, err)
 	}

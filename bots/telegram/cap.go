@@ -70,7 +70,7 @@ func (t *turn) formAtCap(ctx context.Context, d *draft, text string) error {
 		return t.fail(0, err)
 	}
 	raw, _ := json.Marshal(pending{Text: text, Attachments: d.Attachments})
-	if err := t.b.store.SaveForm(ctx, FormKey{Kind: FormPending, Turn: t.key}, raw, pendingTTL); err != nil {
+	if err := t.b.store.SaveForm(ctx, FormKey{Kind: FormPending, User: t.user, Turn: t.key}, raw, pendingTTL); err != nil {
 		return err
 	}
 	d.Done, d.Ticket = t.key, 0
