@@ -208,6 +208,15 @@ func (s *Service) erase(ctx context.Context, number int64) (Ticket, error) {
 		if !cur.Erased.IsZero() {
 			return cur, nil
 		}
+		if cur.Status != StatusClosed {
+			// Reopened since it was closed for the erasure: an erased
+			// ticket is always closed (and so in the finished index,
+			// which the retention sweeps).
+			if _, err := s.closeForErasure(ctx, number); err != nil {
+				return Ticket{}, err
+			}
+			continue
+		}
 		now := s.cfg.Clock.Now().UTC().Truncate(time.Millisecond)
 		kept := Ticket{
 			Number: cur.Number, Version: cur.Version + 1,

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/colombiainformatica/ticketbot/tickets"
+	"github.com/colombiainformatica/ticketbot/tickets/ticketstest"
 )
 
 // TestCustomerData: the customer sees their profile, tickets and
@@ -148,5 +149,46 @@ func TestForget(t *testing.T) {
 	failing = false
 	if _, err := e.svc.Forget(e.ctx, tickets.SystemActor, bob.Key()); err != nil {
 		t.Errorf("Forget again: %v", err)
+	}
+}
+
+// raceErase is a store where an agent reopens a ticket just before its
+// first erasure is written, as if the reopen won a race with Forget.
+type raceErase struct {
+	*ticketstest.MemStore
+	reopen func()
+}
+
+func (s *raceErase) Erase(ctx context.Context, e tickets.Erasure) (tickets.Ticket, error) {
+	if s.reopen != nil {
+		f := s.reopen
+		s.reopen = nil
+		f()
+	}
+	return s.MemStore.Erase(ctx, e)
+}
+
+// TestForgetAfterAReopenRace: a ticket an agent reopens between its
+// closing for the erasure and the erasure itself is closed again, so an
+// erased ticket is always closed (and the retention sweeps it).
+func TestForgetAfterAReopenRace(t *testing.T) {
+	e := newEnv(t, tickets.Config{})
+	st := &raceErase{MemStore: e.store}
+	svc := tickets.NewService(st, st, st, tickets.Config{Clock: e.clock, Observer: e.obs})
+	tk := e.open(t, alice, tickets.NatureQuestion, tickets.UrgencyLow)
+	st.reopen = func() {
+		if _, err := svc.Reopen(e.ctx, anaA, tk.Number); err != nil {
+			t.Errorf("the agent's reopen: %v", err)
+		}
+	}
+	if _, err := svc.Forget(e.ctx, aliceA, alice.Key()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := svc.Get(e.ctx, tickets.SystemActor, tk.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Erased.IsZero() || got.Status != tickets.StatusClosed {
+		t.Errorf("after the race: erased %v, status %v; want erased and closed", got.Erased, got.Status)
 	}
 }
