@@ -52,13 +52,12 @@ type Config struct {
 	// DefaultLanguage is the customers' language unless a mail says it
 	// is English (Content-Language) or they wrote in English before.
 	DefaultLanguage string
-	TermsURL        string
-	TermsVersion    string
-	// PrivacyURL and PrivacyVersion name the privacy notice under which a
-	// sender authorizes the processing of their personal data by sending
-	// (policy §7); the acknowledgement names them. The terms' when empty.
-	PrivacyURL     string
-	PrivacyVersion string
+	// TermsURL and PrivacyURL name the terms and the privacy notice under
+	// which a sender authorizes the processing of their personal data by
+	// sending (policy §7; the terms' page when PrivacyURL is empty); the
+	// acknowledgement names them with the Service's versions (Consent).
+	TermsURL   string
+	PrivacyURL string
 	// ChatURL is where customers find the faster channel (the Telegram
 	// bot, "https://t.me/…"); the acknowledgement names it.
 	ChatURL string
@@ -167,12 +166,6 @@ func New(cfg Config, deps Deps) (*Bot, error) {
 	}
 	if err := cfg.check(); err != nil {
 		return nil, err
-	}
-	switch v := deps.Service.TermsVersion(); {
-	case cfg.TermsVersion == "":
-		cfg.TermsVersion = v
-	case cfg.TermsVersion != v:
-		return nil, &ConfigError{"TermsVersion", fmt.Sprintf("%q differs from the Service's %q", cfg.TermsVersion, v)}
 	}
 	_, domain, _ := strings.Cut(cfg.From.Address, "@")
 	ids, err := NewIDs(domain, cfg.IDSecret, cfg.PreviousSecrets...)

@@ -151,7 +151,7 @@ func (b *Bot) ticketMail(ctx context.Context, m delivery.Message, p outPayload) 
 		body = append(body, fmt.Sprintf(tx.AckF, n), tx.NoETA, fmt.Sprintf(tx.FollowF, n), faster)
 		if version := t.TermsVersion; version != "" || b.cfg.TermsURL != "" {
 			if version == "" {
-				version = b.cfg.TermsVersion
+				version = b.svc.Consent().Terms
 			}
 			body = append(body, fmt.Sprintf(tx.TermsF, version, b.cfg.TermsURL))
 		}

@@ -10,9 +10,10 @@ import (
 // privacy is the privacy notice the acknowledgement names: its version and
 // link, the terms' when unset.
 func (b *Bot) privacy() (version, url string) {
-	version, url = b.cfg.PrivacyVersion, b.cfg.PrivacyURL
+	c := b.svc.Consent()
+	version, url = c.Privacy, b.cfg.PrivacyURL
 	if version == "" {
-		version = b.cfg.TermsVersion
+		version = c.Terms
 	}
 	if url == "" {
 		url = b.cfg.TermsURL

@@ -49,14 +49,12 @@ type Config struct {
 	// DefaultLanguage is used when neither the profile nor Telegram says
 	// which language a customer speaks: "es" (default) or "en".
 	DefaultLanguage string
-	TermsURL        string
-	TermsVersion    string
-	// PrivacyURL is the privacy notice under which customers authorize the
-	// processing of their personal data (TermsURL when empty);
-	// PrivacyVersion its version, which must be the Service's.
-	PrivacyURL     string
-	PrivacyVersion string
-	SupportEmail   string
+	// TermsURL is the terms' page and PrivacyURL the privacy notice under
+	// which customers authorize the processing of their personal data
+	// (TermsURL when empty); their versions are the Service's (Consent).
+	TermsURL     string
+	PrivacyURL   string
+	SupportEmail string
 	// AgentName, when set, is shown to customers instead of every agent's
 	// own name (anonymous agents: the team's name).
 	AgentName string
@@ -141,20 +139,6 @@ func New(cfg Config, deps Deps) (*Bot, error) {
 	}
 	if err := cfg.check(); err != nil {
 		return nil, err
-	}
-	// The Service decides which terms must be accepted; the bot shows the
-	// same version.
-	switch v := deps.Service.TermsVersion(); {
-	case cfg.TermsVersion == "":
-		cfg.TermsVersion = v
-	case cfg.TermsVersion != v:
-		return nil, &ConfigError{"TermsVersion", fmt.Sprintf("%q differs from the Service's %q", cfg.TermsVersion, v)}
-	}
-	switch v := deps.Service.PrivacyVersion(); {
-	case cfg.PrivacyVersion == "":
-		cfg.PrivacyVersion = v
-	case cfg.PrivacyVersion != v:
-		return nil, &ConfigError{"PrivacyVersion", fmt.Sprintf("%q differs from the Service's %q", cfg.PrivacyVersion, v)}
 	}
 	api := botapi.New(cfg.Token, cfg.APIEndpoint, cfg.HTTPClient)
 	logger := deps.Logger

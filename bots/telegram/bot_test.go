@@ -77,7 +77,6 @@ func TestTermsAskedAgainWhenTheVersionChanges(t *testing.T) {
 	e.stop()
 
 	cfg := e.cfg
-	cfg.TermsVersion = "v2"
 	e.svc = tickets.NewService(e.st, e.st, e.st, tickets.Config{TermsVersion: "v2"})
 	b := e.newBot(cfg)
 	e.stop = e.run(b)

@@ -115,7 +115,6 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		cfg: telegram.Config{
 			Token:        testToken,
 			TermsURL:     "https://example.com/terms",
-			TermsVersion: "v1",
 			SupportEmail: "soporte@example.com",
 			AlbumWait:    100 * time.Millisecond,
 			LeaseTTL:     900 * time.Millisecond,
@@ -130,7 +129,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	if e.wrapStore != nil {
 		ts = e.wrapStore(ts)
 	}
-	e.svc = tickets.NewService(ts, e.st, e.st, tickets.Config{TermsVersion: e.cfg.TermsVersion, MaxActiveTickets: e.maxActive})
+	e.svc = tickets.NewService(ts, e.st, e.st, tickets.Config{TermsVersion: "v1", MaxActiveTickets: e.maxActive})
 	e.inline = delivery.NewInline()
 	e.bot = e.newBot(e.cfg)
 	t.Cleanup(func() {

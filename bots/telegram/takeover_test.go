@@ -41,7 +41,7 @@ func TestReplicaProcess(t *testing.T) {
 	outbox := delivery.NewOutbox(store.NewDelivery(st), telegram.Platform)
 	log := zerolog.New(os.Stderr).With().Timestamp().Str("replica", os.Getenv("TG_NAME")).Logger()
 	bot, err := telegram.New(telegram.Config{
-		Token: testToken, APIEndpoint: os.Getenv("TG_ENDPOINT"), TermsVersion: "v1", TermsURL: "https://example.com/terms",
+		Token: testToken, APIEndpoint: os.Getenv("TG_ENDPOINT"), TermsURL: "https://example.com/terms",
 	}, telegram.Deps{Service: svc, Storage: store.NewTelegram(st), Marks: store.NewInbound(st), Leases: store.NewLeases(st),
 		Outbox: outbox, Logger: log})
 	if err != nil {

@@ -16,9 +16,7 @@ func (t *turn) termsRow() []button {
 }
 
 // consent is what the terms step asks for: the Service's versions.
-func (b *Bot) consent() tickets.Consent {
-	return tickets.Consent{Terms: b.cfg.TermsVersion, Privacy: b.cfg.PrivacyVersion}
-}
+func (b *Bot) consent() tickets.Consent { return b.svc.Consent() }
 
 // privacyURL is the privacy notice's link: PrivacyURL, else the terms'.
 func (b *Bot) privacyURL() string {
@@ -31,16 +29,16 @@ func (b *Bot) privacyURL() string {
 // privacyVersion is the privacy notice's version as shown: the terms'
 // when the Service sets none (the notice is then part of the terms).
 func (b *Bot) privacyVersion() string {
-	if b.cfg.PrivacyVersion != "" {
-		return b.cfg.PrivacyVersion
+	if c := b.consent(); c.Privacy != "" {
+		return c.Privacy
 	}
-	return b.cfg.TermsVersion
+	return b.consent().Terms
 }
 
 // termsAsk writes the terms step's request: the terms and the
 // authorization to process personal data, each with its version and link.
 func (t *turn) termsAsk(r *botapi.Rich, prefix string) {
-	r.Markup(prefix+t.tx.TermsAskF, botapi.Esc(t.b.cfg.TermsVersion), botapi.Esc(t.b.website()), botapi.Esc(t.b.privacyVersion()), botapi.Esc(t.b.privacyURL()))
+	r.Markup(prefix+t.tx.TermsAskF, botapi.Esc(t.b.consent().Terms), botapi.Esc(t.b.website()), botapi.Esc(t.b.privacyVersion()), botapi.Esc(t.b.privacyURL()))
 }
 
 // askTerms asks for the current terms, with the accept button; needed
@@ -71,7 +69,7 @@ func (t *turn) acceptTerms(ctx context.Context, tag string) error {
 	}
 	t.profile = p
 	t.answer.text = t.tx.Done
-	t.sayf(t.tx.TermsAcceptedF, botapi.Esc(t.b.cfg.TermsVersion), botapi.Esc(t.b.privacyVersion()))
+	t.sayf(t.tx.TermsAcceptedF, botapi.Esc(t.b.consent().Terms), botapi.Esc(t.b.privacyVersion()))
 	return nil
 }
 

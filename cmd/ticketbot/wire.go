@@ -56,8 +56,7 @@ func (m *Main) adapters() ([]Component, error) {
 	)
 	tgCfg := telegram.Config{
 		Token: tg.Token, APIEndpoint: tg.APIEndpoint, WebhookURL: tg.WebhookURL, WebhookSecret: tg.WebhookSecret,
-		DefaultLanguage: cfg.Language, TermsURL: cfg.TermsURL, TermsVersion: cfg.TermsVersion,
-		PrivacyURL: cfg.Privacy.URL, PrivacyVersion: cfg.Privacy.Version,
+		DefaultLanguage: cfg.Language, TermsURL: cfg.TermsURL, PrivacyURL: cfg.Privacy.URL,
 		SupportEmail: cfg.SupportEmail, FloodLimit: cfg.Limits.FloodLimit,
 	}
 	if sl.AnonymousAgents {
@@ -254,8 +253,7 @@ func (m *Main) emailConfig(c EmailConfig) (email.Config, error) {
 		},
 		From:            email.Address{Name: c.FromName, Address: c.From},
 		IDSecret:        []byte(c.IDSecret),
-		DefaultLanguage: cfg.Language, TermsURL: cfg.TermsURL, TermsVersion: cfg.TermsVersion,
-		PrivacyURL: cfg.Privacy.URL, PrivacyVersion: cfg.Privacy.Version,
+		DefaultLanguage: cfg.Language, TermsURL: cfg.TermsURL, PrivacyURL: cfg.Privacy.URL,
 		ChatURL: c.ChatURL, MaxNewPerHour: c.MaxNewPerHour, AuthServID: c.AuthServID, SendInterval: c.SendInterval,
 	}
 	if len(c.Mailboxes) > 0 {
