@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/colombiainformatica/ticketbot/internal/redistest"
 	"github.com/colombiainformatica/ticketbot/store"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
@@ -107,34 +108,9 @@ func scanFor(t *testing.T, rdb redis.UniversalClient, pattern string, needles []
 // dump returns every string a key holds, whatever its type.
 func dump(t *testing.T, rdb redis.UniversalClient, key string) string {
 	t.Helper()
-	ctx := context.Background()
-	typ, err := rdb.Type(ctx, key).Result()
+	parts, err := redistest.Values(context.Background(), rdb, key)
 	if err != nil {
 		t.Error(err)
-		return ""
-	}
-	var parts []string
-	switch typ {
-	case "string":
-		parts = []string{rdb.Get(ctx, key).Val()}
-	case "list":
-		parts = rdb.LRange(ctx, key, 0, -1).Val()
-	case "set":
-		parts = rdb.SMembers(ctx, key).Val()
-	case "zset":
-		parts = rdb.ZRange(ctx, key, 0, -1).Val()
-	case "hash":
-		for f, v := range rdb.HGetAll(ctx, key).Val() {
-			parts = append(parts, f, v)
-		}
-	case "stream":
-		for _, m := range rdb.XRange(ctx, key, "-", "+").Val() {
-			for f, v := range m.Values {
-				parts = append(parts, f, v.(string))
-			}
-		}
-	default:
-		t.Errorf("key %s of type %s", key, typ)
 	}
 	return strings.Join(parts, "\n")
 }

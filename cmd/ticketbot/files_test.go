@@ -54,25 +54,7 @@ func newFilesEnv(t *testing.T) *filesEnv {
 		"SLACK_BOT_TOKEN": sl.Token(), "SLACK_SIGNING_SECRET": filesSecret, "SLACK_API_URL": sl.APIURL(),
 		"SLACK_QUEUE_CHANNEL": slacktest.DefaultChannelID, "SLACK_AGENTS": filesGroup,
 	}
-	m := NewMain()
-	logs := &lockedBuffer{}
-	m.LogOutput = logs
-	cfg, err := m.ParseConfig(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.Config = cfg
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := m.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("logs:\n%s", logs)
-		}
-	})
+	m := startMain(t, env, false)
 	base := "http://" + m.HTTPAddr()
 	sl.SetApp(base+"/slack/events", base+"/slack/interactions", base+"/slack/commands", filesSecret)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

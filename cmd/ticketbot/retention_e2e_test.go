@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/colombiainformatica/ticketbot/bots/slack/slacktest"
+	"github.com/colombiainformatica/ticketbot/internal/redistest"
 	"github.com/colombiainformatica/ticketbot/store"
 	"github.com/colombiainformatica/ticketbot/tickets"
 )
@@ -118,26 +119,9 @@ func (e *filesEnv) longLived(needles []string) []string {
 		if ttl := rdb.PTTL(ctx, key).Val(); ttl > 0 && ttl <= 48*time.Hour {
 			continue
 		}
-		var parts []string
-		switch rdb.Type(ctx, key).Val() {
-		case "string":
-			parts = []string{rdb.Get(ctx, key).Val()}
-		case "list":
-			parts = rdb.LRange(ctx, key, 0, -1).Val()
-		case "set":
-			parts = rdb.SMembers(ctx, key).Val()
-		case "zset":
-			parts = rdb.ZRange(ctx, key, 0, -1).Val()
-		case "hash":
-			for f, v := range rdb.HGetAll(ctx, key).Val() {
-				parts = append(parts, f, v)
-			}
-		case "stream":
-			for _, m := range rdb.XRange(ctx, key, "-", "+").Val() {
-				for f, v := range m.Values {
-					parts = append(parts, f, v.(string))
-				}
-			}
+		parts, err := redistest.Values(ctx, rdb, key)
+		if err != nil {
+			e.t.Error(err)
 		}
 		text := key + "\n" + strings.Join(parts, "\n")
 		for _, n := range needles {

@@ -58,25 +58,7 @@ func TestHolderRightsEndToEnd(t *testing.T) {
 		"SLACK_QUEUE_CHANNEL": slacktest.DefaultChannelID, "SLACK_AGENTS": filesGroup,
 		"PRIVACY_URL": "https://example.com/privacidad", "PRIVACY_VERSION": "p-2026",
 	}
-	m := NewMain()
-	logs := &lockedBuffer{}
-	m.LogOutput = logs
-	cfg, err := m.ParseConfig(envOf(env))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.Config = cfg
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := m.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("logs:\n%s", logs)
-		}
-	})
+	m := startMain(t, env, false)
 	base := "http://" + m.HTTPAddr()
 	sl.SetApp(base+"/slack/events", base+"/slack/interactions", base+"/slack/commands", filesSecret)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
@@ -245,20 +227,9 @@ func scanPrefix(t testing.TB, rdb redis.UniversalClient, prefix string) string {
 	sort.Strings(keys)
 	var b strings.Builder
 	for _, k := range keys {
-		var v any
-		switch rdb.Type(ctx, k).Val() {
-		case "string":
-			v = rdb.Get(ctx, k).Val()
-		case "hash":
-			v = rdb.HGetAll(ctx, k).Val()
-		case "list":
-			v = rdb.LRange(ctx, k, 0, -1).Val()
-		case "set":
-			v = rdb.SMembers(ctx, k).Val()
-		case "zset":
-			v = rdb.ZRangeWithScores(ctx, k, 0, -1).Val()
-		case "stream":
-			v = rdb.XRange(ctx, k, "-", "+").Val()
+		v, err := redistest.Values(ctx, rdb, k)
+		if err != nil {
+			t.Error(err)
 		}
 		fmt.Fprintf(&b, "%s => %v\n", strings.TrimPrefix(k, prefix), v) // the random prefix may hold any digits
 	}

@@ -286,3 +286,44 @@ func (s *Server) password() string {
 }
 
 func (s *Server) logFile() string { return filepath.Join(s.dir, "redis.log") }
+
+// Values returns every string key holds, whatever its type: a string's
+// value, a list's, set's or sorted set's members, a hash's fields and
+// values, a stream's fields and values. Tests that scan for personal data
+// left behind read keys with it.
+func Values(ctx context.Context, rdb redis.UniversalClient, key string) ([]string, error) {
+	typ, err := rdb.Type(ctx, key).Result()
+	if err != nil {
+		return nil, err
+	}
+	switch typ {
+	case "none":
+		return nil, nil // deleted or expired since it was listed
+	case "string":
+		v, err := rdb.Get(ctx, key).Result()
+		return []string{v}, err
+	case "list":
+		return rdb.LRange(ctx, key, 0, -1).Result()
+	case "set":
+		return rdb.SMembers(ctx, key).Result()
+	case "zset":
+		return rdb.ZRange(ctx, key, 0, -1).Result()
+	case "hash":
+		h, err := rdb.HGetAll(ctx, key).Result()
+		var parts []string
+		for f, v := range h {
+			parts = append(parts, f, v)
+		}
+		return parts, err
+	case "stream":
+		ms, err := rdb.XRange(ctx, key, "-", "+").Result()
+		var parts []string
+		for _, m := range ms {
+			for f, v := range m.Values {
+				parts = append(parts, f, fmt.Sprint(v))
+			}
+		}
+		return parts, err
+	}
+	return nil, fmt.Errorf("key %s of type %s", key, typ)
+}

@@ -12,31 +12,15 @@ import (
 	"github.com/colombiainformatica/ticketbot/internal/retention"
 	"github.com/colombiainformatica/ticketbot/store"
 	"github.com/colombiainformatica/ticketbot/tickets"
+	"github.com/colombiainformatica/ticketbot/tickets/ticketstest"
 )
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // setup stores n finished tickets and moves the clock past their retention.
 func setup(t *testing.T, n int) (*store.Store, *tickets.Service) {
 	t.Helper()
 	rdb, prefix := redistest.Client(t)
 	st := store.New(rdb, store.Options{Prefix: prefix})
-	c := &clock{now: time.Date(2025, 1, 10, 9, 0, 0, 0, time.UTC)}
+	c := ticketstest.NewClock(time.Date(2025, 1, 10, 9, 0, 0, 0, time.UTC))
 	svc := tickets.NewService(st, st, st, tickets.Config{Clock: c, Retention: 30 * 24 * time.Hour})
 	ctx := context.Background()
 	agent := tickets.AgentActor(tickets.Agent{ID: "U0ANA", Name: "Ana"})
@@ -54,7 +38,7 @@ func setup(t *testing.T, n int) (*store.Store, *tickets.Service) {
 			t.Fatal(err)
 		}
 	}
-	c.advance(31 * 24 * time.Hour)
+	c.Advance(31 * 24 * time.Hour)
 	return st, svc
 }
 

@@ -81,7 +81,7 @@ type fixture struct {
 	Stores
 	ctx   context.Context
 	svc   *tickets.Service
-	clock *clock
+	clock *Clock
 	seq   int // customers and request IDs made so far
 }
 
@@ -90,24 +90,30 @@ func newFixture(t *testing.T, s Stores) *fixture {
 	if s.Store == nil || s.Queue == nil || s.Profiles == nil || s.Events == nil {
 		t.Fatal("ticketstest: Stores has a nil field")
 	}
-	f := &fixture{Stores: s, ctx: context.Background(), clock: &clock{now: start}}
+	f := &fixture{Stores: s, ctx: context.Background(), clock: NewClock(start)}
 	f.svc = tickets.NewService(s.Store, s.Queue, s.Profiles, tickets.Config{Clock: f.clock})
 	return f
 }
 
-// clock is a tickets.Clock that moves only when told.
-type clock struct {
+// Clock is a tickets.Clock that moves only when told (safe for
+// concurrent use).
+type Clock struct {
 	mu  sync.Mutex
 	now time.Time
 }
 
-func (c *clock) Now() time.Time {
+// NewClock returns a Clock that reads at.
+func NewClock(at time.Time) *Clock { return &Clock{now: at} }
+
+// Now implements tickets.Clock.
+func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
-func (c *clock) advance(d time.Duration) {
+// Advance moves the clock on by d.
+func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
@@ -171,7 +177,7 @@ func (f *fixture) open(t *testing.T, n tickets.Nature, u tickets.Urgency) ticket
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	f.clock.advance(time.Millisecond)
+	f.clock.Advance(time.Millisecond)
 	return tk
 }
 

@@ -32,7 +32,7 @@ var eraseTests = []subtest{
 		if _, err := svc.AcceptTerms(f.ctx, other.Customer, svc.Consent()); err != nil {
 			t.Fatal(err)
 		}
-		f.clock.advance(time.Minute)
+		f.clock.Advance(time.Minute)
 		got, err := svc.Forget(f.ctx, cust, a.Customer.Key())
 		if err != nil {
 			t.Fatalf("Forget: %v", err)

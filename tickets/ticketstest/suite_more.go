@@ -40,7 +40,7 @@ var messageTests = []subtest{
 				t.Errorf("message %d has ID %d", i+1, m.ID)
 			}
 			want = append(want, m)
-			f.clock.advance(time.Second)
+			f.clock.Advance(time.Second)
 		}
 		for _, c := range []struct {
 			after int64
@@ -179,7 +179,7 @@ var raceTests = []subtest{
 			}
 			score[tk.Number] = tk.Score()
 			if i%7 == 0 {
-				f.clock.advance(time.Millisecond)
+				f.clock.Advance(time.Millisecond)
 			}
 		}
 		claimed := make([][]int64, workers)

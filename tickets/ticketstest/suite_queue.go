@@ -14,7 +14,7 @@ var queueTests = []subtest{
 		mk := func(p tickets.Priority, in tickets.Intake) int64 {
 			t.Helper()
 			tk := f.create(t, f.ticket(f.customer(), p, in), f.rid("open"))
-			f.clock.advance(time.Second)
+			f.clock.Advance(time.Second)
 			return tk.Number
 		}
 		p4 := mk(4, tickets.IntakeChat)
@@ -98,19 +98,19 @@ var positionTests = []subtest{
 		for range 4 {
 			f.open(t, tickets.NatureMalfunction, tickets.UrgencyNormal)
 		}
-		f.clock.advance(time.Minute)
+		f.clock.Advance(time.Minute)
 		first := f.clock.Now()
 		// A claim through Apply (Claim) and one through ClaimNext count;
 		// a takeover and a resume do not take a ticket off the queue.
 		if _, err := f.svc.Claim(f.ctx, tickets.AgentActor(ana), 4, false); err != nil {
 			t.Fatal(err)
 		}
-		f.clock.advance(time.Minute)
+		f.clock.Advance(time.Minute)
 		second := f.clock.Now()
 		if _, err := f.svc.ClaimNext(f.ctx, tickets.AgentActor(beto)); err != nil {
 			t.Fatal(err)
 		}
-		f.clock.advance(time.Minute)
+		f.clock.Advance(time.Minute)
 		if _, err := f.svc.Claim(f.ctx, tickets.AgentActor(beto), 4, true); err != nil {
 			t.Fatal(err)
 		}
@@ -142,7 +142,7 @@ var indexTests = []subtest{
 		for range 5 {
 			want = append([]int64{f.create(t, f.ticket(c, 3, tickets.IntakeChat), f.rid("c")).Number}, want...)
 			f.create(t, f.ticket(other, 3, tickets.IntakeChat), f.rid("o"))
-			f.clock.advance(time.Second)
+			f.clock.Advance(time.Second)
 		}
 		ts, err := f.Queue.ByCustomer(f.ctx, c.Key(), 0, 10)
 		if err != nil {
@@ -190,7 +190,7 @@ var indexTests = []subtest{
 			if _, err := do(); err != nil {
 				t.Fatalf("%s: %v", what, err)
 			}
-			f.clock.advance(time.Second)
+			f.clock.Advance(time.Second)
 			diff(t, "Ana's tickets after "+what, wantAna, f.byAgent(t, ana.ID))
 			diff(t, "Beto's tickets after "+what, wantBeto, f.byAgent(t, beto.ID))
 		}
@@ -223,11 +223,11 @@ var indexTests = []subtest{
 var claimNextTests = []subtest{
 	{"QueueOrder", func(t *testing.T, f *fixture) {
 		low := f.create(t, f.ticket(f.customer(), 4, tickets.IntakeChat), "o1")
-		f.clock.advance(time.Second)
+		f.clock.Advance(time.Second)
 		mail := f.create(t, f.ticket(f.customer(), 1, tickets.IntakeEmail), "o2")
-		f.clock.advance(time.Second)
+		f.clock.Advance(time.Second)
 		high := f.create(t, f.ticket(f.customer(), 1, tickets.IntakeChat), "o3")
-		f.clock.advance(time.Second)
+		f.clock.Advance(time.Second)
 		for i, want := range []tickets.Ticket{high, mail, low} {
 			n := len(f.events(t))
 			c := f.nextClaim(ana, f.rid("next"))
@@ -245,7 +245,7 @@ var claimNextTests = []subtest{
 			if slot, err := f.Queue.Position(f.ctx, want.Number, start); err != nil || slot.Position != 0 || slot.RecentClaims != int64(i+1) {
 				t.Errorf("slot after the claim = %+v, %v; want off the queue, %d claims counted", slot, err, i+1)
 			}
-			f.clock.advance(time.Second)
+			f.clock.Advance(time.Second)
 		}
 		diff(t, "Ana's tickets, oldest claim first", []int64{high.Number, mail.Number, low.Number}, f.byAgent(t, ana.ID))
 	}},
@@ -267,7 +267,7 @@ var claimNextTests = []subtest{
 	}},
 	{"RepeatedRequestID", func(t *testing.T, f *fixture) {
 		a := f.create(t, f.ticket(f.customer(), 3, tickets.IntakeChat), "o1")
-		f.clock.advance(time.Second)
+		f.clock.Advance(time.Second)
 		b := f.create(t, f.ticket(f.customer(), 3, tickets.IntakeChat), "o2")
 		c := f.nextClaim(ana, "slack:next:1")
 		first, err := f.Store.ClaimNext(f.ctx, c)
@@ -275,7 +275,7 @@ var claimNextTests = []subtest{
 			t.Fatal(err)
 		}
 		n := len(f.events(t))
-		f.clock.advance(time.Second)
+		f.clock.Advance(time.Second)
 		again, err := f.Store.ClaimNext(f.ctx, c)
 		if err != nil {
 			t.Fatalf("repeated ClaimNext: %v", err)
@@ -303,7 +303,7 @@ var claimNextTests = []subtest{
 		// A queued ticket whose status is not the one a claim leads from
 		// (left there by a change that kept it queued) is not claimed.
 		a := f.create(t, f.ticket(f.customer(), 3, tickets.IntakeChat), "o1")
-		f.clock.advance(time.Second)
+		f.clock.Advance(time.Second)
 		b := f.create(t, f.ticket(f.customer(), 3, tickets.IntakeChat), "o2")
 		odd := a
 		odd.Version, odd.Status = 2, tickets.StatusWaiting
@@ -328,7 +328,7 @@ var claimNextTests = []subtest{
 		// The store decides nothing: the status, the assignee and the event
 		// are the ones in NextClaim, whatever they are.
 		tk := f.create(t, f.ticket(f.customer(), 2, tickets.IntakeChat), "o1")
-		f.clock.advance(time.Second)
+		f.clock.Advance(time.Second)
 		c := f.nextClaim(ana, "next-1")
 		c.To = tickets.StatusWaiting
 		c.Event.To = tickets.StatusWaiting

@@ -15,7 +15,7 @@ var retentionTests = []subtest{
 		r := f.retention(t)
 		tk := f.worked(t, "hola")
 		resolvedAt := f.clock.Now()
-		f.clock.advance(time.Hour)
+		f.clock.Advance(time.Hour)
 		f.do(t, "close", func() (tickets.Ticket, error) {
 			return f.svc.Close(f.ctx, tickets.CustomerActor(tk.Customer), tk.Number)
 		})
@@ -44,7 +44,7 @@ var retentionTests = []subtest{
 		if _, err := f.svc.AcceptTerms(f.ctx, open.Customer, f.svc.Consent()); err != nil {
 			t.Fatal(err)
 		}
-		f.clock.advance(tickets.DefaultRetention - time.Hour)
+		f.clock.Advance(tickets.DefaultRetention - time.Hour)
 		// Reopened before the deadline: kept whole, and finishing again
 		// starts the retention again.
 		f.do(t, "reopen", func() (tickets.Ticket, error) {
@@ -54,7 +54,7 @@ var retentionTests = []subtest{
 		if err != nil || res != (tickets.SweepResult{}) {
 			t.Fatalf("Sweep before the deadline = %+v, %v; want nothing done", res, err)
 		}
-		f.clock.advance(2 * time.Hour)
+		f.clock.Advance(2 * time.Hour)
 		res, err = f.svc.Sweep(f.ctx, 100)
 		if err != nil || res != (tickets.SweepResult{Expired: 1}) {
 			t.Fatalf("Sweep after the deadline = %+v, %v; want 1 expired", res, err)
@@ -101,11 +101,11 @@ var retentionTests = []subtest{
 	}},
 	{"ProfileKeptWhenTermsAcceptedAfter", func(t *testing.T, f *fixture) {
 		tk := f.worked(t, "hola")
-		f.clock.advance(time.Hour)
+		f.clock.Advance(time.Hour)
 		if err := f.Profiles.SaveProfile(f.ctx, tickets.Profile{CustomerKey: tk.Customer.Key(), Language: "en", TermsVersion: "2", TermsAccepted: f.clock.Now()}); err != nil {
 			t.Fatal(err)
 		}
-		f.clock.advance(tickets.DefaultRetention)
+		f.clock.Advance(tickets.DefaultRetention)
 		if res, err := f.svc.Sweep(f.ctx, 100); err != nil || res.Expired != 1 {
 			t.Fatalf("Sweep = %+v, %v", res, err)
 		}
@@ -116,13 +116,13 @@ var retentionTests = []subtest{
 	{"ProfileKeptWhenPrivacyAcceptedAfter", func(t *testing.T, f *fixture) {
 		tk := f.worked(t, "hola")
 		accepted := f.clock.Now().Add(-time.Hour) // terms before the ticket finished
-		f.clock.advance(time.Hour)
+		f.clock.Advance(time.Hour)
 		p := tickets.Profile{CustomerKey: tk.Customer.Key(), Language: "en", TermsVersion: "2", TermsAccepted: accepted,
 			PrivacyVersion: "3", PrivacyAccepted: f.clock.Now()}
 		if err := f.Profiles.SaveProfile(f.ctx, p); err != nil {
 			t.Fatal(err)
 		}
-		f.clock.advance(tickets.DefaultRetention)
+		f.clock.Advance(tickets.DefaultRetention)
 		if res, err := f.svc.Sweep(f.ctx, 100); err != nil || res.Expired != 1 {
 			t.Fatalf("Sweep = %+v, %v", res, err)
 		}
@@ -156,7 +156,7 @@ var retentionTests = []subtest{
 		for range 5 {
 			f.worked(t, "hola")
 		}
-		f.clock.advance(tickets.DefaultRetention + time.Hour)
+		f.clock.Advance(tickets.DefaultRetention + time.Hour)
 		var total int
 		for i := 0; i < 5; i++ {
 			res, err := f.svc.Sweep(f.ctx, 2)
@@ -189,7 +189,7 @@ func (f *fixture) do(t *testing.T, what string, op func() (tickets.Ticket, error
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
-	f.clock.advance(time.Millisecond)
+	f.clock.Advance(time.Millisecond)
 	return tk
 }
 

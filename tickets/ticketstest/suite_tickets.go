@@ -16,7 +16,7 @@ var createTests = []subtest{
 			want.Number, want.Version = i, 1
 			diff(t, "created ticket", want, got, ignoreOpenedBy)
 			diff(t, "stored ticket", want, f.get(t, i), ignoreOpenedBy)
-			f.clock.advance(time.Millisecond)
+			f.clock.Advance(time.Millisecond)
 		}
 		if q := f.queue(t); len(q) != 3 {
 			t.Errorf("queue = %v; want the three tickets", q)
@@ -55,7 +55,7 @@ var createTests = []subtest{
 	{"RepeatedRequestID", func(t *testing.T, f *fixture) {
 		c := f.customer()
 		first := f.create(t, f.ticket(c, 3, tickets.IntakeChat), "tg:update:1")
-		f.clock.advance(time.Second)
+		f.clock.Advance(time.Second)
 		again := f.create(t, f.ticket(c, 3, tickets.IntakeChat), "tg:update:1")
 		diff(t, "repeated Create", first, again)
 		if n := len(f.events(t)); n != 1 {
@@ -123,7 +123,7 @@ var getTests = []subtest{
 var applyTests = []subtest{
 	{"Writes", func(t *testing.T, f *fixture) {
 		tk := f.create(t, f.ticket(f.customer(), 3, tickets.IntakeChat), "open-1")
-		f.clock.advance(time.Minute)
+		f.clock.Advance(time.Minute)
 		c := f.change(tk, ana, "claim-1")
 		got, err := f.Store.Apply(f.ctx, c)
 		if err != nil {
@@ -209,7 +209,7 @@ var applyTests = []subtest{
 		}
 		// Repeated after another change: still a no-op, which returns the
 		// ticket as it is now.
-		f.clock.advance(time.Second)
+		f.clock.Advance(time.Second)
 		released := again
 		released.Version++
 		released.Status, released.Assignee, released.UpdatedAt = tickets.StatusOpen, tickets.Agent{}, f.clock.Now()
@@ -238,7 +238,7 @@ var applyTests = []subtest{
 	}},
 	{"QueueOps", func(t *testing.T, f *fixture) {
 		a := f.create(t, f.ticket(f.customer(), 3, tickets.IntakeChat), "open-a")
-		f.clock.advance(time.Millisecond)
+		f.clock.Advance(time.Millisecond)
 		b := f.create(t, f.ticket(f.customer(), 3, tickets.IntakeChat), "open-b")
 		step := func(cur tickets.Ticket, op tickets.QueueOp, p tickets.Priority, rid string) tickets.Ticket {
 			t.Helper()
